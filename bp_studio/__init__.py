@@ -1,0 +1,3 @@
+"""BP Studio: make backpropagation visible."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,167 @@
+"""Loss functions: the value that training lowers, and its derivative at the output layer.
+
+Conventions: ``o`` (outputs) and ``t`` (targets) have shape ``(samples, outputs)``; every loss
+is a *mean over samples* of a per-sample loss ``L_s``, and the per-sample loss is a *sum over
+outputs*. The backward pass starts from the output layer's
+
+    delta[s] = dL_s/dz[s]          (shape (samples, outputs), one row per sample, no 1/n)
+
+and the batch gradient averages over samples: ``dL/dW = (1/n) sum_s delta[s]^T a_prev[s]``.
+
+- ``mse``:  ``L = (1/n) sum_s sum_k 1/2 (t_sk - o_sk)^2``; ``dL_s/do = o - t``, so
+  ``delta = (o - t) * f'(z)``. This is the seed's convention: its update ``lr * error * input``
+  is exactly the gradient of ``1/2 (t - o)^2``.
+- ``binary_cross_entropy`` (sigmoid outputs):
+  ``L = -(1/n) sum_s sum_k [t log o + (1 - t) log(1 - o)]``, computed from ``z`` as
+  ``t log(1 + e^-z) + (1 - t) log(1 + e^z)`` so that no ``log(0)`` occurs; ``delta = o - t``.
+- ``cross_entropy`` (softmax outputs): ``L = -(1/n) sum_s sum_k t_sk log o_sk`` with
+  ``log o = z - logsumexp(z)``; ``delta = o - t``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from bp_studio.engine.activations import Activation
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A loss: ``value -> L``, ``sample_values -> L_s`` ``(n,)``, ``output_delta -> dL_s/dz``.
+
+    ``output_activation`` is the activation this loss requires on the output layer (``None``:
+    any elementwise activation). ``formula`` is the plain-text formula the window prints.
+    """
+
+    name: str
+    title: str
+    value: Callable[[np.ndarray, np.ndarray, np.ndarray], float]
+    sample_values: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+    output_delta: Callable[[np.ndarray, np.ndarray, np.ndarray, Activation], np.ndarray]
+    output_activation: str | None
+    formula: str
+    delta_formula: str
+
+
+def _mse_value(z: np.ndarray, o: np.ndarray, t: np.ndarray) -> float:
+    d = o - t
+    return 0.5 * float(np.sum(d * d)) / o.shape[0]
+
+
+def _mse_delta(z: np.ndarray, o: np.ndarray, t: np.ndarray, f: Activation) -> np.ndarray:
+    if f.derivative is None:
+        raise ValueError(f"mse cannot be used with a {f.name} output layer")
+    return (o - t) * f.derivative(z, o)
+
+
+def _mse_samples(z: np.ndarray, o: np.ndarray, t: np.ndarray) -> np.ndarray:
+    d = o - t
+    return 0.5 * np.sum(d * d, axis=1)
+
+
+def _bce_terms(z: np.ndarray, t: np.ndarray) -> np.ndarray:
+    # -[t log o + (1-t) log(1-o)] with o = sigmoid(z):  log o = -log(1+e^-z),
+    # log(1-o) = -log(1+e^z). logaddexp(0, x) = log(1 + e^x) without overflow.
+    return t * np.logaddexp(0.0, -z) + (1.0 - t) * np.logaddexp(0.0, z)
+
+
+def _bce_value(z: np.ndarray, o: np.ndarray, t: np.ndarray) -> float:
+    return float(np.sum(_bce_terms(z, t))) / o.shape[0]
+
+
+def _bce_samples(z: np.ndarray, o: np.ndarray, t: np.ndarray) -> np.ndarray:
+    return np.sum(_bce_terms(z, t), axis=1)
+
+
+def _log_softmax(z: np.ndarray) -> np.ndarray:
+    # log o_k = z_k - logsumexp(z), shifted by max z so that exp never overflows.
+    top = z.max(axis=1, keepdims=True)
+    return z - top - np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
+
+
+def _cross_entropy_value(z: np.ndarray, o: np.ndarray, t: np.ndarray) -> float:
+    return -float(np.sum(t * _log_softmax(z))) / o.shape[0]
+
+
+def _cross_entropy_samples(z: np.ndarray, o: np.ndarray, t: np.ndarray) -> np.ndarray:
+    return -np.sum(t * _log_softmax(z), axis=1)
+
+
+def _output_minus_target(z: np.ndarray, o: np.ndarray, t: np.ndarray, f: Activation) -> np.ndarray:
+    return o - t
+
+
+LOSSES: dict[str, Loss] = {
+    loss.name: loss
+    for loss in (
+        Loss(
+            "mse",
+            "Mean squared error",
+            _mse_value,
+            _mse_samples,
+            _mse_delta,
+            None,
+            "L = (1/n) sum_samples sum_outputs 1/2 (t - o)^2",
+            "delta = (o - t) * f'(z)",
+        ),
+        Loss(
+            "binary_cross_entropy",
+            "Binary cross-entropy",
+            _bce_value,
+            _bce_samples,
+            _output_minus_target,
+            "sigmoid",
+            "L = -(1/n) sum_samples sum_outputs [t log o + (1 - t) log(1 - o)]",
+            "delta = o - t",
+        ),
+        Loss(
+            "cross_entropy",
+            "Cross-entropy",
+            _cross_entropy_value,
+            _cross_entropy_samples,
+            _output_minus_target,
+            "softmax",
+            "L = -(1/n) sum_samples sum_classes t log o",
+            "delta = o - t",
+        ),
+    )
+}
+"""Every loss by name."""
+
+
+def get_loss(name: str) -> Loss:
+    """Return the loss called ``name``; ``ValueError`` names the known ones."""
+    try:
+        return LOSSES[name]
+    except (KeyError, TypeError):
+        known = ", ".join(LOSSES)
+        raise ValueError(f"unknown loss {name!r} (known: {known})") from None
+
+
+def check_output_activation(loss: str, activation: str) -> str | None:
+    """Why ``activation`` cannot be the output layer's activation under ``loss``, or ``None``."""
+    required = get_loss(loss).output_activation
+    if required is not None and activation != required:
+        return f"the {loss} loss needs a {required} output layer, not {activation}"
+    if activation == "softmax" and loss != "cross_entropy":
+        return "a softmax output layer needs the cross_entropy loss"
+    return None
+
+
+def one_hot_targets(targets: np.ndarray, classes: int) -> np.ndarray:
+    """Turn integer class labels (shape ``(n,)`` or ``(n, 1)``) into one-hot rows ``(n, classes)``.
+
+    ``ValueError`` names the first label that is not a whole number in ``0 .. classes-1``.
+    """
+    labels = np.asarray(targets, dtype=np.float64).reshape(-1)
+    for row, label in enumerate(labels):
+        if not (np.isfinite(label) and label == int(label) and 0 <= label < classes):
+            raise ValueError(
+                f"target row {row + 1}: class label {label!r} is not one of 0 .. {classes - 1}"
+            )
+    out = np.zeros((labels.shape[0], classes))
+    out[np.arange(labels.shape[0]), labels.astype(np.int64)] = 1.0
+    return out

@@ -1,0 +1,482 @@
+"""Training: batches, the step-by-step phase machine, and the fast path.
+
+A ``Trainer`` holds a network, its training data ``X`` ``(samples, inputs)`` and targets ``T``
+``(samples, outputs)``, an optimiser and the batch schedule. A training step is the seed's four
+steps on one batch: forward -> error -> backward -> update. It can be driven
+
+- one layer at a time (``next_layer``: forward input to output, backward output to input),
+- one phase at a time (``next_phase``), one step at a time (``step``), each returning the
+  immutable records of ``bp_studio.engine.records``;
+- or fast (``run_steps``, ``run_epochs``), which builds no records. Both paths call the same
+  kernels in the same order, so they give bit for bit the same weights.
+
+Batches: ``batch_size=None`` is full batch, ``1`` online. Each epoch visits every sample
+once, in a fresh seeded permutation when ``shuffle`` is on; the last batch of an epoch holds
+the remainder. Gradients are averaged over the batch and computed from the pre-update weights.
+
+A step whose loss, gradient or new weights are not finite raises ``TrainingDiverged`` and
+leaves the network, the optimiser and the schedule exactly as they were before the step.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bp_studio.engine.losses import one_hot_targets
+from bp_studio.engine.network import Network
+from bp_studio.engine.optimizers import Optimizer, check_learning_rate, make_optimizer
+from bp_studio.engine.phases import (
+    add_penalty_gradient,
+    backward_layer,
+    error,
+    forward_layer,
+    gradient_views,
+    hidden_delta,
+    layer_forward,
+    layer_gradient,
+    output_delta,
+)
+from bp_studio.engine.records import (
+    BackwardRecord,
+    ErrorRecord,
+    ForwardRecord,
+    LayerBackward,
+    LayerForward,
+    Parameters,
+    Phase,
+    StepRecord,
+    UpdateRecord,
+    frozen_array,
+)
+from bp_studio.engine.regularization import Regularization
+
+
+class TrainingDiverged(ArithmeticError):
+    """A step produced a loss, gradient or weights that are not finite numbers.
+
+    ``what`` is ``"loss"``, ``"gradient"`` or ``"weights"``; ``value`` is ``"inf"``, ``"-inf"``
+    or ``"nan"``; ``step`` is the number the failing step would have had (counted from 1).
+    The network is left as it was after step ``step - 1``.
+    """
+
+    def __init__(self, what: str, value: float, step: int) -> None:
+        self.what = what
+        self.value = "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+        self.step = step
+        super().__init__(f"{what} became {self.value} at step {step}: lower the learning rate")
+
+
+def prepare_targets(network: Network, T: np.ndarray, samples: int) -> np.ndarray:
+    """Targets as float64 ``(samples, outputs)``; class labels become one-hot for softmax.
+
+    ``ValueError`` names the problem (shape, non-finite value, label out of range).
+    """
+    T = np.asarray(T, dtype=np.float64)
+    outputs = network.outputs
+    if (
+        network.loss_name == "cross_entropy"
+        and outputs > 1
+        and (T.ndim == 1 or (T.ndim == 2 and T.shape[1] == 1))
+    ):
+        T = one_hot_targets(T, outputs)
+    if T.ndim == 1 and outputs == 1:
+        T = T.reshape(-1, 1)
+    if T.ndim != 2 or T.shape[1] != outputs:
+        raise ValueError(f"targets must have shape (samples, {outputs}), got {tuple(T.shape)}")
+    if T.shape[0] != samples:
+        raise ValueError(f"there are {samples} input rows but {T.shape[0]} target rows")
+    if not np.all(np.isfinite(T)):
+        row, column = np.argwhere(~np.isfinite(T))[0]
+        raise ValueError(f"targets row {row + 1}, column {column + 1} is not a finite number")
+    return T
+
+
+@dataclass
+class StepProgress:
+    """The step being assembled phase by phase (the window draws it).
+
+    ``phase`` and ``layer`` say what comes next; the lists hold what is done so far.
+    """
+
+    batch: np.ndarray
+    inputs: np.ndarray
+    targets: np.ndarray
+    epoch: int
+    phase: Phase = Phase.FORWARD
+    layer: int = 0
+    forward_layers: list[LayerForward] = field(default_factory=list)
+    forward: ForwardRecord | None = None
+    error: ErrorRecord | None = None
+    backward_layers: list[LayerBackward] = field(default_factory=list)
+    backward: BackwardRecord | None = None
+    update: UpdateRecord | None = None
+    gradient: np.ndarray | None = None
+
+
+class Trainer:
+    """Trains ``network`` on ``X`` and ``T``; see the module docstring for the two paths."""
+
+    def __init__(
+        self,
+        network: Network,
+        X: np.ndarray,
+        T: np.ndarray,
+        *,
+        lr: float = 0.5,
+        batch_size: int | None = None,
+        shuffle: bool = False,
+        optimizer: str = "sgd",
+        seed: int | None = 0,
+        regularization: Regularization | None = None,
+    ) -> None:
+        self.network = network
+        self.optimizer: Optimizer = make_optimizer(optimizer, network.parameters.size, lr)
+        self.regularization = regularization or Regularization()
+        self._rng = np.random.default_rng(seed)
+        self.seed = seed
+        self._shuffle = bool(shuffle)
+        self._batch_size = _check_batch_size(batch_size)
+        self.step_count = 0
+        """Updates done so far."""
+        self.epoch = 0
+        """Epochs completed so far."""
+        self.step_losses = array("d")
+        """The loss of every step (on its batch, before its update)."""
+        self.epoch_losses = array("d")
+        """The mean training loss of every completed epoch."""
+        self.progress: StepProgress | None = None
+        self.last_step: StepRecord | None = None
+        self._grad = np.zeros_like(network.parameters)
+        self._backup = np.zeros_like(network.parameters)
+        self._cached_views: list[tuple[np.ndarray, np.ndarray | None]] | None = None
+        self.set_data(X, T)
+
+    # -- settings -------------------------------------------------------------------------
+
+    @property
+    def lr(self) -> float:
+        return self.optimizer.lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        """Change the learning rate; it applies from the next update on."""
+        self.optimizer.lr = check_learning_rate(value)
+
+    @property
+    def batch_size(self) -> int | None:
+        return self._batch_size
+
+    @batch_size.setter
+    def batch_size(self, value: int | None) -> None:
+        """Change the batch size; the current epoch starts over with the new batches."""
+        self._batch_size = _check_batch_size(value)
+        self._restart_epoch()
+
+    @property
+    def shuffle(self) -> bool:
+        return self._shuffle
+
+    @shuffle.setter
+    def shuffle(self, value: bool) -> None:
+        self._shuffle = bool(value)
+        self._restart_epoch()
+
+    def set_data(self, X: np.ndarray, T: np.ndarray) -> None:
+        """Use new training data; the current epoch starts over. ``ValueError`` if unfit."""
+        X = self.network.check_inputs(X, "training inputs")
+        if X.shape[0] == 0:
+            raise ValueError("the training data has no samples")
+        T = prepare_targets(self.network, T, X.shape[0])
+        self.X, self.T = X, T
+        self._restart_epoch()
+
+    def set_optimizer(self, name: str) -> None:
+        """Switch optimiser (its state starts fresh); the learning rate is kept."""
+        self.optimizer = make_optimizer(name, self.network.parameters.size, self.optimizer.lr)
+        self.discard_progress()
+
+    def network_changed(self) -> None:
+        """Call after editing the network's parameters: a half-done step is discarded."""
+        self.discard_progress()
+
+    def discard_progress(self) -> None:
+        """Forget the step being assembled (nothing of it has been applied)."""
+        self.progress = None
+
+    def _restart_epoch(self) -> None:
+        self.progress = None
+        self._order: np.ndarray | None = None
+        self._batch_index = 0
+        self._epoch_loss_sum = 0.0
+        self._epoch_samples = 0
+
+    # -- batches --------------------------------------------------------------------------
+
+    @property
+    def samples(self) -> int:
+        return self.X.shape[0]
+
+    @property
+    def batches_per_epoch(self) -> int:
+        size = self._batch_size or self.samples
+        return -(-self.samples // size)
+
+    @property
+    def batch_index(self) -> int:
+        """The batch of the current epoch that the next step uses (from 0)."""
+        return self._batch_index
+
+    def _next_batch(self) -> tuple[np.ndarray | slice, np.ndarray, np.ndarray]:
+        n = self.samples
+        if self._batch_index == 0 and self._order is None:
+            self._order = self._rng.permutation(n) if self._shuffle else None
+        size = self._batch_size or n
+        start = self._batch_index * size
+        stop = min(start + size, n)
+        if self._order is None:
+            if start == 0 and stop == n:
+                return slice(0, n), self.X, self.T
+            rows = slice(start, stop)
+        else:
+            rows = self._order[start:stop]
+        return rows, self.X[rows], self.T[rows]
+
+    def _commit(self, loss: float, samples: int) -> None:
+        self.step_count += 1
+        self.step_losses.append(loss)
+        self._epoch_loss_sum += loss * samples
+        self._epoch_samples += samples
+        self._batch_index += 1
+        if self._batch_index >= self.batches_per_epoch:
+            self.epoch += 1
+            self.epoch_losses.append(self._epoch_loss_sum / self._epoch_samples)
+            self._batch_index = 0
+            self._order = None
+            self._epoch_loss_sum = 0.0
+            self._epoch_samples = 0
+
+    # -- the update, shared by both paths -----------------------------------------------------
+
+    def _apply_update(self, gradient: np.ndarray) -> np.ndarray:
+        """Add the optimiser's step to the parameters; undo it and raise if not finite."""
+        theta = self.network.parameters
+        np.copyto(self._backup, theta)
+        saved_state = dict(self.optimizer.__dict__)
+        step = self.optimizer.apply(theta, gradient)
+        total = float(theta.sum())
+        if not math.isfinite(total):
+            np.copyto(theta, self._backup)
+            self.optimizer.__dict__.update(saved_state)
+            grad_total = float(gradient.sum())
+            if not math.isfinite(grad_total):
+                raise TrainingDiverged("gradient", grad_total, self.step_count + 1)
+            raise TrainingDiverged("weights", total, self.step_count + 1)
+        return step
+
+    # -- the fast path ----------------------------------------------------------------------
+
+    def _fast_gradient(self, X: np.ndarray, T: np.ndarray) -> float:
+        """Forward, loss and backward for one batch; the gradient goes into ``self._grad``."""
+        layers = self.network.layers
+        inputs = [X]
+        zs = []
+        a = X
+        for layer in layers:
+            z, a = layer_forward(layer, a)
+            zs.append(z)
+            inputs.append(a)
+        loss = self.network.loss.value(z, a, T)
+        if not math.isfinite(loss):
+            raise TrainingDiverged("loss", loss, self.step_count + 1)
+        views = self._views
+        inv_n = 1.0 / X.shape[0]
+        index = len(layers) - 1
+        delta = output_delta(self.network, z, a, T)
+        while True:
+            layer = layers[index]
+            grad_weight, grad_bias = views[index]
+            layer_gradient(delta, inputs[index], inv_n, grad_weight, grad_bias)
+            if self.regularization.active:
+                add_penalty_gradient(self.regularization, layer, grad_weight)
+            if index == 0:
+                return loss
+            _, _, delta = hidden_delta(
+                layer, delta, layers[index - 1], zs[index - 1], inputs[index]
+            )
+            index -= 1
+
+    @property
+    def _views(self) -> list[tuple[np.ndarray, np.ndarray | None]]:
+        views = self._cached_views
+        if views is None:
+            views = self._cached_views = gradient_views(self.network, self._grad)
+        return views
+
+    def run_steps(self, count: int) -> None:
+        """Run ``count`` whole steps (a half-done step first finishes as one of them)."""
+        if count <= 0:
+            return
+        if self.progress is not None:
+            self.step()
+            count -= 1
+        for _ in range(count):
+            rows, X, T = self._next_batch()
+            loss = self._fast_gradient(X, T)
+            self._apply_update(self._grad)
+            self._commit(loss, X.shape[0])
+
+    def run_epochs(
+        self, epochs: int, callback: Callable[[int, float], bool | None] | None = None
+    ) -> list[float]:
+        """Run until ``epochs`` more epochs are complete; return their mean losses.
+
+        ``callback(epoch, loss)`` runs after each epoch; returning ``False`` stops early.
+        """
+        if epochs < 0:
+            raise ValueError(f"epochs must be 0 or more, got {epochs}")
+        target = self.epoch + int(epochs)
+        first = len(self.epoch_losses)
+        while self.epoch < target:
+            self.run_steps(self.batches_per_epoch - self._batch_index)
+            if callback is not None and callback(self.epoch, self.epoch_losses[-1]) is False:
+                break
+        return list(self.epoch_losses[first:])
+
+    # -- the step-by-step path ------------------------------------------------------------------
+
+    def _start_step(self) -> StepProgress:
+        rows, X, T = self._next_batch()
+        batch = np.arange(self.samples)[rows]
+        self.progress = StepProgress(batch, X, T, self.epoch + 1)
+        return self.progress
+
+    def next_layer(self) -> LayerForward | ErrorRecord | LayerBackward | UpdateRecord:
+        """Do the next piece of work: one layer of forward or backward, the error, or the update.
+
+        Returns that piece's record. After the update the step is complete (``last_step``).
+        """
+        progress = self.progress or self._start_step()
+        layers = self.network.layers
+        if progress.phase == Phase.FORWARD:
+            index = progress.layer
+            a_prev = progress.inputs if index == 0 else progress.forward_layers[-1].a
+            record = forward_layer(self.network, index, a_prev)
+            progress.forward_layers.append(record)
+            if index == len(layers) - 1:
+                progress.forward = ForwardRecord(
+                    frozen_array(progress.inputs), tuple(progress.forward_layers)
+                )
+                progress.phase = Phase.ERROR
+            else:
+                progress.layer = index + 1
+            return record
+        if progress.phase == Phase.ERROR:
+            record = error(self.network, progress.forward, progress.targets, self.regularization)
+            if not math.isfinite(record.loss):
+                self.progress = None
+                raise TrainingDiverged("loss", record.loss, self.step_count + 1)
+            progress.error = record
+            progress.phase = Phase.BACKWARD
+            progress.layer = len(layers) - 1
+            progress.gradient = np.zeros_like(self.network.parameters)
+            return record
+        if progress.phase == Phase.BACKWARD:
+            index = progress.layer
+            later = progress.backward_layers[-1] if progress.backward_layers else None
+            record = backward_layer(
+                self.network,
+                index,
+                progress.forward,
+                progress.targets,
+                later,
+                progress.gradient,
+                self.regularization,
+            )
+            progress.backward_layers.append(record)
+            if index == 0:
+                progress.backward = BackwardRecord(
+                    tuple(reversed(progress.backward_layers)), frozen_array(progress.gradient)
+                )
+                progress.phase = Phase.UPDATE
+            else:
+                progress.layer = index - 1
+            return record
+        return self._update(progress)
+
+    def _update(self, progress: StepProgress) -> UpdateRecord:
+        before = _parameters(self.network)
+        state_before = self.optimizer.state()
+        try:
+            step_vector = self._apply_update(progress.gradient)
+        except TrainingDiverged:
+            self.progress = None
+            raise
+        record = UpdateRecord(
+            step_number=self.step_count + 1,
+            optimizer=self.optimizer.name,
+            lr=self.optimizer.lr,
+            before=before,
+            step=_split(self.network, step_vector),
+            after=_parameters(self.network),
+            optimizer_state_before=state_before,
+            optimizer_state_after=self.optimizer.state(),
+        )
+        progress.update = record
+        self.last_step = StepRecord(
+            batch=frozen_array(progress.batch),
+            epoch=progress.epoch,
+            forward=progress.forward,
+            error=progress.error,
+            backward=progress.backward,
+            update=record,
+        )
+        self._commit(progress.error.loss, progress.inputs.shape[0])
+        self.progress = None
+        return record
+
+    def next_phase(self) -> ForwardRecord | ErrorRecord | BackwardRecord | UpdateRecord:
+        """Finish the current phase (all its remaining layers) and return its record."""
+        progress = self.progress or self._start_step()
+        phase = progress.phase
+        while True:
+            record = self.next_layer()
+            if phase == Phase.FORWARD and progress.phase != Phase.FORWARD:
+                return progress.forward
+            if phase == Phase.BACKWARD and progress.phase != Phase.BACKWARD:
+                return progress.backward
+            if phase in (Phase.ERROR, Phase.UPDATE):
+                return record
+
+    def step(self) -> StepRecord:
+        """Finish the current step (or do a whole new one) and return its four records."""
+        progress = self.progress or self._start_step()
+        while progress.update is None:
+            self.next_layer()
+        return self.last_step
+
+
+def _check_batch_size(value: int | None) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(
+            f"batch size must be a whole number of at least 1 (or full), got {value!r}"
+        )
+    return int(value)
+
+
+def _parameters(network: Network) -> tuple[Parameters, ...]:
+    return tuple(
+        Parameters(frozen_array(layer.weight), frozen_array(layer.bias)) for layer in network.layers
+    )
+
+
+def _split(network: Network, vector: np.ndarray) -> tuple[Parameters, ...]:
+    return tuple(
+        Parameters(frozen_array(w), frozen_array(b)) for w, b in gradient_views(network, vector)
+    )

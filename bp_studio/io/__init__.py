@@ -1,0 +1,1 @@
+"""Files: network files, weight export and atomic writes (Qt-free)."""

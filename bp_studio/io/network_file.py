@@ -1,0 +1,187 @@
+"""The network file: how BP Studio saves and exports learned weights (JSON).
+
+```json
+{"format": "bp-studio.network", "version": 1, "loss": "mse",
+ "layers": [
+   {"activation": "sigmoid", "weight": [[0.15, 0.20], [0.25, 0.30]], "bias": [0.35, 0.35]},
+   {"activation": "sigmoid", "weight": [[0.40, 0.45], [0.50, 0.55]], "bias": [0.60, 0.60]}]}
+```
+
+``weight[j][i]`` connects input ``i`` of the layer to its unit ``j`` (shape ``(units, inputs)``);
+``"bias": null`` is a layer without bias. Other fields are allowed and ignored, so later
+versions may add optional ones (optimiser state, normalisation, names, metadata) without
+breaking this reader. Floats are written with ``repr`` (the shortest text that reads back as
+the same float64), so a save and load round trip is exact.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from typing import Any
+
+import numpy as np
+
+from bp_studio.engine.network import Network, check_architecture
+from bp_studio.io.atomic import atomic_write_text
+
+FORMAT = "bp-studio.network"
+VERSION = 1
+MAX_BYTES = 64 * 1024 * 1024
+"""Network files larger than this are refused before being read."""
+
+
+class NetworkFileError(ValueError):
+    """A network file cannot be used; the message names the file and the field."""
+
+
+def network_to_dict(network: Network) -> dict[str, Any]:
+    """The JSON-ready dictionary of ``network`` (lists of Python floats)."""
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "loss": network.loss_name,
+        "layers": [
+            {
+                "activation": layer.activation,
+                "weight": layer.weight.tolist(),
+                "bias": None if layer.bias is None else layer.bias.tolist(),
+            }
+            for layer in network.layers
+        ],
+    }
+
+
+def network_to_json(network: Network) -> str:
+    """The network file's text: one layer per line, floats exact."""
+    data = network_to_dict(network)
+    layers = ",\n   ".join(json.dumps(layer, allow_nan=False) for layer in data["layers"])
+    head = json.dumps({k: v for k, v in data.items() if k != "layers"}, allow_nan=False)
+    return head[:-1] + ',\n "layers": [\n   ' + layers + "]}\n"
+
+
+def save_network(network: Network, path: str | os.PathLike) -> None:
+    """Write ``network`` to ``path`` atomically (an interrupted save keeps the old file)."""
+    atomic_write_text(path, network_to_json(network))
+
+
+def load_network(path: str | os.PathLike) -> Network:
+    """Read and validate a network file; ``NetworkFileError`` names the problem."""
+    name = os.fspath(path)
+    try:
+        size = os.path.getsize(name)
+        if size > MAX_BYTES:
+            raise NetworkFileError(
+                f"{name}: the file is {size / 1e6:.0f} MB, more than the {MAX_BYTES / 1e6:.0f} MB "
+                "a network file may have"
+            )
+        with open(name, "rb") as handle:
+            raw = handle.read()
+    except FileNotFoundError:
+        raise NetworkFileError(f"{name}: file not found") from None
+    except IsADirectoryError:
+        raise NetworkFileError(f"{name}: is a folder, not a network file") from None
+    except OSError as exc:
+        raise NetworkFileError(f"{name}: cannot read: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise NetworkFileError(f"{name}: not a network file (not UTF-8 text)") from None
+    return network_from_json(text, name)
+
+
+def network_from_json(text: str, source: str = "network file") -> Network:
+    """Parse network-file text; ``source`` names it in messages."""
+    try:
+        data = json.loads(text, parse_constant=_reject_constant)
+    except ValueError as exc:
+        if isinstance(exc, _NonFinite):
+            raise NetworkFileError(f"{source}: {exc}") from None
+        raise NetworkFileError(f"{source}: not JSON ({exc})") from None
+    return network_from_dict(data, source)
+
+
+class _NonFinite(ValueError):
+    pass
+
+
+def _reject_constant(word: str) -> float:
+    raise _NonFinite(f"{word} is not a finite number (network files hold finite numbers only)")
+
+
+def network_from_dict(data: Any, source: str = "network file") -> Network:
+    """Validate a decoded network file and build the network; ``NetworkFileError`` if unfit."""
+
+    def fail(message: str) -> NetworkFileError:
+        return NetworkFileError(f"{source}: {message}")
+
+    if not isinstance(data, dict):
+        raise fail(f"not a BP Studio network file (expected a JSON object with format {FORMAT!r})")
+    if data.get("format") != FORMAT:
+        raise fail(
+            f"not a BP Studio network file (format is {data.get('format')!r}, expected {FORMAT!r})"
+        )
+    version = data.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise fail(f"version: expected a whole number, got {version!r}")
+    if version > VERSION:
+        raise fail(
+            f"version {version} is newer than this BP Studio reads (version {VERSION}); "
+            "update BP Studio to open it"
+        )
+    loss = data.get("loss")
+    if not isinstance(loss, str):
+        raise fail(f"loss: expected a name such as 'mse', got {loss!r}")
+    layers = data.get("layers")
+    if not isinstance(layers, list) or not layers:
+        raise fail("layers: expected a non-empty list of layers")
+    weights, biases, activations = [], [], []
+    for index, layer in enumerate(layers):
+        where = f"layers[{index}]"
+        if not isinstance(layer, dict):
+            raise fail(f"{where}: expected an object with activation, weight and bias")
+        activation = layer.get("activation")
+        if not isinstance(activation, str):
+            raise fail(f"{where}.activation: expected a name such as 'sigmoid', got {activation!r}")
+        if "weight" not in layer:
+            raise fail(f"{where}.weight: missing")
+        weights.append(_matrix(layer["weight"], f"{where}.weight", fail))
+        bias = layer.get("bias")
+        biases.append(None if bias is None else _vector(bias, f"{where}.bias", fail))
+        activations.append(activation)
+    try:
+        check_architecture([w.shape for w in weights], activations, loss, biases)
+        return Network(weights, biases, activations, loss)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+
+
+def _number(value: Any, where: str, fail) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise fail(f"{where}: expected a number, got {value!r}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise fail(f"{where}: {value!r} is not a finite number")
+    return number
+
+
+def _vector(values: Any, where: str, fail) -> np.ndarray:
+    if not isinstance(values, list):
+        raise fail(f"{where}: expected a list of numbers, got {type(values).__name__}")
+    return np.array([_number(v, f"{where}[{i}]", fail) for i, v in enumerate(values)])
+
+
+def _matrix(rows: Any, where: str, fail) -> np.ndarray:
+    if not isinstance(rows, list) or not rows:
+        raise fail(f"{where}: expected a non-empty list of rows (one per unit)")
+    matrix = [_vector(row, f"{where}[{j}]", fail) for j, row in enumerate(rows)]
+    width = len(matrix[0])
+    if width == 0:
+        raise fail(f"{where}[0]: a row needs at least one number")
+    for j, row in enumerate(matrix):
+        if len(row) != width:
+            raise fail(
+                f"{where}[{j}]: ragged matrix: row 0 has {width} numbers, row {j} has {len(row)}"
+            )
+    return np.array(matrix)
