@@ -149,6 +149,8 @@ class Trainer:
         """The loss of every step (on its batch, before its update)."""
         self.epoch_losses = array("d")
         """The mean training loss of every completed epoch."""
+        self.epoch_end_steps = array("q")
+        """The step count at the end of every completed epoch."""
         self.progress: StepProgress | None = None
         self.last_step: StepRecord | None = None
         self._grad = np.zeros_like(network.parameters)
@@ -255,6 +257,7 @@ class Trainer:
         if self._batch_index >= self.batches_per_epoch:
             self.epoch += 1
             self.epoch_losses.append(self._epoch_loss_sum / self._epoch_samples)
+            self.epoch_end_steps.append(self.step_count)
             self._batch_index = 0
             self._order = None
             self._epoch_loss_sum = 0.0

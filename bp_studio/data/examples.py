@@ -1,0 +1,115 @@
+"""Small ready-made data sets that the window opens with, so a newcomer can press Step at once.
+
+A ``Dataset`` holds inputs ``X`` ``(samples, inputs)`` and targets ``T`` ``(samples, outputs)``,
+with names for the columns. Classification sets with two classes keep one 0/1 target column;
+``targets_for_loss`` turns it into one-hot columns for a softmax/cross-entropy network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Inputs ``X`` ``(samples, inputs)``, targets ``T`` ``(samples, outputs)`` and their names.
+
+    ``classes`` names the classes of a classification set whose single target column holds
+    the class number (``None`` for regression and for multi-output targets).
+    """
+
+    name: str
+    title: str
+    X: np.ndarray
+    T: np.ndarray
+    input_names: tuple[str, ...]
+    target_names: tuple[str, ...]
+    classes: tuple[str, ...] | None = None
+    source: str = ""
+
+    @property
+    def samples(self) -> int:
+        return self.X.shape[0]
+
+    @property
+    def inputs(self) -> int:
+        return self.X.shape[1]
+
+    def targets_for_loss(self, loss: str) -> np.ndarray:
+        """Targets for a network with this loss: one-hot class columns for ``cross_entropy``."""
+        if loss == "cross_entropy" and self.classes is not None:
+            labels = self.T[:, 0].astype(np.int64)
+            return np.eye(len(self.classes))[labels]
+        return self.T
+
+    def outputs_for_loss(self, loss: str) -> int:
+        """How many output units a network with this loss needs for this data."""
+        return self.targets_for_loss(loss).shape[1]
+
+    def target_names_for_loss(self, loss: str) -> tuple[str, ...]:
+        if loss == "cross_entropy" and self.classes is not None:
+            return tuple(f"P({name})" for name in self.classes)
+        return self.target_names
+
+
+def _logic(name: str, title: str, column: list[float]) -> Dataset:
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    return Dataset(
+        name,
+        title,
+        X,
+        np.array(column).reshape(-1, 1),
+        ("x1", "x2"),
+        ("y",),
+        classes=("0", "1"),
+        source="truth table",
+    )
+
+
+EXAMPLES: dict[str, Dataset] = {
+    d.name: d
+    for d in (
+        _logic("xor", "XOR (4 samples)", [0.0, 1.0, 1.0, 0.0]),
+        _logic("and", "AND (4 samples)", [0.0, 0.0, 0.0, 1.0]),
+        _logic("or", "OR (4 samples)", [0.0, 1.0, 1.0, 1.0]),
+        Dataset(
+            "worked_example",
+            "Worked example: 2-2-2, one sample",
+            np.array([[0.05, 0.10]]),
+            np.array([[0.01, 0.99]]),
+            ("i1", "i2"),
+            ("o1", "o2"),
+            source="the classic hand-worked backpropagation example (Mazur, 2015)",
+        ),
+    )
+}
+"""Built-in example data sets by name, in menu order."""
+
+WORKED_EXAMPLE_WEIGHTS = (
+    [[0.15, 0.20], [0.25, 0.30]],
+    [[0.40, 0.45], [0.50, 0.55]],
+)
+WORKED_EXAMPLE_BIASES = ([0.35, 0.35], [0.60, 0.60])
+"""The weights of the worked example, whose every number is published."""
+
+
+def dataset_from_table(
+    name: str, columns: tuple[str, ...], values: np.ndarray, targets: int
+) -> Dataset:
+    """A dataset whose last ``targets`` columns are the targets (CSV data)."""
+    if not 1 <= targets < len(columns):
+        raise ValueError(
+            f"{name}: needs at least one input column and one target column, "
+            f"has {len(columns)} column(s)"
+        )
+    return Dataset(
+        name,
+        name,
+        values[:, :-targets],
+        values[:, -targets:],
+        tuple(columns[:-targets]),
+        tuple(columns[-targets:]),
+        source=name,
+    )
