@@ -351,8 +351,11 @@ def check_architecture(
                 f"layers[{index}].weight: expected {shapes[index - 1][0]} columns "
                 f"(the units of layers[{index - 1}]), got {shape[1]}"
             )
-        if activation not in ACTIVATIONS:
-            get_activation(activation)
+        if not isinstance(activation, str) or activation not in ACTIVATIONS:
+            try:
+                get_activation(activation)
+            except ValueError as exc:
+                raise ValueError(f"layers[{index}].activation: {exc}") from None
         if activation == "softmax" and index != len(shapes) - 1:
             raise ValueError(f"layers[{index}]: softmax is only allowed on the output layer")
         if biases is not None and biases[index] is not None:

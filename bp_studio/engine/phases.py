@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from bp_studio.engine.losses import softmax_cross_entropy
 from bp_studio.engine.network import Layer, Network
 from bp_studio.engine.records import (
     BackwardRecord,
@@ -41,6 +42,23 @@ def layer_forward(layer: Layer, a_prev: np.ndarray) -> tuple[np.ndarray, np.ndar
     if layer.bias is not None:
         z += layer.bias
     return z, layer.function.forward(z)
+
+
+def output_forward_loss(
+    network: Network, a_prev: np.ndarray, t: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """The output layer's ``z`` and ``a`` and the loss ``L``; softmax with cross-entropy in one
+    pass (``losses.softmax_cross_entropy``: the same numbers as ``layer_forward`` + ``value``).
+    """
+    layer = network.layers[-1]
+    if layer.activation != "softmax":
+        z, a = layer_forward(layer, a_prev)
+        return z, a, network.loss.value(z, a, t)
+    z = a_prev @ layer.weight.T
+    if layer.bias is not None:
+        z += layer.bias
+    a, loss = softmax_cross_entropy(z, t)
+    return z, a, loss
 
 
 def output_delta(network: Network, z: np.ndarray, a: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -72,7 +90,7 @@ def layer_gradient(
     np.matmul(delta.T, a_prev, out=grad_weight)
     grad_weight *= inv_n
     if grad_bias is not None:
-        np.sum(delta, axis=0, out=grad_bias)
+        np.add.reduce(delta, axis=0, out=grad_bias)
         grad_bias *= inv_n
 
 

@@ -8,7 +8,8 @@ steps on one batch: forward -> error -> backward -> update. It can be driven
 - one phase at a time (``next_phase``), one step at a time (``step``), each returning the
   immutable records of ``bp_studio.engine.records``;
 - or fast (``run_steps``, ``run_epochs``), which builds no records. Both paths call the same
-  kernels in the same order, so they give bit for bit the same weights.
+  kernels in the same order (softmax with cross-entropy fused into one kernel that performs
+  the same operations), so they give bit for bit the same weights.
 
 Batches: ``batch_size=None`` is full batch, ``1`` online. Each epoch visits every sample
 once, in a fresh seeded permutation when ``shuffle`` is on; the last batch of an epoch holds
@@ -40,6 +41,7 @@ from bp_studio.engine.phases import (
     layer_forward,
     layer_gradient,
     output_delta,
+    output_forward_loss,
 )
 from bp_studio.engine.records import (
     BackwardRecord,
@@ -271,14 +273,15 @@ class Trainer:
         np.copyto(self._backup, theta)
         saved_state = dict(self.optimizer.__dict__)
         step = self.optimizer.apply(theta, gradient)
-        total = float(theta.sum())
-        if not math.isfinite(total):
+        # The sum is a fast test; an overflowing sum of finite values is checked elementwise.
+        if not math.isfinite(float(theta.sum())) and not np.all(np.isfinite(theta)):
+            bad_weight = float(theta[~np.isfinite(theta)][0])
             np.copyto(theta, self._backup)
             self.optimizer.__dict__.update(saved_state)
-            grad_total = float(gradient.sum())
-            if not math.isfinite(grad_total):
-                raise TrainingDiverged("gradient", grad_total, self.step_count + 1)
-            raise TrainingDiverged("weights", total, self.step_count + 1)
+            bad_gradient = gradient[~np.isfinite(gradient)]
+            if bad_gradient.size:
+                raise TrainingDiverged("gradient", float(bad_gradient[0]), self.step_count + 1)
+            raise TrainingDiverged("weights", bad_weight, self.step_count + 1)
         return step
 
     # -- the fast path ----------------------------------------------------------------------
@@ -289,11 +292,13 @@ class Trainer:
         inputs = [X]
         zs = []
         a = X
-        for layer in layers:
+        for layer in layers[:-1]:
             z, a = layer_forward(layer, a)
             zs.append(z)
             inputs.append(a)
-        loss = self.network.loss.value(z, a, T)
+        z, a, loss = output_forward_loss(self.network, a, T)
+        zs.append(z)
+        inputs.append(a)
         if not math.isfinite(loss):
             raise TrainingDiverged("loss", loss, self.step_count + 1)
         views = self._views
@@ -327,11 +332,13 @@ class Trainer:
         if self.progress is not None:
             self.step()
             count -= 1
-        for _ in range(count):
-            rows, X, T = self._next_batch()
-            loss = self._fast_gradient(X, T)
-            self._apply_update(self._grad)
-            self._commit(loss, X.shape[0])
+        # Overflow is reported by TrainingDiverged, not by numpy warnings on stderr.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for _ in range(count):
+                rows, X, T = self._next_batch()
+                loss = self._fast_gradient(X, T)
+                self._apply_update(self._grad)
+                self._commit(loss, X.shape[0])
 
     def run_epochs(
         self, epochs: int, callback: Callable[[int, float], bool | None] | None = None
@@ -363,6 +370,10 @@ class Trainer:
 
         Returns that piece's record. After the update the step is complete (``last_step``).
         """
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return self._next_piece()
+
+    def _next_piece(self) -> LayerForward | ErrorRecord | LayerBackward | UpdateRecord:
         progress = self.progress or self._start_step()
         layers = self.network.layers
         if progress.phase == Phase.FORWARD:
@@ -431,7 +442,7 @@ class Trainer:
         )
         progress.update = record
         self.last_step = StepRecord(
-            batch=frozen_array(progress.batch),
+            batch=_frozen_rows(progress.batch),
             epoch=progress.epoch,
             forward=progress.forward,
             error=progress.error,
@@ -471,6 +482,13 @@ def _check_batch_size(value: int | None) -> int | None:
             f"batch size must be a whole number of at least 1 (or full), got {value!r}"
         )
     return int(value)
+
+
+def _frozen_rows(rows: np.ndarray) -> np.ndarray:
+    """A read-only integer copy of row numbers (usable as an index, unlike float64)."""
+    out = np.array(rows, dtype=np.intp, copy=True)
+    out.flags.writeable = False
+    return out
 
 
 def _parameters(network: Network) -> tuple[Parameters, ...]:

@@ -95,10 +95,13 @@ def network_from_json(text: str, source: str = "network file") -> Network:
     """Parse network-file text; ``source`` names it in messages."""
     try:
         data = json.loads(text, parse_constant=_reject_constant)
+    except _NonFinite as exc:
+        where = _constant_field(text)
+        raise NetworkFileError(f"{source}: {where}{exc}") from None
     except ValueError as exc:
-        if isinstance(exc, _NonFinite):
-            raise NetworkFileError(f"{source}: {exc}") from None
         raise NetworkFileError(f"{source}: not JSON ({exc})") from None
+    except RecursionError:
+        raise NetworkFileError(f"{source}: not a network file (nested too deeply)") from None
     return network_from_dict(data, source)
 
 
@@ -108,6 +111,35 @@ class _NonFinite(ValueError):
 
 def _reject_constant(word: str) -> float:
     raise _NonFinite(f"{word} is not a finite number (network files hold finite numbers only)")
+
+
+class _Constant(float):
+    """``NaN``, ``Infinity`` or ``-Infinity`` read from the text, to find the field it is in."""
+
+
+def _constant_field(text: str) -> str:
+    """``"layers[0].weight[1][0]: "`` for the first NaN or infinity in ``text`` (or ``""``)."""
+
+    def find(value: Any, where: str) -> str | None:
+        if isinstance(value, _Constant):
+            return where
+        if isinstance(value, dict):
+            children = ((f"{where}.{key}" if where else str(key), v) for key, v in value.items())
+        elif isinstance(value, list):
+            children = ((f"{where}[{i}]", v) for i, v in enumerate(value))
+        else:
+            return None
+        for child_where, child in children:
+            found = find(child, child_where)
+            if found is not None:
+                return found
+        return None
+
+    try:
+        found = find(json.loads(text, parse_constant=_Constant), "")
+    except (ValueError, RecursionError):
+        return ""
+    return f"{found}: " if found else ""
 
 
 def network_from_dict(data: Any, source: str = "network file") -> Network:
@@ -160,7 +192,10 @@ def network_from_dict(data: Any, source: str = "network file") -> Network:
 def _number(value: Any, where: str, fail) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise fail(f"{where}: expected a number, got {value!r}")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        raise fail(f"{where}: the number is too large (float64 goes up to about 1.8e308)") from None
     if not math.isfinite(number):
         raise fail(f"{where}: {value!r} is not a finite number")
     return number

@@ -429,7 +429,7 @@ def test_arbitrary_text_gives_table_or_data_error(tmp_path: Path, text: str) -> 
     _check_outcome(_write(tmp_path, text))
 
 
-_csvish = st.text(alphabet=st.sampled_from(list("0123456789.,-+eE\n\r \"ab\tnaif\x00")))
+_csvish = st.text(alphabet=st.sampled_from(list('0123456789.,-+eE\n\r "ab\tnaif\x00')))
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
