@@ -21,6 +21,7 @@ import numpy as np
 from bp_studio.engine.activations import ACTIVATIONS, Activation, get_activation
 from bp_studio.engine.initializers import initial_weight
 from bp_studio.engine.losses import Loss, check_output_activation, get_loss
+from bp_studio.engine.normalization import Normalization
 from bp_studio.engine.records import ForwardRecord
 
 
@@ -102,6 +103,10 @@ class Network:
                 n for n, s, _ in self._slices if not np.all(np.isfinite(self.parameters[s]))
             )
             raise ValueError(f"{name} contains a value that is not a finite number")
+        self.normalization: Normalization | None = None
+        """Applied to raw inputs by ``check_inputs`` (and so by predict, forward and training)."""
+        self.input_names: tuple[str, ...] | None = None
+        """Names of the inputs (for example ``x1``, ``x1^2``), shown on the canvas."""
         self.revision = 0
         """Counts changes made through ``set_parameters``, ``set_weight`` and ``set_bias``."""
 
@@ -164,13 +169,16 @@ class Network:
         save_network(self, path)
 
     def copy(self) -> Network:
-        """An independent copy (parameters copied)."""
-        return Network(
+        """An independent copy (parameters copied; normalisation and names shared, immutable)."""
+        network = Network(
             [layer.weight.copy() for layer in self.layers],
             [None if layer.bias is None else layer.bias.copy() for layer in self.layers],
             [layer.activation for layer in self.layers],
             self.loss_name,
         )
+        network.normalization = self.normalization
+        network.input_names = self.input_names
+        return network
 
     # -- description ----------------------------------------------------------------------
 
@@ -214,7 +222,11 @@ class Network:
     # -- using it -------------------------------------------------------------------------
 
     def check_inputs(self, X: np.ndarray, what: str = "inputs") -> np.ndarray:
-        """``X`` as a float64 ``(samples, inputs)`` array; ``ValueError`` says what is wrong."""
+        """Raw ``X`` as the float64 ``(samples, inputs)`` array the first layer sees.
+
+        ``ValueError`` says what is wrong with ``X``; with an input ``normalization`` the
+        result is normalised.
+        """
         X = np.asarray(X, dtype=np.float64)
         if X.ndim == 1 and self.inputs == 1:
             X = X.reshape(-1, 1)
@@ -226,6 +238,8 @@ class Network:
             row, column = np.argwhere(~np.isfinite(X))[0]
             value = X[row, column]
             raise ValueError(f"{what} row {row + 1}, column {column + 1}: {value} is not finite")
+        if self.normalization is not None:
+            X = self.normalization.apply(X)
         return X
 
     def predict(self, X: np.ndarray) -> np.ndarray:
