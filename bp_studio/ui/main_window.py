@@ -444,9 +444,10 @@ class MainWindow(QMainWindow):
         network = network or self.network
         if self.trainer is None or network is None:
             return None
-        record = forward(network, self.trainer.X)
-        last = record.layers[-1]
-        return network.loss.value(last.z, last.a, self.trainer.T)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            record = forward(network, self.trainer.X)
+            last = record.layers[-1]
+            return network.loss.value(last.z, last.a, self.trainer.T)
 
     def _refresh_status(
         self, network: Network | None = None, step: int | None = None, epoch: int | None = None

@@ -26,6 +26,8 @@ PHASE_HINTS = {
     Phase.BACKWARD: "The gradients are computed backwards, layer by layer.",
     Phase.UPDATE: "The weights are adjusted from the output back towards the input.",
 }
+MAX_ROWS = 200
+"""Rows the data table shows at most (the note says when there are more)."""
 ACTIVE_COLOR = "#2166ac"
 DONE_COLOR = "#92c5de"
 
@@ -89,7 +91,9 @@ class DataPanel(QWidget):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents
+        )
         row = QHBoxLayout()
         row.addWidget(QLabel("Show sample"))
         row.addWidget(self.sample)
@@ -109,7 +113,7 @@ class DataPanel(QWidget):
             return
         batch = moment.batch
         if batch is None or len(batch) == 0:
-            batch = np.arange(min(dataset.samples, 1000))
+            batch = np.arange(dataset.samples)
             self.note.setText(
                 f"{dataset.title}: {dataset.samples} samples. The next step uses them as set "
                 "in Batch size."
@@ -139,7 +143,9 @@ class DataPanel(QWidget):
         headers = ["#"] + list(dataset.input_names) + target_names
         if outputs is not None:
             headers += [f"o{k + 1}" for k in range(outputs.shape[1])]
-        shown = batch[:1000]
+        shown = batch[:MAX_ROWS]
+        if len(batch) > MAX_ROWS:
+            self.note.setText(self.note.text() + f" The table shows the first {MAX_ROWS} rows.")
         self.table.setColumnCount(len(headers))
         self.table.setHorizontalHeaderLabels(headers)
         self.table.setRowCount(len(shown))
