@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from bp_studio.ui.platform_check import startup_problem
@@ -26,6 +28,7 @@ def run(path: str | None = None, quit_after_ms: int | None = None) -> int:
     from bp_studio.ui.main_window import MainWindow
 
     app.setApplicationName("BP Studio")
+    app.setWindowIcon(QIcon(str(Path(__file__).with_name("icons") / "bp_studio.svg")))
     app.setOrganizationName("BP Studio")
     window = MainWindow(path)
     window.show()
