@@ -18,7 +18,7 @@ import math
 import os
 import re
 import stat
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -154,8 +154,22 @@ def write_csv_text(columns: Sequence[str], values: np.ndarray) -> str:
 # --- reading steps ---------------------------------------------------------------------
 
 
-def _read_bytes(path: str, name: str, max_bytes: int) -> bytes:
-    """Read at most ``max_bytes`` bytes of ``path``, raising :class:`DataError` on problems."""
+def _read_bytes(
+    path: str,
+    name: str,
+    max_bytes: int,
+    progress: Callable[[int, int], None] | None = None,
+    chunk: int = 4 * 1024 * 1024,
+    limit: int | None = None,
+) -> bytes:
+    """Read at most ``max_bytes`` bytes of ``path``, raising :class:`DataError` on problems.
+
+    With ``progress``, the file is read in pieces (a sixteenth of the file, at least 64 KiB
+    and at most ``chunk`` bytes) and ``progress(bytes_read, expected_bytes)`` is called after
+    each (``expected_bytes`` is the size the file had when opened, at least 1). With
+    ``limit``, only the first ``limit`` bytes are read (for a preview); a file over
+    ``max_bytes`` is still refused by its size.
+    """
     try:
         st = os.stat(path)
     except (FileNotFoundError, NotADirectoryError):
@@ -168,7 +182,23 @@ def _read_bytes(path: str, name: str, max_bytes: int) -> bytes:
         raise DataError(f"{name}: {_too_large(st.st_size, max_bytes)}")
     try:
         with open(path, "rb") as f:
-            raw = f.read(max_bytes + 1)
+            if limit is not None:
+                return f.read(min(limit, max_bytes + 1))
+            if progress is None:
+                raw = f.read(max_bytes + 1)
+            else:
+                expected = max(int(st.st_size), 1)
+                step = max(min(chunk, expected // 16 + 1), 64 * 1024)  # >= 16 calls if large
+                pieces: list[bytes] = []
+                done = 0
+                while done <= max_bytes:
+                    piece = f.read(min(step, max_bytes + 1 - done))
+                    if not piece:
+                        break
+                    pieces.append(piece)
+                    done += len(piece)
+                    progress(done, expected)
+                raw = b"".join(pieces)
     except FileNotFoundError:
         raise DataError(f"{name}: file not found") from None
     except IsADirectoryError:
@@ -196,14 +226,22 @@ def _decode(raw: bytes, name: str) -> str:
 
 def _parse(text: str, name: str) -> list[tuple[int, list[str]]]:
     """Split CSV text into ``(first physical line, stripped cells)`` rows, skipping blanks."""
+    return list(_iter_rows(text, name))
+
+
+def _iter_rows(text: str, name: str) -> Iterator[tuple[int, list[str]]]:
+    """Yield ``(first physical line, stripped cells)`` for each non-blank CSV row of ``text``.
+
+    Raises :class:`DataError` naming the line where the CSV syntax breaks (e.g. a quote
+    that is never closed).
+    """
     reader = csv.reader(io.StringIO(text, newline=""))
-    rows: list[tuple[int, list[str]]] = []
     previous_end = 0
     while True:
         try:
             cells = next(reader)
         except StopIteration:
-            break
+            return
         except csv.Error as exc:
             line = max(reader.line_num, previous_end + 1)
             raise DataError(f"{name}, line {line}: not valid CSV ({exc})") from None
@@ -212,8 +250,7 @@ def _parse(text: str, name: str) -> list[tuple[int, list[str]]]:
         stripped = list(map(str.strip, cells))
         if not stripped or (len(stripped) == 1 and not stripped[0]):
             continue
-        rows.append((start, stripped))
-    return rows
+        yield start, stripped
 
 
 def _check_header(header: list[str], line: int, name: str) -> None:

@@ -8,10 +8,21 @@
 ```
 
 ``weight[j][i]`` connects input ``i`` of the layer to its unit ``j`` (shape ``(units, inputs)``);
-``"bias": null`` is a layer without bias. Other fields are allowed and ignored, so later
-versions may add optional ones (optimiser state, normalisation, names, metadata) without
-breaking this reader. Floats are written with ``repr`` (the shortest text that reads back as
-the same float64), so a save and load round trip is exact.
+``"bias": null`` is a layer without bias.
+
+Two optional fields, written only when the network has them (each on its own line, before
+``layers``):
+
+- ``"input_names": ["x1", "x2"]``: one text name per network input (``Network.input_names``);
+- ``"normalization": {"kind": "standardize", "offset": [0.5, 1.0], "scale": [2.0, 0.25]}``: the
+  input normalisation ``x_normalised = (x - offset) / scale`` (``Network.normalization``;
+  ``kind`` is ``standardize`` or ``minmax``; ``offset`` and ``scale`` have one value per input,
+  ``scale`` values positive). With it, ``predict`` on raw inputs after loading is bit-identical.
+
+``null`` for either means "not set". Other fields are allowed and ignored, so later
+versions may add optional ones (optimiser state, metadata) without breaking this reader.
+Floats are written with ``repr`` (the shortest text that reads back as the same float64), so a
+save and load round trip is exact.
 """
 
 from __future__ import annotations
@@ -24,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from bp_studio.engine.network import Network, check_architecture
+from bp_studio.engine.normalization import NORMALIZATIONS, Normalization
 from bp_studio.io.atomic import atomic_write_text
 
 FORMAT = "bp-studio.network"
@@ -37,28 +49,55 @@ class NetworkFileError(ValueError):
 
 
 def network_to_dict(network: Network) -> dict[str, Any]:
-    """The JSON-ready dictionary of ``network`` (lists of Python floats)."""
-    return {
-        "format": FORMAT,
-        "version": VERSION,
-        "loss": network.loss_name,
-        "layers": [
-            {
-                "activation": layer.activation,
-                "weight": layer.weight.tolist(),
-                "bias": None if layer.bias is None else layer.bias.tolist(),
-            }
-            for layer in network.layers
-        ],
-    }
+    """The JSON-ready dictionary of ``network`` (lists of Python floats).
+
+    ``input_names`` and ``normalization`` are included only when the network has them.
+    Raises ``ValueError`` if either does not have one entry per network input (such a file
+    could not be read back).
+    """
+    data: dict[str, Any] = {"format": FORMAT, "version": VERSION, "loss": network.loss_name}
+    names = network.input_names
+    if names is not None:
+        if len(names) != network.inputs:
+            raise ValueError(
+                f"input_names has {len(names)} names but the network has {network.inputs} inputs"
+            )
+        data["input_names"] = [str(name) for name in names]
+    normalization = network.normalization
+    if normalization is not None:
+        if normalization.inputs != network.inputs:
+            raise ValueError(
+                f"the normalization has {normalization.inputs} inputs but the network has "
+                f"{network.inputs}"
+            )
+        data["normalization"] = {
+            "kind": normalization.kind,
+            "offset": normalization.offset.tolist(),
+            "scale": normalization.scale.tolist(),
+        }
+    data["layers"] = [
+        {
+            "activation": layer.activation,
+            "weight": layer.weight.tolist(),
+            "bias": None if layer.bias is None else layer.bias.tolist(),
+        }
+        for layer in network.layers
+    ]
+    return data
 
 
 def network_to_json(network: Network) -> str:
-    """The network file's text: one layer per line, floats exact."""
+    """The network file's text: one line per optional field and per layer, floats exact."""
     data = network_to_dict(network)
     layers = ",\n   ".join(json.dumps(layer, allow_nan=False) for layer in data["layers"])
-    head = json.dumps({k: v for k, v in data.items() if k != "layers"}, allow_nan=False)
-    return head[:-1] + ',\n "layers": [\n   ' + layers + "]}\n"
+    own_line = ("input_names", "normalization", "layers")
+    head = json.dumps({k: v for k, v in data.items() if k not in own_line}, allow_nan=False)
+    parts = [head[:-1]]
+    for key in own_line[:-1]:
+        if key in data:
+            parts.append(f" {json.dumps(key)}: {json.dumps(data[key], allow_nan=False)}")
+    parts.append(' "layers": [\n   ' + layers + "]}\n")
+    return ",\n".join(parts)
 
 
 def save_network(network: Network, path: str | os.PathLike) -> None:
@@ -184,9 +223,62 @@ def network_from_dict(data: Any, source: str = "network file") -> Network:
         activations.append(activation)
     try:
         check_architecture([w.shape for w in weights], activations, loss, biases)
-        return Network(weights, biases, activations, loss)
+        network = Network(weights, biases, activations, loss)
     except ValueError as exc:
         raise fail(str(exc)) from None
+    network.input_names = _input_names(data.get("input_names"), network.inputs, fail)
+    network.normalization = _normalization(data.get("normalization"), network.inputs, fail)
+    return network
+
+
+def _input_names(value: Any, inputs: int, fail) -> tuple[str, ...] | None:
+    """``input_names``: ``None`` or a list of ``inputs`` strings."""
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise fail(
+            f"input_names: expected a list of {inputs} names (one per input), "
+            f"got {type(value).__name__}"
+        )
+    if len(value) != inputs:
+        raise fail(f"input_names: expected {inputs} names (the network's inputs), got {len(value)}")
+    for index, name in enumerate(value):
+        if not isinstance(name, str):
+            raise fail(f"input_names[{index}]: expected a text name, got {name!r}")
+    return tuple(value)
+
+
+def _normalization(value: Any, inputs: int, fail) -> Normalization | None:
+    """``normalization``: ``None`` or ``{"kind", "offset", "scale"}`` with ``inputs`` values."""
+    if value is None:
+        return None
+    where = "normalization"
+    if not isinstance(value, dict):
+        raise fail(
+            f"{where}: expected an object with kind, offset and scale, got {type(value).__name__}"
+        )
+    kind = value.get("kind")
+    if not isinstance(kind, str) or kind not in NORMALIZATIONS:
+        known = " or ".join(repr(k) for k in NORMALIZATIONS)
+        raise fail(f"{where}.kind: expected {known}, got {kind!r}")
+    arrays = {}
+    for field in ("offset", "scale"):
+        if field not in value:
+            raise fail(f"{where}.{field}: missing")
+        vector = _vector(value[field], f"{where}.{field}", fail)
+        if vector.shape[0] != inputs:
+            raise fail(
+                f"{where}.{field}: expected {inputs} values (the network's inputs), "
+                f"got {vector.shape[0]}"
+            )
+        arrays[field] = vector
+    for index, number in enumerate(arrays["scale"].tolist()):
+        if not number > 0:
+            raise fail(f"{where}.scale[{index}]: must be positive, got {number!r}")
+    try:
+        return Normalization(kind, arrays["offset"], arrays["scale"])
+    except ValueError as exc:  # not expected after the checks above
+        raise fail(f"{where}: {exc}") from None
 
 
 def _number(value: Any, where: str, fail) -> float:

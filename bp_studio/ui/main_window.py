@@ -859,7 +859,7 @@ class MainWindow(QMainWindow):
         self.stop_play()
         try:
             self.network.save(path)
-        except (AtomicWriteError, OSError) as exc:
+        except (AtomicWriteError, OSError, ValueError) as exc:
             self.message_bar.show_message(f"The network was not saved: {exc}")
             return False
         self.network_path = path

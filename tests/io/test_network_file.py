@@ -551,3 +551,183 @@ def test_any_bytes_in_a_file_give_a_network_or_a_file_error(tmp_path: Path, raw:
     path.write_bytes(raw)
     with pytest.raises(NetworkFileError):
         load_network(path)
+
+
+# -- optional fields: input normalisation and input names ---------------------------------
+
+
+def normalized_network(kind: str = "standardize") -> tuple[Network, np.ndarray]:
+    """A 3-input network with a fitted normalisation, and raw inputs far from [0, 1]."""
+    from bp_studio.engine.normalization import Normalization
+
+    rng = np.random.default_rng(4)
+    X = rng.normal([100.0, -3.0, 0.001], [25.0, 0.5, 0.0003], size=(40, 3))
+    net = Network.create([3, 4, 2], ["tanh", "softmax"], "cross_entropy", seed=2)
+    net.normalization = Normalization.fit(kind, X)
+    net.input_names = ("height", "x2^2", "µ")
+    return net, X
+
+
+@pytest.mark.parametrize("kind", ["standardize", "minmax"])
+def test_normalization_round_trip_gives_identical_predictions(tmp_path: Path, kind: str) -> None:
+    net, X = normalized_network(kind)
+    path = tmp_path / "norm.json"
+    save_network(net, path)
+    loaded = load_network(path)
+    assert_same_network(loaded, net)
+    assert loaded.normalization is not None
+    assert loaded.normalization.kind == kind
+    assert loaded.normalization.offset.tobytes() == net.normalization.offset.tobytes()
+    assert loaded.normalization.scale.tobytes() == net.normalization.scale.tobytes()
+    assert loaded.input_names == ("height", "x2^2", "µ")
+    assert loaded.predict(X).tobytes() == net.predict(X).tobytes()
+    assert not np.array_equal(loaded.predict(X), predict_without_normalization(loaded, X))
+
+
+def predict_without_normalization(net: Network, X: np.ndarray) -> np.ndarray:
+    """Predictions of ``net`` without its normalisation (to show that it matters)."""
+    plain = net.copy()
+    plain.normalization = None
+    return plain.predict(X)
+
+
+def test_optional_fields_are_written_only_when_set() -> None:
+    data = network_to_dict(mazur())
+    assert "normalization" not in data and "input_names" not in data
+    net, _ = normalized_network()
+    data = network_to_dict(net)
+    assert list(data) == ["format", "version", "loss", "input_names", "normalization", "layers"]
+    assert data["input_names"] == ["height", "x2^2", "µ"]
+    assert data["normalization"]["kind"] == "standardize"
+    assert data["normalization"]["offset"] == net.normalization.offset.tolist()
+    assert data["normalization"]["scale"] == net.normalization.scale.tolist()
+    assert json.loads(network_to_json(net)) == data
+
+
+def test_optional_fields_layout() -> None:
+    from bp_studio.engine.normalization import Normalization
+
+    net = mazur()
+    net.input_names = ("i1", "i2")
+    net.normalization = Normalization("minmax", [0.5, 1.0], [2.0, 0.25])
+    lines = network_to_json(net).splitlines()
+    assert lines[0] == '{"format": "bp-studio.network", "version": 1, "loss": "mse",'
+    assert lines[1] == ' "input_names": ["i1", "i2"],'
+    assert lines[2] == (
+        ' "normalization": {"kind": "minmax", "offset": [0.5, 1.0], "scale": [2.0, 0.25]},'
+    )
+    assert lines[3] == ' "layers": ['
+    only_names = mazur()
+    only_names.input_names = ("a", "b")
+    assert network_to_json(only_names).splitlines()[1] == ' "input_names": ["a", "b"],'
+
+
+def test_documented_optional_fields_load() -> None:
+    data = valid_dict()
+    data["input_names"] = ["x1", "x2"]
+    data["normalization"] = {"kind": "standardize", "offset": [0.5, 1.0], "scale": [2.0, 0.25]}
+    net = network_from_dict(data)
+    assert net.input_names == ("x1", "x2")
+    np.testing.assert_array_equal(net.normalization.apply(np.array([[2.5, 1.5]])), [[1.0, 2.0]])
+
+
+def test_null_optional_fields_mean_not_set() -> None:
+    data = valid_dict()
+    data["input_names"] = None
+    data["normalization"] = None
+    net = network_from_dict(data)
+    assert net.input_names is None and net.normalization is None
+
+
+def with_normalization(**fields) -> dict:
+    data = valid_dict()
+    data["normalization"] = {"kind": "standardize", "offset": [0.0, 1.0], "scale": [1.0, 2.0]}
+    data["normalization"].update(fields)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        (
+            {"scale": [1.0, 2.0, 3.0]},
+            "normalization.scale: expected 2 values (the network's inputs), got 3",
+        ),
+        (
+            {"offset": [1.0]},
+            "normalization.offset: expected 2 values (the network's inputs), got 1",
+        ),
+        ({"scale": [1.0, 0.0]}, "normalization.scale[1]: must be positive, got 0.0"),
+        ({"scale": [-2, 1.0]}, "normalization.scale[0]: must be positive, got -2.0"),
+        ({"scale": [1.0, "2"]}, "normalization.scale[1]: expected a number, got '2'"),
+        ({"offset": "zero"}, "normalization.offset: expected a list of numbers, got str"),
+        ({"offset": [True, 1.0]}, "normalization.offset[0]: expected a number, got True"),
+        (
+            {"kind": "zscore"},
+            "normalization.kind: expected 'standardize' or 'minmax', got 'zscore'",
+        ),
+        ({"kind": None}, "normalization.kind: expected 'standardize' or 'minmax', got None"),
+    ],
+)
+def test_bad_normalization_names_the_field(fields: dict, expected: str) -> None:
+    assert error_for(with_normalization(**fields)) == f"net.json: {expected}"
+
+
+def test_bad_normalization_shapes() -> None:
+    data = with_normalization()
+    del data["normalization"]["scale"]
+    assert error_for(data) == "net.json: normalization.scale: missing"
+    data["normalization"] = [1, 2]
+    assert error_for(data) == (
+        "net.json: normalization: expected an object with kind, offset and scale, got list"
+    )
+    text = json.dumps(with_normalization()).replace("[1.0, 2.0]", "[1.0, NaN]")
+    assert error_for(text).startswith("net.json: normalization.scale[1]: NaN is not a finite")
+    text = json.dumps(with_normalization()).replace("[0.0, 1.0]", "[0.0, 1e999]")
+    assert error_for(text) == "net.json: normalization.offset[1]: inf is not a finite number"
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        (["a"], "input_names: expected 2 names (the network's inputs), got 1"),
+        (["a", "b", "c"], "input_names: expected 2 names (the network's inputs), got 3"),
+        (["a", 2], "input_names[1]: expected a text name, got 2"),
+        ("ab", "input_names: expected a list of 2 names (one per input), got str"),
+    ],
+)
+def test_bad_input_names(names, expected: str) -> None:
+    data = valid_dict()
+    data["input_names"] = names
+    assert error_for(data) == f"net.json: {expected}"
+
+
+def test_saving_mismatched_optional_fields_is_refused() -> None:
+    from bp_studio.engine.normalization import Normalization
+
+    net = mazur()
+    net.normalization = Normalization("minmax", [0.0, 0.0, 0.0], [1.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match="normalization has 3 inputs but the network has 2"):
+        network_to_json(net)
+    net = mazur()
+    net.input_names = ("only one",)
+    with pytest.raises(ValueError, match="input_names has 1 names but the network has 2"):
+        network_to_json(net)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.floats(-1e6, 1e6), min_size=2, max_size=2),
+    st.lists(st.floats(1e-300, 1e300), min_size=2, max_size=2),
+    st.sampled_from(["standardize", "minmax"]),
+)
+def test_any_normalization_round_trips_exactly(offset, scale, kind) -> None:
+    from bp_studio.engine.normalization import Normalization
+
+    net = mazur()
+    net.normalization = Normalization(kind, offset, scale)
+    loaded = network_from_json(network_to_json(net))
+    assert loaded.normalization.offset.tobytes() == net.normalization.offset.tobytes()
+    assert loaded.normalization.scale.tobytes() == net.normalization.scale.tobytes()
+    X = np.array([[0.3, -2.0], [1e3, 4.0]])
+    assert loaded.predict(X).tobytes() == net.predict(X).tobytes()

@@ -19,9 +19,7 @@ def _isolated_settings(tmp_path, monkeypatch):
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
     # A modal question would block the test run: answer "Discard" unless a test says otherwise.
-    monkeypatch.setattr(
-        QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard
-    )
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
 
 
 @pytest.fixture
@@ -196,7 +194,9 @@ def test_shortcuts(window, qtbot):
     assert window.trainer.step_count == 1
     qtbot.keyClick(window.canvas, Qt.Key.Key_E)
     assert window.trainer.epoch == 2  # full batch: one step per epoch
-    labels = {a.text(): a.shortcut().toString() for a in window.findChildren(type(window.play_action))}
+    labels = {
+        a.text(): a.shortcut().toString() for a in window.findChildren(type(window.play_action))
+    }
     assert labels["Play"] == "Space"
     assert labels["Next layer"] == "L"
 
