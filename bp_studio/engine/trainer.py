@@ -56,6 +56,12 @@ from bp_studio.engine.records import (
     frozen_array,
 )
 from bp_studio.engine.regularization import Regularization
+from bp_studio.engine.trainer_state import (
+    OPTIMIZER_VECTORS,
+    TrainerState,
+    make_generator,
+    rng_state,
+)
 
 
 class TrainingDiverged(ArithmeticError):
@@ -155,6 +161,10 @@ class Trainer:
         """The step count at the end of every completed epoch."""
         self.progress: StepProgress | None = None
         self.last_step: StepRecord | None = None
+        self.revision = 0
+        """Counts changes of settings, data, optimiser or state (setters, ``set_*`` methods)."""
+        self.data_revision = 0
+        """Counts ``set_data`` calls (the first is made by ``__init__``)."""
         self._grad = np.zeros_like(network.parameters)
         self._backup = np.zeros_like(network.parameters)
         self._cached_views: list[tuple[np.ndarray, np.ndarray | None]] | None = None
@@ -169,7 +179,10 @@ class Trainer:
     @lr.setter
     def lr(self, value: float) -> None:
         """Change the learning rate; it applies from the next update on."""
-        self.optimizer.lr = check_learning_rate(value)
+        value = check_learning_rate(value)
+        if value != self.optimizer.lr:
+            self.optimizer.lr = value
+            self.revision += 1
 
     @property
     def batch_size(self) -> int | None:
@@ -180,6 +193,7 @@ class Trainer:
         """Change the batch size; the current epoch starts over with the new batches."""
         self._batch_size = _check_batch_size(value)
         self._restart_epoch()
+        self.revision += 1
 
     @property
     def shuffle(self) -> bool:
@@ -189,6 +203,7 @@ class Trainer:
     def shuffle(self, value: bool) -> None:
         self._shuffle = bool(value)
         self._restart_epoch()
+        self.revision += 1
 
     def set_data(self, X: np.ndarray, T: np.ndarray) -> None:
         """Use new training data; the current epoch starts over. ``ValueError`` if unfit."""
@@ -198,11 +213,109 @@ class Trainer:
         T = prepare_targets(self.network, T, X.shape[0])
         self.X, self.T = X, T
         self._restart_epoch()
+        self.revision += 1
+        self.data_revision += 1
 
     def set_optimizer(self, name: str) -> None:
         """Switch optimiser (its state starts fresh); the learning rate is kept."""
         self.optimizer = make_optimizer(name, self.network.parameters.size, self.optimizer.lr)
         self.discard_progress()
+        self.revision += 1
+
+    # -- state ------------------------------------------------------------------------------
+
+    def get_state(self, include_losses: bool = True) -> TrainerState:
+        """Everything needed to go on bit for bit (copies; see ``trainer_state``).
+
+        A half-done step (``progress``) is not part of it: nothing of it has been applied,
+        and the restored trainer redoes that step from its start, on the same batch.
+        ``include_losses=False`` leaves out the loss history (a rewind snapshot).
+        """
+        order = self._order
+        state = TrainerState(
+            parameters=self.network.parameters.copy(),
+            optimizer=self.optimizer.name,
+            lr=self.optimizer.lr,
+            optimizer_state=self.optimizer.state(),
+            batch_size=self._batch_size,
+            shuffle=self._shuffle,
+            regularization=self.regularization.kind,
+            regularization_rate=float(self.regularization.rate),
+            rng_state=rng_state(self._rng),
+            order=None if order is None else order.copy(),
+            batch_index=self._batch_index,
+            epoch_loss_sum=self._epoch_loss_sum,
+            epoch_samples=self._epoch_samples,
+            step_count=self.step_count,
+            epoch=self.epoch,
+            seed=self.seed,
+        )
+        if include_losses:
+            state.step_losses = np.array(self.step_losses, dtype=np.float64)
+            state.epoch_losses = np.array(self.epoch_losses, dtype=np.float64)
+            state.epoch_end_steps = np.array(self.epoch_end_steps, dtype=np.int64)
+        return state
+
+    def set_state(self, state: TrainerState) -> None:
+        """Restore a state from ``get_state`` (or a session file or rewind snapshot).
+
+        Sets the parameters, optimiser, settings, schedule, counters and, when the state has
+        them, the loss arrays; a state without them cuts this trainer's loss arrays back to
+        its step (``ValueError`` if they are shorter). The data stays this trainer's: the
+        state must fit it (same number of samples). All or nothing: ``ValueError`` names the
+        problem and leaves the trainer unchanged.
+        """
+        state.check("state")
+        size = self.network.parameters.size
+        parameters = np.asarray(state.parameters, dtype=np.float64)
+        if parameters.shape != (size,):
+            raise ValueError(f"state has {parameters.size} parameters, the network has {size}")
+        if not np.all(np.isfinite(parameters)):
+            raise ValueError("state parameters must be finite numbers")
+        optimizer = make_optimizer(state.optimizer, size, state.lr)
+        optimizer.set_state(state.optimizer_state)
+        for key in OPTIMIZER_VECTORS.get(optimizer.name, ()):
+            if not np.all(np.isfinite(getattr(optimizer, key))):
+                raise ValueError(f"state optimizer_state.{key} must be finite numbers")
+        batch_size = _check_batch_size(state.batch_size)
+        regularization = Regularization(state.regularization, float(state.regularization_rate))
+        rng = make_generator(state.rng_state)
+        n = self.samples
+        state.check_fits(n, "state")
+        order = None if state.order is None else np.array(state.order, dtype=np.intp)
+        if state.has_losses:
+            step_losses = _array("d", state.step_losses, np.float64)
+            epoch_losses = _array("d", state.epoch_losses, np.float64)
+            epoch_end_steps = _array("q", state.epoch_end_steps, np.int64)
+        else:
+            if len(self.step_losses) < state.step_count or len(self.epoch_losses) < state.epoch:
+                raise ValueError(
+                    f"the state has no loss history and this trainer's reaches step "
+                    f"{len(self.step_losses)}, not step {state.step_count}"
+                )
+            step_losses = self.step_losses[: state.step_count]
+            epoch_losses = self.epoch_losses[: state.epoch]
+            epoch_end_steps = self.epoch_end_steps[: state.epoch]
+        # Everything is valid: apply it all.
+        self.network.set_parameters(parameters)
+        self.optimizer = optimizer
+        self._batch_size = batch_size
+        self._shuffle = bool(state.shuffle)
+        self.regularization = regularization
+        self._rng = rng
+        self.seed = state.seed
+        self._order = order
+        self._batch_index = int(state.batch_index)
+        self._epoch_loss_sum = float(state.epoch_loss_sum)
+        self._epoch_samples = int(state.epoch_samples)
+        self.step_count = int(state.step_count)
+        self.epoch = int(state.epoch)
+        self.step_losses = step_losses
+        self.epoch_losses = epoch_losses
+        self.epoch_end_steps = epoch_end_steps
+        self.progress = None
+        self.last_step = None
+        self.revision += 1
 
     def network_changed(self) -> None:
         """Call after editing the network's parameters: a half-done step is discarded."""
@@ -482,6 +595,13 @@ def _check_batch_size(value: int | None) -> int | None:
             f"batch size must be a whole number of at least 1 (or full), got {value!r}"
         )
     return int(value)
+
+
+def _array(typecode: str, values: np.ndarray, dtype: type) -> array:
+    """A copy of ``values`` as an ``array.array`` (as the trainer keeps its loss history)."""
+    out = array(typecode)
+    out.frombytes(np.ascontiguousarray(values, dtype=dtype).tobytes())
+    return out
 
 
 def _frozen_rows(rows: np.ndarray) -> np.ndarray:

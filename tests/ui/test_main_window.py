@@ -1,4 +1,4 @@
-"""The studio window: stepping shows the engine's numbers, Play/Pause, edits, settings, shortcuts."""
+"""The studio window: steps show the engine's numbers; Play, Pause, edits, settings, keys."""
 
 import numpy as np
 import pytest
