@@ -37,9 +37,17 @@ class Dataset:
     def inputs(self) -> int:
         return self.X.shape[1]
 
+    def one_hot(self, loss: str) -> bool:
+        """Whether a network with this loss gets one output per class.
+
+        Yes for ``cross_entropy`` and for three or more classes; two classes with ``mse`` or
+        ``binary_cross_entropy`` keep one 0/1 output.
+        """
+        return self.classes is not None and (loss == "cross_entropy" or len(self.classes) > 2)
+
     def targets_for_loss(self, loss: str) -> np.ndarray:
-        """Targets for a network with this loss: one-hot class columns for ``cross_entropy``."""
-        if loss == "cross_entropy" and self.classes is not None:
+        """Targets for a network with this loss: one-hot class columns where ``one_hot``."""
+        if self.one_hot(loss):
             labels = self.T[:, 0].astype(np.int64)
             return np.eye(len(self.classes))[labels]
         return self.T
@@ -49,7 +57,7 @@ class Dataset:
         return self.targets_for_loss(loss).shape[1]
 
     def target_names_for_loss(self, loss: str) -> tuple[str, ...]:
-        if loss == "cross_entropy" and self.classes is not None:
+        if self.one_hot(loss):
             return tuple(f"P({name})" for name in self.classes)
         return self.target_names
 

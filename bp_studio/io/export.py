@@ -1,0 +1,530 @@
+"""Exporting and importing learned weights: JSON, NumPy ``.npz``, CSV and ONNX.
+
+Every export is built in memory and written with ``atomic_write_bytes``, so an interrupted
+export keeps the old file. Layer ``i`` (counted from 0) has ``weight`` ``(units, inputs)``
+(``weight[j, k]`` connects input ``k`` to unit ``j``: PyTorch ``nn.Linear``'s orientation) and
+an optional ``bias`` ``(units,)``.
+
+``json``
+    The network file of ``bp_studio.io.network_file`` (``{"format": "bp-studio.network", ...}``).
+
+``npz``
+    A NumPy archive, loadable with ``np.load(path, allow_pickle=False)``, holding
+
+    - ``layers.{i}.weight``: float64 ``(units, inputs)`` and ``layers.{i}.bias``: float64
+      ``(units,)`` (absent for a layer without bias): the names and orientation of the
+      ``state_dict`` of a PyTorch module that keeps its ``nn.Linear`` layers in
+      ``self.layers = nn.ModuleList([...])``, so ``load_state_dict`` needs no transposes
+      (drop the non-parameter arrays below first, or load with ``strict=False``);
+    - ``activations``: unicode ``(layers,)``, e.g. ``['tanh', 'sigmoid']``;
+    - ``loss``: unicode, 0-d (``str(archive['loss'])``);
+    - when the network normalises its inputs: ``normalization_kind`` (unicode, 0-d),
+      ``normalization_offset`` and ``normalization_scale`` (float64 ``(inputs,)``;
+      ``x_normalised = (x - offset) / scale``);
+    - when the inputs are named: ``input_names``: unicode ``(inputs,)``.
+
+    No array is an object array, so nothing in the file is ever unpickled.
+
+``csv``
+    One long table with the header ``layer,parameter,to,from,value``: one row per weight
+    (``parameter`` ``weight``, ``to`` the unit ``j``, ``from`` the input ``k``) and per bias
+    (``parameter`` ``bias``, ``from`` empty), layer by layer, all counted from 0. Values are
+    written with ``repr``, so they read back as the same float64. Lines end with ``\\n``.
+
+``onnx``
+    A standard ONNX model (opset 17, IR version 8) built with the ``onnx`` package (optional:
+    ``pip install 'bp-studio[onnx]'``). Input ``X`` is ``(batch, inputs)`` float64, output
+    ``Y`` is ``(batch, outputs)`` float64, and every node computes in float64:
+
+    - when the network normalises its inputs: ``Sub`` (``normalization.offset``) then ``Div``
+      (``normalization.scale``);
+    - per layer: ``Gemm`` with ``transB=1`` (``Y = X W^T + b``, so the initializer
+      ``layers.{i}.weight`` keeps its ``(units, inputs)`` shape; no ``C`` input when the layer
+      has no bias), then the activation: ``Sigmoid``, ``Tanh``, ``Relu``, ``Identity``
+      (linear), ``Softmax`` (``axis=1``), and for ``leaky_relu`` a ``PRelu`` whose slope is
+      the float64 initializer ``layers.{i}.leaky_relu_slope = [0.01]``.
+
+    Why ``PRelu`` and not ``LeakyRelu``: ONNX stores ``LeakyRelu``'s ``alpha`` as a float32
+    attribute (0.01 becomes 0.009999999776...), and onnxruntime has no float64 ``LeakyRelu``
+    kernel (it only runs it through its function body, at opsets 16 to 18). ``PRelu`` with a
+    float64 slope is exactly ``z if z > 0 else 0.01 z`` in float64. No node needs a cast to
+    float32: onnxruntime (CPU) reproduces ``Network.predict`` to about 1e-15. It needs
+    onnxruntime 1.18 or later: 1.17 fuses ``Gemm`` with ``Sigmoid``, ``Tanh`` or ``Relu`` into
+    a float32-only ``FusedGemm`` and then refuses to load float64 models (fixed by
+    microsoft/onnxruntime#19612; with 1.17 set ``graph_optimization_level`` to
+    ``ORT_ENABLE_BASIC``).
+
+``import_weights`` reads a ``json`` network file or an ``npz`` archive as above and copies its
+values into a network of the same shapes, all or nothing.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import re
+import warnings
+import zipfile
+import zlib
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from bp_studio.engine.activations import LEAKY_RELU_SLOPE
+from bp_studio.engine.network import Network
+from bp_studio.io.atomic import atomic_write_bytes
+
+if TYPE_CHECKING:  # pragma: no cover
+    import onnx
+
+__all__ = [
+    "FORMATS",
+    "MAX_IMPORT_BYTES",
+    "ONNX_MISSING_MESSAGE",
+    "ONNX_OPSET",
+    "WeightFileError",
+    "export_weights",
+    "format_for_path",
+    "import_weights",
+    "npz_arrays",
+    "onnx_model",
+    "read_weight_arrays",
+    "weights_bytes",
+    "weights_csv",
+]
+
+FORMATS = ("json", "npz", "csv", "onnx")
+"""The export formats, by name (also the usual file suffixes)."""
+
+MAX_IMPORT_BYTES = 256 * 1024 * 1024
+"""Weight files larger than this (or unpacking to more than this) are refused before reading."""
+
+ONNX_OPSET = 17
+ONNX_IR_VERSION = 8
+ONNX_MISSING_MESSAGE = "ONNX export needs the onnx package: pip install 'bp-studio[onnx]'"
+
+CSV_HEADER = "layer,parameter,to,from,value"
+
+_PARAMETER = re.compile(r"layers\.(\d+)\.(weight|bias)")
+_METADATA = (
+    "activations",
+    "loss",
+    "normalization_kind",
+    "normalization_offset",
+    "normalization_scale",
+    "input_names",
+)
+_ONNX_ACTIVATIONS = {
+    "sigmoid": "Sigmoid",
+    "tanh": "Tanh",
+    "relu": "Relu",
+    "linear": "Identity",
+    "softmax": "Softmax",
+    "leaky_relu": "PRelu",
+}
+
+
+class WeightFileError(ValueError):
+    """A weight file cannot be imported; the message names the first problem.
+
+    For example ``layers.1.weight: file has (3, 4), network has (3, 5)``. ``path`` is the file.
+    """
+
+    def __init__(self, message: str, path: str = "") -> None:
+        super().__init__(message)
+        self.path = path
+
+
+# -- export ---------------------------------------------------------------------------------
+
+
+def format_for_path(path: str | os.PathLike) -> str:
+    """The export format named by the file's suffix (``.json``, ``.npz``, ``.csv``, ``.onnx``)."""
+    suffix = os.path.splitext(os.fspath(path))[1].lower().lstrip(".")
+    if suffix not in FORMATS:
+        raise ValueError(
+            f"cannot tell the export format from {os.fspath(path)!r}: "
+            f"use one of {', '.join('.' + f for f in FORMATS)} or pass format"
+        )
+    return suffix
+
+
+def export_weights(network: Network, path: str | os.PathLike, format: str | None = None) -> None:
+    """Write ``network``'s weights to ``path`` as ``format`` (see the module docstring).
+
+    ``format`` is ``"json"``, ``"npz"``, ``"csv"`` or ``"onnx"``; ``None`` takes it from the
+    file's suffix. The file is written atomically (``AtomicWriteError`` if it cannot be).
+    ``ImportError`` with ``ONNX_MISSING_MESSAGE`` when ``onnx`` is asked for but not installed.
+    """
+    if format is None:
+        format = format_for_path(path)
+    atomic_write_bytes(path, weights_bytes(network, format))
+
+
+def weights_bytes(network: Network, format: str) -> bytes:
+    """The bytes ``export_weights`` writes for ``format``."""
+    if format == "json":
+        from bp_studio.io.network_file import network_to_json
+
+        return network_to_json(network).encode("utf-8")
+    if format == "npz":
+        buffer = io.BytesIO()
+        np.savez(buffer, **npz_arrays(network))
+        return buffer.getvalue()
+    if format == "csv":
+        return weights_csv(network).encode("utf-8")
+    if format == "onnx":
+        return onnx_model(network).SerializeToString()
+    raise ValueError(f"unknown export format {format!r} (known: {', '.join(FORMATS)})")
+
+
+def npz_arrays(network: Network) -> dict[str, np.ndarray]:
+    """The arrays of the ``npz`` export, by name (copies; see the module docstring)."""
+    arrays: dict[str, np.ndarray] = {}
+    for index, layer in enumerate(network.layers):
+        arrays[f"layers.{index}.weight"] = np.array(layer.weight, dtype=np.float64)
+        if layer.bias is not None:
+            arrays[f"layers.{index}.bias"] = np.array(layer.bias, dtype=np.float64)
+    arrays["activations"] = np.array(network.activations, dtype=np.str_)
+    arrays["loss"] = np.array(network.loss_name, dtype=np.str_)
+    normalization = network.normalization
+    if normalization is not None:
+        arrays["normalization_kind"] = np.array(normalization.kind, dtype=np.str_)
+        arrays["normalization_offset"] = np.array(normalization.offset, dtype=np.float64)
+        arrays["normalization_scale"] = np.array(normalization.scale, dtype=np.float64)
+    names = getattr(network, "input_names", None)
+    if names is not None:
+        arrays["input_names"] = np.array([str(n) for n in names], dtype=np.str_)
+    return arrays
+
+
+def weights_csv(network: Network) -> str:
+    """The ``csv`` export: header ``layer,parameter,to,from,value``, one row per parameter."""
+    lines = [CSV_HEADER]
+    for index, layer in enumerate(network.layers):
+        for j, row in enumerate(layer.weight.tolist()):
+            lines.extend(f"{index},weight,{j},{k},{value!r}" for k, value in enumerate(row))
+        if layer.bias is not None:
+            lines.extend(
+                f"{index},bias,{j},,{value!r}" for j, value in enumerate(layer.bias.tolist())
+            )
+    return "\n".join(lines) + "\n"
+
+
+def _import_onnx() -> Any:
+    try:
+        import onnx
+    except ImportError:
+        raise ImportError(ONNX_MISSING_MESSAGE) from None
+    return onnx
+
+
+def onnx_model(network: Network) -> onnx.ModelProto:
+    """The ``onnx`` export as an ``onnx.ModelProto``, checked with ``onnx.checker``.
+
+    ``ImportError`` (message ``ONNX_MISSING_MESSAGE``) when the ``onnx`` package is missing.
+    """
+    onnx = _import_onnx()
+    from onnx import TensorProto, helper, numpy_helper
+
+    import bp_studio
+
+    def constant(name: str, values: np.ndarray) -> None:
+        initializers.append(
+            numpy_helper.from_array(np.ascontiguousarray(values, dtype=np.float64), name)
+        )
+
+    nodes: list[Any] = []
+    initializers: list[Any] = []
+    current = "X"
+    normalization = network.normalization
+    if normalization is not None:
+        constant("normalization.offset", normalization.offset)
+        constant("normalization.scale", normalization.scale)
+        nodes.append(
+            helper.make_node(
+                "Sub",
+                [current, "normalization.offset"],
+                ["normalization.centered"],
+                name="normalization.sub",
+            )
+        )
+        nodes.append(
+            helper.make_node(
+                "Div",
+                ["normalization.centered", "normalization.scale"],
+                ["normalization.out"],
+                name="normalization.div",
+            )
+        )
+        current = "normalization.out"
+    last = len(network.layers) - 1
+    for index, layer in enumerate(network.layers):
+        prefix = f"layers.{index}"
+        constant(f"{prefix}.weight", layer.weight)
+        inputs = [current, f"{prefix}.weight"]
+        if layer.bias is not None:
+            constant(f"{prefix}.bias", layer.bias)
+            inputs.append(f"{prefix}.bias")
+        z = f"{prefix}.z"
+        nodes.append(helper.make_node("Gemm", inputs, [z], name=f"{prefix}.gemm", transB=1))
+        a = "Y" if index == last else f"{prefix}.a"
+        op = _ONNX_ACTIVATIONS[layer.activation]
+        name = f"{prefix}.{layer.activation}"
+        if op == "Softmax":
+            nodes.append(helper.make_node(op, [z], [a], name=name, axis=1))
+        elif op == "PRelu":
+            constant(f"{prefix}.leaky_relu_slope", np.array([LEAKY_RELU_SLOPE]))
+            nodes.append(helper.make_node(op, [z, f"{prefix}.leaky_relu_slope"], [a], name=name))
+        else:
+            nodes.append(helper.make_node(op, [z], [a], name=name))
+        current = a
+    input_names = getattr(network, "input_names", None)
+    x_doc = "raw inputs, one sample per row"
+    if input_names is not None:
+        x_doc += f" (columns: {', '.join(str(n) for n in input_names)})"
+    x = helper.make_tensor_value_info("X", TensorProto.DOUBLE, ["batch", network.inputs], x_doc)
+    y = helper.make_tensor_value_info(
+        "Y", TensorProto.DOUBLE, ["batch", network.outputs], "the network's outputs"
+    )
+    graph = helper.make_graph(
+        nodes,
+        "bp_studio_network",
+        [x],
+        [y],
+        initializer=initializers,
+        doc_string=network.describe(),
+    )
+    model = helper.make_model(
+        graph,
+        opset_imports=[helper.make_opsetid("", ONNX_OPSET)],
+        producer_name="bp-studio",
+        producer_version=bp_studio.__version__,
+        doc_string=f"BP Studio network {network.describe()}",
+    )
+    model.ir_version = ONNX_IR_VERSION
+    properties = {"loss": network.loss_name, "activations": ",".join(network.activations)}
+    if normalization is not None:
+        properties["normalization"] = normalization.kind
+    helper.set_model_props(model, properties)
+    onnx.checker.check_model(model, full_check=True)
+    return model
+
+
+# -- import ---------------------------------------------------------------------------------
+
+
+def import_weights(network: Network, path: str | os.PathLike) -> None:
+    """Copy the weights in ``path`` (a ``json`` network file or an ``npz``) into ``network``.
+
+    Every array must match the network's shapes; then all parameters change at once
+    (``network.set_parameters``), otherwise none does and ``WeightFileError`` names the first
+    problem: a layer-count mismatch, a missing or extra array, a shape mismatch such as
+    ``layers.1.weight: file has (3, 4), network has (3, 5)``, a value that is not finite, or a
+    file that is not a weight file (damaged, foreign, pickled: pickles are never unpickled).
+    Only parameters are copied: the network's activations, loss and normalisation stay. A
+    ``Trainer`` on this network should be told with ``trainer.network_changed()``.
+    """
+    name = os.fspath(path)
+    arrays = read_weight_arrays(path)
+    vector = _parameter_vector(network, arrays, name)
+    network.set_parameters(vector)
+
+
+def read_weight_arrays(path: str | os.PathLike) -> dict[str, np.ndarray]:
+    """The arrays of a ``json`` network file or ``npz`` export, by their ``npz`` names.
+
+    Validates the container (size cap ``MAX_IMPORT_BYTES``, zip structure, ``.npy`` headers,
+    no object arrays, no pickles) but not the shapes; ``WeightFileError`` if unreadable.
+    """
+    name = os.fspath(path)
+    try:
+        size = os.path.getsize(name)
+        if size > MAX_IMPORT_BYTES:
+            raise WeightFileError(
+                f"{name}: the file is {size / 1e6:.0f} MB, more than the "
+                f"{MAX_IMPORT_BYTES / 1e6:.0f} MB a weight file may have",
+                name,
+            )
+        with open(name, "rb") as handle:
+            raw = handle.read(MAX_IMPORT_BYTES + 1)
+    except FileNotFoundError:
+        raise WeightFileError(f"{name}: file not found", name) from None
+    except IsADirectoryError:
+        raise WeightFileError(f"{name}: is a folder, not a weight file", name) from None
+    except OSError as exc:
+        raise WeightFileError(f"{name}: cannot read: {exc.strerror or exc}", name) from None
+    if len(raw) > MAX_IMPORT_BYTES:
+        raise WeightFileError(f"{name}: the file grew beyond the size a weight file may have", name)
+    return _arrays_from_bytes(raw, name)
+
+
+def _arrays_from_bytes(raw: bytes, name: str) -> dict[str, np.ndarray]:
+    if raw[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+        return _read_npz(raw, name)
+    text_start = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+    if text_start.lstrip()[:1] == b"{":
+        return _read_network_json(text_start, name)
+    if raw[:1] == b"\x80" or raw[:6] == b"\x93NUMPY":
+        kind = "a pickle" if raw[:1] == b"\x80" else "a single .npy array"
+        raise WeightFileError(
+            f"{name}: not a weight file ({kind}; pickled data is never loaded): "
+            "expected a BP Studio network file (.json) or an .npz archive",
+            name,
+        )
+    raise WeightFileError(
+        f"{name}: not a weight file: expected a BP Studio network file (.json) or an .npz archive",
+        name,
+    )
+
+
+def _read_network_json(raw: bytes, name: str) -> dict[str, np.ndarray]:
+    from bp_studio.io.network_file import network_from_json
+
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise WeightFileError(f"{name}: not a weight file (not UTF-8 text)", name) from None
+    try:
+        network = network_from_json(text, name)
+    except ValueError as exc:
+        raise WeightFileError(str(exc), name) from None
+    arrays = {
+        key: network.parameters[where].reshape(shape).copy()
+        for key, where, shape in network.parameter_slices()
+    }
+    arrays["activations"] = np.array(network.activations, dtype=np.str_)
+    arrays["loss"] = np.array(network.loss_name, dtype=np.str_)
+    return arrays
+
+
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    ValueError,
+    NotImplementedError,
+    RuntimeError,
+    KeyError,
+    IndexError,
+    OverflowError,
+    UnicodeDecodeError,
+)
+
+
+def _read_npz(raw: bytes, name: str) -> dict[str, np.ndarray]:
+    def fail(message: str) -> WeightFileError:
+        return WeightFileError(f"{name}: {message}", name)
+
+    arrays: dict[str, np.ndarray] = {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            total = 0
+            for info in archive.infolist():
+                member = info.filename
+                if not member.endswith(".npy") or info.is_dir():
+                    raise fail(f"not an .npz weight file (it holds {member!r})")
+                key = member[: -len(".npy")]
+                if key in arrays:
+                    raise fail(f"{key}: the archive holds it twice")
+                if info.flag_bits & 0x1:
+                    raise fail(f"{key}: encrypted archive members are not supported")
+                if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                    raise fail(f"{key}: unsupported zip compression (use np.savez)")
+                total += info.file_size
+                if total > MAX_IMPORT_BYTES:
+                    raise fail(
+                        f"the archive unpacks to more than the "
+                        f"{MAX_IMPORT_BYTES / 1e6:.0f} MB a weight file may have"
+                    )
+                arrays[key] = _read_npy(archive.read(info), key, fail)
+    except WeightFileError:
+        raise
+    except _ZIP_ERRORS as exc:
+        raise fail(f"not a readable .npz archive ({type(exc).__name__}: {exc})") from None
+    return arrays
+
+
+def _read_npy(data: bytes, key: str, fail) -> np.ndarray:
+    """Parse one ``.npy`` member without ever unpickling: object dtypes are refused."""
+    stream = io.BytesIO(data)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. "created on Python 2": parsed all the same
+            version = np.lib.format.read_magic(stream)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(stream)
+            elif version == (2, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(stream)
+            else:
+                raise fail(f"{key}: unsupported .npy version {version}")
+    except WeightFileError:
+        raise
+    except Exception as exc:  # numpy's header parser raises many kinds (tokenize, syntax, ...)
+        raise fail(f"{key}: not a readable NumPy array ({type(exc).__name__})") from None
+    if dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None:
+        raise fail(f"{key}: holds Python objects or records ({dtype}); only plain arrays load")
+    if dtype.kind not in "fiuUS" or dtype.itemsize == 0:
+        raise fail(f"{key}: unsupported array type {dtype}")
+    count = math.prod(shape)
+    offset = stream.tell()
+    if count < 0 or count * dtype.itemsize != len(data) - offset:
+        raise fail(f"{key}: the array data is damaged (its size does not match shape {shape})")
+    flat = np.frombuffer(data, dtype=dtype, count=count, offset=offset) if count else None
+    if flat is None:
+        return np.zeros(shape, dtype=dtype)
+    return flat.reshape(shape, order="F" if fortran else "C").copy()
+
+
+def _parameter_vector(network: Network, arrays: dict[str, np.ndarray], name: str) -> np.ndarray:
+    """The new parameter vector from ``arrays``; ``WeightFileError`` at the first mismatch."""
+
+    def fail(message: str) -> WeightFileError:
+        return WeightFileError(message, name)
+
+    parameters: dict[str, np.ndarray] = {}
+    for key, array in arrays.items():
+        if _PARAMETER.fullmatch(key):
+            parameters[key] = array
+        elif key not in _METADATA:
+            raise fail(
+                f"{key}: unexpected array (a weight file holds layers.<i>.weight, "
+                f"layers.<i>.bias, {', '.join(_METADATA)})"
+            )
+        elif array.dtype.kind not in ("fiu" if key.endswith(("offset", "scale")) else "US"):
+            raise fail(f"{key}: unexpected array type {array.dtype}")
+    indices = [int(_PARAMETER.fullmatch(key).group(1)) for key in parameters]
+    file_layers = max(indices) + 1 if indices else 0
+    if file_layers != len(network.layers):
+        raise fail(f"the file has {file_layers} layer(s), the network has {len(network.layers)}")
+    vector = network.parameters.copy()
+    expected = {key: (where, shape) for key, where, shape in network.parameter_slices()}
+    for index in range(len(network.layers)):
+        for part in ("weight", "bias"):
+            key = f"layers.{index}.{part}"
+            if key not in expected:
+                if key in parameters:
+                    raise fail(f"{key}: the file has a bias, the network's layer {index} has none")
+                continue
+            if key not in parameters:
+                raise fail(f"{key}: missing from the file")
+            where, shape = expected[key]
+            array = parameters[key]
+            if array.dtype.kind not in "fiu":
+                raise fail(f"{key}: expected numbers, the file has {array.dtype}")
+            if array.shape != shape:
+                raise fail(f"{key}: file has {array.shape}, network has {shape}")
+            with np.errstate(over="ignore", invalid="ignore"):
+                values = array.astype(np.float64)
+            bad = ~np.isfinite(values)
+            if bad.any():
+                at = tuple(int(i) for i in np.argwhere(bad)[0])
+                raise fail(f"{key}{list(at)}: {values[at]} is not a finite number")
+            vector[where] = values.reshape(-1)
+    extra = sorted(set(parameters) - set(expected))
+    if extra:
+        raise fail(f"{extra[0]}: not a parameter of the network")
+    return vector
