@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QLineF, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -69,6 +69,10 @@ CLICK_SLOP_PX = 4
 EDGE_HIT_PX = 5.0
 NODE_HIT_PX = 3.0
 FIT_MARGIN_PX = 12
+ALIASED_MIN_WIDTH = 1.01
+"""Aliased edges are never thinner: Qt's raster engine draws a cosmetic line 1 px or thinner
+with its one-pixel stroker, 2-3x slower per line than a wider one (which rasterises as a
+polygon) and no thinner on screen: either way the line is one pixel wide."""
 CACHE_EDGES_FROM = 300
 """An edge layer with more edges than this keeps its drawing as a cached pixmap."""
 PIXMAP_CACHE_KB = 64 * 1024
@@ -185,6 +189,7 @@ class Label(QGraphicsItem):
         self._metrics = QFontMetricsF(font)
         self._text = ""
         self._rect = QRectF()
+        self._bounds = QRectF(-2, -2, 4, 4)
         self._text_colour = QColor("black")
         self._background: QColor | None = None
         self._border: QColor | None = None
@@ -199,15 +204,24 @@ class Label(QGraphicsItem):
     def set_text(self, text: str) -> None:
         if text == self._text:
             return
-        self.prepareGeometryChange()
         self._text = text
-        lines = text.split("\n") if text else []
-        width = max((self._metrics.horizontalAdvance(line) for line in lines), default=0.0)
-        height = self._metrics.height() * len(lines)
+        metrics = self._metrics
+        if "\n" in text:
+            lines = text.split("\n")
+            width = max(metrics.horizontalAdvance(line) for line in lines)
+            count = len(lines)
+        else:
+            width = metrics.horizontalAdvance(text) if text else 0.0
+            count = 1 if text else 0
+        height = metrics.height() * count
         w, h = width + 2 * self.PAD_X, height + 2 * self.PAD_Y
         x = {"center": -w / 2, "below": -w / 2, "above": -w / 2, "right": 0.0, "left": -w}
         y = {"center": -h / 2, "right": -h / 2, "left": -h / 2, "below": 0.0, "above": -h}
-        self._rect = QRectF(x[self.align], y[self.align], w, h)
+        rect = QRectF(x[self.align], y[self.align], w, h)
+        if rect != self._rect:  # the same size (often, for numbers): no geometry change
+            self.prepareGeometryChange()
+            self._rect = rect
+            self._bounds = rect.adjusted(-2, -2, 2, 2)
         self.update()
 
     def set_style(
@@ -246,7 +260,7 @@ class Label(QGraphicsItem):
         return QRectF(self._rect)
 
     def boundingRect(self) -> QRectF:
-        return self._rect.adjusted(-2, -2, 2, 2)
+        return self._bounds
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
         if not self._text or not self.shown_at(level_of_detail(painter)):
@@ -310,6 +324,7 @@ class NodeItem(QGraphicsItem):
         self._hover: QColor | None = None
         self._hollow = False
         self._outside = QRectF()
+        self._bounds = self._bounding_rect()
         self._key: tuple = ()
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
@@ -329,19 +344,16 @@ class NodeItem(QGraphicsItem):
         label_bg: QColor,
         hollow: bool,
         halo: QColor | None,
+        style_key: tuple | None = None,
     ) -> None:
-        """Restyle: ``ink`` writes inside the node, ``text_colour`` on ``label_bg`` beside it."""
-        key = (
-            symbol,
-            value_text,
-            fill.rgba(),
-            border.rgba(),
-            ink.rgba(),
-            text_colour.rgba(),
-            label_bg.rgba(),
-            hollow,
-            halo and halo.rgba(),
-        )
+        """Restyle: ``ink`` writes inside the node, ``text_colour`` on ``label_bg`` beside it.
+
+        ``style_key`` is ``node_style_key`` of the colours, hollow and halo, if known already
+        (many nodes share one style: it is cheaper to make the key once).
+        """
+        if style_key is None:
+            style_key = node_style_key(fill, border, ink, text_colour, label_bg, hollow, halo)
+        key = (symbol, value_text, style_key)
         if key == self._key:
             return
         self._key = key
@@ -349,6 +361,7 @@ class NodeItem(QGraphicsItem):
             self.prepareGeometryChange()
             self.symbol, self.value_text = symbol, value_text
             self._outside = self._outside_rect()
+            self._bounds = self._bounding_rect()
             self._fitted_font = self._fit_inside(value_text)
         self._fill, self._border, self._ink = fill, border, ink
         self._text_colour, self._label_bg = text_colour, label_bg
@@ -385,9 +398,12 @@ class NodeItem(QGraphicsItem):
         x = self.radius + gap if self.text_side == "right" else -self.radius - gap - width
         return QRectF(x, -height / 2, width, height)
 
-    def boundingRect(self) -> QRectF:
+    def _bounding_rect(self) -> QRectF:
         r = self.radius + self.halo_width + 6
         return QRectF(-r, -r, 2 * r, 2 * r).united(self._outside.adjusted(-2, -2, 2, 2))
+
+    def boundingRect(self) -> QRectF:
+        return self._bounds
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
         lod = level_of_detail(painter)
@@ -441,13 +457,37 @@ class NodeItem(QGraphicsItem):
             painter.drawText(self._outside, Qt.AlignmentFlag.AlignCenter, self.label_text())
 
 
+def node_style_key(
+    fill: QColor,
+    border: QColor,
+    ink: QColor,
+    text_colour: QColor,
+    label_bg: QColor,
+    hollow: bool,
+    halo: QColor | None,
+) -> tuple:
+    """What ``NodeItem.set_state`` compares to skip restyling a node that looks the same."""
+    return (
+        fill.rgba(),
+        border.rgba(),
+        ink.rgba(),
+        text_colour.rgba(),
+        label_bg.rgba(),
+        hollow,
+        halo and halo.rgba(),
+    )
+
+
 class EdgeLayerItem(QGraphicsItem):
     """All edges of network layer ``index``, drawn as a few batches of lines (one per pen).
 
     Edge ``e = unit * inputs + input`` joins input node ``input`` (column ``index``) to node
-    ``unit`` (column ``index + 1``), like ``weight.ravel()``. The drawing is cached in device
-    coordinates and redrawn only when a pen changes, so stepping through the phases of a big
-    network costs a copy of the cached pixels, not thousands of lines.
+    ``unit`` (column ``index + 1``), like ``weight.ravel()``. The ``QLineF`` of every edge is
+    made once (positions change only when the scene is rebuilt); a change of weights costs a
+    few numpy operations (which pen each edge takes) and, only when some edge changes pen,
+    new batches picked from those lines. Big layers keep their drawing in device coordinates
+    and redraw it only when a pen changes, so stepping through the phases of a big network
+    costs a copy of the cached pixels, not thousands of lines.
     """
 
     def __init__(self, index: int, sources: np.ndarray, targets: np.ndarray) -> None:
@@ -459,11 +499,14 @@ class EdgeLayerItem(QGraphicsItem):
         end = np.repeat(targets[:, None, :], self.inputs, axis=1).reshape(-1, 2)
         self.start, self.end = start, end
         self.lines = [QLineF(x0, y0, x1, y1) for (x0, y0), (x1, y1) in zip(start, end)]
+        self._line_array = np.empty(len(self.lines), dtype=object)
+        self._line_array[:] = self.lines
         self._rect = _bounds(start, end, 8)
         self._groups: list[tuple[QPen, bool, list[QLineF]]] = []
         self._pens: list[QPen] = []
         self._pen_of_edge = np.zeros(len(self.lines), dtype=np.intp)
-        self._key: tuple = ()
+        self._bucket_key = b""
+        self._pens_key: tuple = ()
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.cached = len(self.lines) > CACHE_EDGES_FROM
         if self.cached:
@@ -478,36 +521,41 @@ class EdgeLayerItem(QGraphicsItem):
         fade: float,
     ) -> None:
         """Restyle for ``weight`` ``(units, inputs)``: sign -> colour, ``|w|/max`` -> pen."""
-        flat = np.asarray(weight, dtype=np.float64).ravel()
-        magnitude = np.abs(flat) / max_abs if max_abs > 0 else np.zeros_like(flat)
-        level = np.minimum(LEVELS - 1, np.floor(magnitude * LEVELS)).astype(np.intp)
-        bucket = level * 2 + (flat < 0)
+        bucket = edge_buckets(weight, max_abs)
         if self.cached:  # fade the cached pixmap: no redraw when only the fade changes
             self.setOpacity(fade)
             fade = 1.0
-        key = (bucket.tobytes(), fade, colours.key, id(style))
-        if key == self._key:
+        pens = style.pens(colours, fade)
+        bucket_key = bucket.tobytes()
+        pens_key = (colours.key, id(style), fade)
+        if bucket_key == self._bucket_key and pens_key == self._pens_key:
             return
-        self._key = key
-        self._pens = [style.pen(index, colours, fade) for index in range(2 * LEVELS)]
+        self._bucket_key, self._pens_key = bucket_key, pens_key
+        self._pens = pens
         self._pen_of_edge = bucket
         order = np.argsort(bucket, kind="stable")
-        bounds = np.concatenate([[0], np.cumsum(np.bincount(bucket, minlength=2 * LEVELS))])
-        lines = self.lines
-        self._groups = []
+        bounds = np.zeros(2 * LEVELS + 1, dtype=np.intp)
+        np.cumsum(np.bincount(bucket, minlength=2 * LEVELS), out=bounds[1:])
+        picked = self._line_array[order].tolist()  # the lines, weakest pen first
+        groups = []
         # Weak levels first, strong on top. Within a level, positive and negative edges take
         # turns in slices, so that neither colour is always drawn over the other.
         for level in range(LEVELS):
             slices = []
-            for index in (2 * level, 2 * level + 1):
-                pen = self._pens[index]
-                chosen = order[bounds[index] : bounds[index + 1]]
-                if len(chosen) and pen.color().alpha() > 0:
+            for bucket_index in (2 * level, 2 * level + 1):
+                pen = pens[bucket_index]
+                first, last = int(bounds[bucket_index]), int(bounds[bucket_index + 1])
+                count = last - first
+                if count and pen.color().alpha() > 0:
                     antialias = pen.widthF() >= style.antialias_from
-                    parts = np.array_split(chosen, max(1, min(4, len(chosen) // 64)))
-                    slices.append([(pen, antialias, [lines[e] for e in part]) for part in parts])
+                    parts = max(1, min(4, count // 64))
+                    cuts = [first + count * part // parts for part in range(parts + 1)]
+                    slices.append(
+                        [(pen, antialias, picked[a:b]) for a, b in zip(cuts[:-1], cuts[1:])]
+                    )
             for turn in range(max((len(parts) for parts in slices), default=0)):
-                self._groups += [parts[turn] for parts in slices if turn < len(parts)]
+                groups += [parts[turn] for parts in slices if turn < len(parts)]
+        self._groups = groups
         self.update()
 
     def pen(self, unit: int, input: int) -> QPen:
@@ -518,10 +566,28 @@ class EdgeLayerItem(QGraphicsItem):
         return self._rect
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
+        antialiased = painter.testRenderHint(QPainter.RenderHint.Antialiasing)
         for pen, antialias, lines in self._groups:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, antialias)
             painter.setPen(pen)
             painter.drawLines(lines)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, antialiased)
+
+
+def edge_buckets(weight: np.ndarray, max_abs: float) -> np.ndarray:
+    """Each edge's pen: ``2 * level + (w < 0)``, ``level = floor(LEVELS |w| / max)`` (capped).
+
+    ``weight`` is ``(units, inputs)``; the result is flat, in ``weight.ravel()`` order.
+    """
+    flat = np.asarray(weight, dtype=np.float64).ravel()
+    if max_abs > 0 and math.isfinite(max_abs):
+        magnitude = np.abs(flat) / max_abs * LEVELS
+        level = np.fmin(magnitude, LEVELS - 1, out=magnitude).astype(np.intp)  # NaN -> top
+    else:
+        level = np.zeros(flat.shape, dtype=np.intp)
+    level *= 2
+    level += flat < 0
+    return level
 
 
 class EdgeMarksItem(QGraphicsItem):
@@ -581,12 +647,28 @@ class EdgeStyle:
             self.widths, self.min_alpha, self.gamma = (0.5, 4.5), 0.12, 1.5
         else:
             self.widths, self.min_alpha, self.gamma = (0.5, 3.0), 0.03, 2.0
+        self._pens: dict[tuple, list[QPen]] = {}
 
     def width(self, share: float) -> float:
-        return self.widths[0] + (self.widths[1] - self.widths[0]) * share
+        """The pen width; aliased lines are at least ``ALIASED_MIN_WIDTH`` (see there)."""
+        width = self.widths[0] + (self.widths[1] - self.widths[0]) * share
+        if width < self.antialias_from:
+            width = max(width, ALIASED_MIN_WIDTH)
+        return width
 
     def alpha(self, share: float) -> float:
         return self.min_alpha + (1 - self.min_alpha) * share**self.gamma
+
+    def pens(self, colours: Colours, fade: float) -> list[QPen]:
+        """The pens of the ``2 * LEVELS`` buckets (made once per colours and fade)."""
+        key = (colours.key, fade)
+        pens = self._pens.get(key)
+        if pens is None:
+            if len(self._pens) > 32:
+                self._pens.clear()
+            pens = [self.pen(bucket, colours, fade) for bucket in range(2 * LEVELS)]
+            self._pens[key] = pens
+        return pens
 
     def pen(self, bucket: int, colours: Colours, fade: float) -> QPen:
         """The pen of bucket ``2 * level + (w < 0)``; transparent if it would not show."""
@@ -776,7 +858,7 @@ class NetworkCanvas(QGraphicsView):
         self._press: QPointF | None = None
         self._architecture: tuple | None = None
         self._layout: Layout | None = None
-        self._legend_cache: tuple[tuple, QPixmap] | None = None
+        self._legend_cache: tuple[tuple, tuple[QPoint, QPixmap]] | None = None
         self._colours = Colours(self.palette())
         self._clear_items()
 
@@ -943,6 +1025,8 @@ class NetworkCanvas(QGraphicsView):
         self._band: QGraphicsPathItem | None = None
         self._edge_marks: EdgeMarksItem | None = None
         self._edge_label_key: tuple = ()
+        self._marked_nodes: set[tuple[int, int]] = set()
+        self._marked_labels: set[tuple[str, tuple]] = set()
         self._node_xy = np.zeros((0, 2))
         self._node_keys: list[tuple[int, int]] = []
         self._edge_start = self._edge_end = np.zeros((0, 2))
@@ -1102,12 +1186,16 @@ class NetworkCanvas(QGraphicsView):
             text = colours.faded(colours.text, fade)
             border = colours.faded(colours.border, fade)
             node_halo = halo if column == active_column else None
+            hollow = None
             for node, value in zip(nodes, values):
                 if value is None:
-                    node.set_state(
-                        symbol, "", colours.background, colours.faded(colours.faint, fade),
-                        text, text, colours.label_background, True, node_halo,
-                    )  # fmt: skip
+                    if hollow is None:  # one style for every node of the column without value
+                        hollow = (
+                            colours.background, colours.faded(colours.faint, fade),
+                            text, text, colours.label_background, True, node_halo,
+                        )  # fmt: skip
+                        hollow_key = node_style_key(*hollow)
+                    node.set_state(symbol, "", *hollow, style_key=hollow_key)
                     continue
                 fill = colours.faded(colours.diverging(value / scale), fade)
                 ink = QColor("#111111") if luminance(fill) > 0.45 else QColor("white")
@@ -1133,15 +1221,30 @@ class NetworkCanvas(QGraphicsView):
             header.set_font(layout.header_font if is_active else layout.header_light_font)
             header.set_style(colours.accent if is_active else colours.text)
 
+        # bias and edge labels fade with their layer (one style per layer and sign)
+        styles: dict[tuple[int, str], tuple[QColor, QColor, QColor]] = {}
+
+        def style(index: int, border: str) -> tuple[QColor, QColor, QColor]:
+            found = styles.get((index, border))
+            if found is None:
+                fade = self._edge_fade(moment, index)
+                found = styles[(index, border)] = (
+                    colours.faded(colours.text, fade),
+                    colours.label_background,
+                    colours.faded(getattr(colours, border), fade),
+                )
+            return found
+
+        biases = [layer.bias.tolist() for layer in network.layers]
         for (index, unit), label in self._bias_labels.items():
-            value = float(network.layers[index].bias[unit])
+            value = biases[index][unit]
             if phase == Phase.UPDATE and update is not None and layout.columns[index + 1].roomy:
                 old = float(update.before[index].bias[unit])
                 text = f"b={fmt(old)}→{fmt(value)}"
             else:
                 text = f"b={fmt(value)}"
             label.set_text(text)
-            self._style_parameter_label(label, moment)
+            label.set_style(*style(index, "faint"))
 
         for (index, unit, input), label in self._edge_labels.items():
             weight = float(network.layers[index].weight[unit, input])
@@ -1153,7 +1256,7 @@ class NetworkCanvas(QGraphicsView):
             else:
                 text = f"w={fmt(weight)}"
             label.set_text(text)
-            self._style_parameter_label(label, moment)
+            label.set_style(*style(index, "negative" if weight < 0 else "positive"))
 
         error = moment.error
         last = len(network.layers)
@@ -1304,18 +1407,26 @@ class NetworkCanvas(QGraphicsView):
                     label_marks[("edge", key)] = colour
             elif selection.kind == "bias" and selected:
                 label_marks[("bias", (selection.layer, selection.unit))] = colour
-        for column in self._nodes:
-            for node in column:
-                key = (node.layer, node.unit)
-                node.set_marks(rings.get(key), hovers.get(key))
+        # only the nodes and labels marked now or before need a look (not all of a big network)
+        for layer, unit in {*rings, *hovers, *self._marked_nodes}:
+            self._nodes[layer][unit].set_marks(rings.get((layer, unit)), hovers.get((layer, unit)))
+        self._marked_nodes = {*rings, *hovers}
         if self._edge_marks is not None:
             self._edge_marks.set_marks(edge_marks)
         if self._moment is None:
             return
-        for label in [*self._bias_labels.values(), *self._edge_labels.values()]:
-            mark = label_marks.get((label.role, label.key))
+        labels = {"bias": self._bias_labels, "edge": self._edge_labels}
+        marked = set()
+        for role, key in {*label_marks, *self._marked_labels}:
+            label = labels[role].get(key)
+            if label is None:
+                continue
+            mark = label_marks.get((role, key))
             if mark is not None or label.border_width() == 3.0:
                 self._style_parameter_label(label, self._moment, mark)
+            if mark is not None:
+                marked.add((role, key))
+        self._marked_labels = marked
 
     # -- tooltips ---------------------------------------------------------------------------
 
@@ -1548,17 +1659,23 @@ class NetworkCanvas(QGraphicsView):
         ratio = self.viewport().devicePixelRatioF()
         key = (viewport.width(), viewport.height(), ratio, self._colours.key, self.font().key())
         if self._legend_cache is None or self._legend_cache[0] != key:
-            pixmap = QPixmap(viewport.size() * ratio)
+            # only the legend's own box is kept and drawn: blending a viewport-sized, mostly
+            # transparent pixmap costs about a millisecond a frame
+            box = legend_rect(self.font(), viewport).adjusted(-2, -2, 2, 2).toAlignedRect()
+            box = box.intersected(viewport)
+            pixmap = QPixmap(box.size() * ratio)
             pixmap.setDevicePixelRatio(ratio)
             pixmap.fill(Qt.GlobalColor.transparent)
             legend_painter = QPainter(pixmap)
             legend_painter.setRenderHints(self.renderHints())
+            legend_painter.translate(-box.left(), -box.top())
             draw_legend(legend_painter, viewport, self._colours, self.font())
             legend_painter.end()
-            self._legend_cache = (key, pixmap)
+            self._legend_cache = (key, (box.topLeft(), pixmap))
+        corner, pixmap = self._legend_cache[1]
         painter.save()
         painter.resetTransform()
-        painter.drawPixmap(0, 0, self._legend_cache[1])
+        painter.drawPixmap(corner, pixmap)
         painter.restore()
 
     def _fit_scale(self) -> float:
@@ -1611,13 +1728,18 @@ def legend_size(base_font: QFont, viewport_width: float) -> tuple[float, float]:
     return width + 24, (QFontMetricsF(font).height() + 6) * len(rows) + 10
 
 
+def legend_rect(base_font: QFont, viewport) -> QRectF:
+    """Where ``draw_legend`` draws the legend's box in ``viewport`` (a ``QRect``)."""
+    width, height = legend_size(base_font, viewport.width())
+    return QRectF((viewport.width() - width) / 2, viewport.height() - height - 6, width, height)
+
+
 def draw_legend(painter: QPainter, viewport, colours: Colours, base_font: QFont) -> None:
     """Blue = positive weight, orange = negative, thickness = |w|, the node colour scale."""
     font = pixel_font(base_font, 12)
     line_h = QFontMetricsF(font).height() + 6
     rows = _legend_rows(font, viewport.width() - 40)
-    width, height = legend_size(base_font, viewport.width())
-    box = QRectF((viewport.width() - width) / 2, viewport.height() - height - 6, width, height)
+    box = legend_rect(base_font, viewport)
     painter.setPen(QPen(colours.faint, 1))
     painter.setBrush(colours.background)
     painter.drawRoundedRect(box, 6, 6)

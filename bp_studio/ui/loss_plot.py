@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 STEP_COLOR = "#7f8c8d"
 EPOCH_COLOR = "#2166ac"
 MARKER_COLOR = "#e66101"
+TEST_COLOR = "#b2182b"
 
 
 class LossPlot(QWidget):
@@ -32,7 +33,10 @@ class LossPlot(QWidget):
         self.epoch_curve = item.plot(
             [], [], pen=pg.mkPen(EPOCH_COLOR, width=2.5), name="mean loss per epoch"
         )
-        for curve in (self.step_curve, self.epoch_curve):
+        self.test_curve = item.plot(
+            [], [], pen=pg.mkPen(TEST_COLOR, width=2, style=Qt.PenStyle.DashLine), name="test loss"
+        )
+        for curve in (self.step_curve, self.epoch_curve, self.test_curve):
             curve.setDownsampling(auto=True, method="peak")
             curve.setClipToView(True)
         self.marker = pg.InfiniteLine(
@@ -54,6 +58,7 @@ class LossPlot(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
         layout.addWidget(self.plot, 1)
+        self._test = (np.zeros(0), np.zeros(0))
         self._steps = _Buffer(np.zeros(0))
         self._epochs = _Buffer(np.zeros(0))
         self._epoch_ends = _Buffer(np.zeros(0))
@@ -61,6 +66,7 @@ class LossPlot(QWidget):
     def _on_log_scale_toggled(self, on: bool) -> None:
         self.plot.getPlotItem().setLogMode(y=on)
         self._redraw()
+        self._draw_test()
 
     def set_history(
         self, step_losses: np.ndarray, epoch_losses: np.ndarray, epoch_end_steps: np.ndarray
@@ -82,6 +88,20 @@ class LossPlot(QWidget):
         self._epochs.extend(epoch_losses)
         self._epoch_ends.extend(epoch_end_steps)
         self._redraw()
+
+    def set_test_history(self, steps: np.ndarray, losses: np.ndarray) -> None:
+        """The test loss measured at ``steps`` (drawn dashed; empty without test data)."""
+        self._test = (np.asarray(steps, dtype=float), np.asarray(losses, dtype=float))
+        self._draw_test()
+
+    def _draw_test(self) -> None:
+        steps, losses = self._test
+        if len(steps) == 0:
+            self.test_curve.setData([], [])
+            return
+        if self.log_scale.isChecked():
+            losses = np.maximum(losses, np.finfo(float).tiny)
+        self.test_curve.setData(steps, losses)
 
     def _redraw(self) -> None:
         # A log axis cannot show zero, so losses are clipped to the smallest positive float.

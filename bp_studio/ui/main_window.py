@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PySide6.QtCore import QSettings, Qt, QTimer
@@ -26,25 +26,39 @@ from PySide6.QtWidgets import (
     QSlider,
     QSplitter,
     QStyle,
+    QToolBar,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from bp_studio import __version__
-from bp_studio.data.csv_table import DataError, read_csv
+from bp_studio.data.csv_table import DataError
 from bp_studio.data.examples import (
     EXAMPLES,
     WORKED_EXAMPLE_BIASES,
     WORKED_EXAMPLE_WEIGHTS,
     Dataset,
-    dataset_from_table,
 )
-from bp_studio.engine import Network, Phase, Regularization, Trainer, TrainingDiverged, forward
+from bp_studio.data.metrics import accuracy
+from bp_studio.data.source import DataSpec, PreparedData, prepare
+from bp_studio.data.table_import import read_dataset
+from bp_studio.engine import (
+    Network,
+    Phase,
+    Regularization,
+    Trainer,
+    TrainingDiverged,
+    TrainingHistory,
+    forward,
+)
 from bp_studio.io.atomic import AtomicWriteError
 from bp_studio.io.network_file import NetworkFileError
 from bp_studio.ui.canvas import NetworkCanvas
+from bp_studio.ui.data_settings import DataSettings
+from bp_studio.ui.data_view import DataView
 from bp_studio.ui.explain_panel import ExplanationPanel
+from bp_studio.ui.files import AUTOSAVE_MS, FilesMixin
 from bp_studio.ui.loss_plot import LossPlot
 from bp_studio.ui.panels import DataPanel, PhaseIndicator
 from bp_studio.ui.settings_panel import HiddenLayer, Settings, SettingsPanel
@@ -101,14 +115,19 @@ class MessageBar(QWidget):
         self.show()
 
 
-class MainWindow(QMainWindow):
+class MainWindow(FilesMixin, QMainWindow):
     """BP Studio's main window."""
 
     def __init__(self, network_path: str | None = None) -> None:
         super().__init__()
         self.setWindowTitle("BP Studio")
         self.resize(1360, 860)
-        self.dataset: Dataset | None = EXAMPLES["xor"]
+        self.data_spec = DataSpec()
+        self.rows: Dataset | None = None
+        self.data: PreparedData | None = prepare(self.data_spec)
+        self.evaluations = Evaluations()
+        self.history = TrainingHistory()
+        self.session_path: str | None = None
         self.settings_value = DEFAULT_SETTINGS
         self.trainer: Trainer | None = None
         self.network: Network | None = None
@@ -129,13 +148,25 @@ class MainWindow(QMainWindow):
         self.display_timer = QTimer(self)
         self.display_timer.setInterval(33)
         self.display_timer.timeout.connect(self._on_display_tick)
+        self.autosave_timer = QTimer(self)
+        self.autosave_timer.setInterval(AUTOSAVE_MS)
+        self.autosave_timer.timeout.connect(self.autosave)
+        self.autosave_timer.start()
 
         if network_path:
             self._rebuild_from_settings()
-            self.open_network(network_path)
+            if network_path.endswith(".bpsession"):
+                self.open_session(network_path, confirm=False)
+            else:
+                self.open_network(network_path)
         else:
             self._rebuild_from_settings()
         self._restore_layout()
+
+    @property
+    def dataset(self) -> Dataset | None:
+        """The training data as the network takes it (features applied)."""
+        return self.data.train if self.data is not None else None
 
     # -- construction ----------
 
@@ -167,6 +198,12 @@ class MainWindow(QMainWindow):
         self.explanation.precision_changed.connect(self._on_precision_changed)
         self.data_panel = DataPanel()
         self.data_panel.sample_chosen.connect(self._on_sample_chosen)
+        self.data_settings = DataSettings(self.data_spec)
+        self.data_settings.spec_changed.connect(self._on_data_spec_changed)
+        self.data_settings.open_file_requested.connect(self._on_open_data)
+        self.data_view = DataView()
+        self.data_view.points_edited.connect(self._on_points_edited)
+        self.canvas.node_hovered.connect(self._on_node_hovered)
 
         self.settings_dock = self._dock(
             "Settings", self.settings_panel, Qt.DockWidgetArea.LeftDockWidgetArea
@@ -175,6 +212,14 @@ class MainWindow(QMainWindow):
             "Explanation", self.explanation, Qt.DockWidgetArea.RightDockWidgetArea
         )
         self.data_dock = self._dock("Data", self.data_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.data_settings_dock = self._dock(
+            "Data set", self.data_settings, Qt.DockWidgetArea.LeftDockWidgetArea
+        )
+        self.data_view_dock = self._dock(
+            "Data view", self.data_view, Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.tabifyDockWidget(self.data_dock, self.data_view_dock)
+        self.data_view_dock.raise_()
         self.status = QLabel()
         self.statusBar().addPermanentWidget(self.status)
 
@@ -257,6 +302,55 @@ class MainWindow(QMainWindow):
             "Train on a CSV file (header row; targets in the last columns)",
         )
         self.quit_action = self._action("Quit", "Ctrl+Q", self.close, "Quit BP Studio")
+        self.save_session_action = self._action(
+            "Save session…",
+            "Ctrl+Shift+S",
+            self._on_save_session,
+            "Save everything: network, optimiser state, settings, data, losses and history",
+        )
+        self.open_session_action = self._action(
+            "Open session…",
+            "Ctrl+Shift+O",
+            self._on_open_session,
+            "Open a saved session and go on where it stopped",
+        )
+        self.export_weights_action = self._action(
+            "Export weights…",
+            "Ctrl+Shift+E",
+            self._on_export_weights,
+            "Export the learned weights as JSON, NumPy (PyTorch names), CSV or ONNX",
+        )
+        self.import_weights_action = self._action(
+            "Import weights…",
+            "Ctrl+Shift+I",
+            self._on_import_weights,
+            "Load weights from a JSON or npz file into this network (shapes must match)",
+        )
+        self.export_diagram_action = self._action(
+            "Export diagram…",
+            None,
+            lambda: self._on_export_figure("diagram"),
+            "Save the network diagram as it looks now (PNG or SVG)",
+        )
+        self.export_plot_action = self._action(
+            "Export loss plot…",
+            None,
+            lambda: self._on_export_figure("plot"),
+            "Save the loss plot (PNG or SVG)",
+        )
+        self.export_loss_csv_action = self._action(
+            "Export loss history…",
+            None,
+            lambda: self._on_export_figure("loss_csv"),
+            "Save the loss of every step as CSV (step, epoch, train and test loss, accuracy)",
+        )
+        self.back_action = self._action(
+            "Back",
+            "Ctrl+Z",
+            self.back,
+            "Go back one layer, phase or step",
+            QStyle.StandardPixmap.SP_ArrowBack,
+        )
         self.shortcuts_action = self._action(
             "Keyboard shortcuts", "F1", self.show_shortcuts, "List the keyboard shortcuts"
         )
@@ -275,10 +369,27 @@ class MainWindow(QMainWindow):
     def _build_menus_and_toolbar(self) -> None:
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
-        for action in (self.new_action, self.open_action, self.save_action):
+        for action in (
+            self.new_action,
+            self.open_session_action,
+            self.save_session_action,
+        ):
             file_menu.addAction(action)
+        self.recent_menu = file_menu.addMenu("Open recent")
+        self._fill_recent_menu()
         file_menu.addSeparator()
+        for action in (self.open_action, self.save_action):
+            file_menu.addAction(action)
         file_menu.addAction(self.open_data_action)
+        file_menu.addSeparator()
+        for action in (
+            self.export_weights_action,
+            self.import_weights_action,
+            self.export_diagram_action,
+            self.export_plot_action,
+            self.export_loss_csv_action,
+        ):
+            file_menu.addAction(action)
         examples = file_menu.addMenu("Example data")
         for name, dataset in EXAMPLES.items():
             action = QAction(dataset.title, self)
@@ -288,6 +399,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit_menu = menu.addMenu("&Edit")
+        edit_menu.addAction(self.back_action)
         edit_menu.addAction(self.reset_action)
         train_menu = menu.addMenu("&Train")
         for action in (
@@ -302,7 +414,13 @@ class MainWindow(QMainWindow):
         view_menu = menu.addMenu("&View")
         view_menu.addAction(self.fit_action)
         view_menu.addSeparator()
-        for dock in (self.settings_dock, self.explain_dock, self.data_dock):
+        for dock in (
+            self.settings_dock,
+            self.data_settings_dock,
+            self.explain_dock,
+            self.data_dock,
+            self.data_view_dock,
+        ):
             view_menu.addAction(dock.toggleViewAction())
         help_menu = menu.addMenu("&Help")
         help_menu.addAction(self.shortcuts_action)
@@ -325,7 +443,19 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(self.speed)
         toolbar.addWidget(self.speed_label)
         toolbar.addSeparator()
+        toolbar.addAction(self.back_action)
         toolbar.addAction(self.reset_action)
+
+        timeline_bar = QToolBar("Timeline")
+        timeline_bar.setObjectName("timeline_toolbar")
+        self.addToolBar(Qt.ToolBarArea.BottomToolBarArea, timeline_bar)
+        self.timeline = QSlider(Qt.Orientation.Horizontal)
+        self.timeline.setToolTip("Scrub through training: every step can be revisited")
+        self.timeline.valueChanged.connect(self._on_timeline_moved)
+        self.timeline_label = QLabel()
+        timeline_bar.addWidget(QLabel(" Timeline "))
+        timeline_bar.addWidget(self.timeline)
+        timeline_bar.addWidget(self.timeline_label)
 
     # -- building the network and trainer ----------
 
@@ -349,6 +479,8 @@ class MainWindow(QMainWindow):
             init=s.init,
             seed=s.seed,
         )
+        network.normalization = self.data.normalization
+        network.input_names = self.dataset.input_names
         self._use_network(network)
 
     def _use_network(self, network: Network) -> None:
@@ -363,8 +495,16 @@ class MainWindow(QMainWindow):
                 self.message_bar.show_message(f"The data does not fit this network: {exc}")
         self.selection = None
         self.sample = 0
+        self.evaluations = Evaluations()
+        self.history = TrainingHistory()
+        if self.trainer is not None:
+            self.history.record(self.trainer)
+        self._data_view_data()
         self.refresh()
         self.canvas.fit()
+
+    def _reset_evaluations(self) -> None:
+        self.evaluations = Evaluations()
 
     def _make_trainer(self, network: Network, X: np.ndarray, T: np.ndarray) -> Trainer:
         s = self.settings_value
@@ -401,9 +541,12 @@ class MainWindow(QMainWindow):
         self.phase_indicator.set_phase(
             moment.phase if moment.update is None else Phase.UPDATE, done
         )
+        self._record_evaluation(self.network, self.trainer.step_count if self.trainer else 0)
         self._refresh_history()
         self._refresh_status()
         self._refresh_actions()
+        self._refresh_data_view(self.network)
+        self._refresh_timeline()
 
     def _idle_moment(self, network: Network) -> Moment:
         """Between steps: the forward values of the next step's first sample, for the nodes."""
@@ -430,7 +573,9 @@ class MainWindow(QMainWindow):
     def _refresh_history(self) -> None:
         if self.trainer is None:
             self.loss_plot.set_history(np.zeros(0), np.zeros(0), np.zeros(0))
+            self.loss_plot.set_test_history(np.zeros(0), np.zeros(0))
             return
+        self.loss_plot.set_test_history(*self.evaluations.test_curve())
         self.loss_plot.set_history(
             np.frombuffer(self.trainer.step_losses, dtype=float).copy()
             if len(self.trainer.step_losses)
@@ -438,6 +583,42 @@ class MainWindow(QMainWindow):
             np.array(self.trainer.epoch_losses),
             np.array(self.trainer.epoch_end_steps),
         )
+
+    # -- data: evaluation and the data view ----------
+
+    def _data_view_data(self) -> None:
+        if self.data is None:
+            return
+        self.data_view.set_data(
+            self.data.train_raw,
+            self.data.test_raw if self.data.has_test else None,
+            self.data_spec.features,
+            self.settings_value.loss,
+        )
+
+    def _refresh_data_view(self, network: Network | None) -> None:
+        if network is None or self.data is None or not self.data_view_dock.isVisible():
+            return
+        self.data_view.set_network(network)
+        self.data_view.refresh()
+
+    def evaluate(self, network: Network) -> Evaluation:
+        """Loss and accuracy of ``network`` on the training and the test data."""
+        data = self.data
+        loss = self.settings_value.loss
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            train = _loss_and_accuracy(network, data.train, loss)
+            test = _loss_and_accuracy(network, data.test, loss) if data.has_test else None
+        return Evaluation(
+            train[0], None if test is None else test[0], train[1], None if test is None else test[1]
+        )
+
+    def _record_evaluation(self, network: Network | None, step: int) -> Evaluation | None:
+        if network is None or self.trainer is None or self.data is None:
+            return None
+        evaluation = self.evaluate(network)
+        self.evaluations.add(step, evaluation)
+        return evaluation
 
     def data_loss(self, network: Network | None = None) -> float | None:
         """The loss of ``network`` on all the training data (``None`` without data)."""
@@ -457,13 +638,17 @@ class MainWindow(QMainWindow):
             return
         step = self.trainer.step_count if step is None else step
         epoch = self.trainer.epoch if epoch is None else epoch
-        loss = self.data_loss(network)
+        latest = self.evaluations.latest()
+        loss = latest.train_loss if latest is not None else self.data_loss(network)
         batch = self.trainer.batch_index + 1
-        self.status.setText(
+        text = (
             f"Step {step:,}  ·  epoch {epoch:,} (next batch {batch} of "
-            f"{self.trainer.batches_per_epoch})  ·  loss on all {self.trainer.samples} samples: "
-            f"{loss:.6g}"
+            f"{self.trainer.batches_per_epoch})  ·  loss on all {self.trainer.samples} training "
+            f"samples: {loss:.6g}"
         )
+        if latest is not None:
+            text += latest.describe()
+        self.status.setText(text)
         title = self.network.describe() if self.network else ""
         name = os.path.basename(self.network_path) if self.network_path else "untitled"
         self.setWindowTitle(f"{name}{' *' if self.dirty else ''} — {title} — BP Studio")
@@ -485,6 +670,7 @@ class MainWindow(QMainWindow):
             else "Set Batch size to 1 to step one sample at a time (S)"
         )
         self.play_action.setEnabled(self.trainer is not None)
+        self.back_action.setEnabled(can_step)
         self.settings_panel.setEnabled(True)
 
     # -- commands ----------
@@ -500,6 +686,7 @@ class MainWindow(QMainWindow):
             self.refresh()
             return False
         self.dirty = True
+        self.record_history()
         self.refresh()
         return True
 
@@ -572,7 +759,7 @@ class MainWindow(QMainWindow):
                 return
         self.playing = True
         self._display_network = self.network.copy()
-        self.worker = TrainingWorker(self.trainer, max_steps)
+        self.worker = TrainingWorker(self.trainer, max_steps, after_chunk=self.history.record)
         self.worker.diverged.connect(self._on_worker_diverged)
         self.worker.finished.connect(self._on_worker_finished)
         self.canvas.set_editable(False)
@@ -596,6 +783,7 @@ class MainWindow(QMainWindow):
         self._set_play_look()
         if was_playing:
             self.dirty = True
+            self.record_history()
             self.refresh()
 
     def _set_play_look(self) -> None:
@@ -625,6 +813,7 @@ class MainWindow(QMainWindow):
             self.stop_play()
             self._show_diverged(exc)
         self.dirty = True
+        self.record_history()
         self.refresh()
 
     def _on_display_tick(self) -> None:
@@ -643,7 +832,10 @@ class MainWindow(QMainWindow):
             publication.new_epoch_losses,
             publication.new_epoch_end_steps,
         )
+        self._record_evaluation(display, publication.step_count)
+        self.loss_plot.set_test_history(*self.evaluations.test_curve())
         self._refresh_status(display, publication.step_count, publication.epoch)
+        self._refresh_data_view(display)
 
     def _on_worker_diverged(self, message: str) -> None:
         self.stop_play()
@@ -657,6 +849,9 @@ class MainWindow(QMainWindow):
     def _on_worker_finished(self) -> None:
         if self.worker is not None and self.playing:
             self.stop_play()
+
+    def _on_timeline_moved(self, step: int) -> None:
+        self.go_to_step(step)
 
     def _on_speed_changed(self, value: int) -> None:
         self.speed_label.setText(" " + SPEEDS[value][0] + " ")
@@ -685,19 +880,22 @@ class MainWindow(QMainWindow):
         self._edit(lambda: self.network.set_bias(layer, unit, value))
 
     def _edit(self, change) -> None:
-        if self.playing:
+        if self.playing or not self._confirm_rewrite_history():
             return
         try:
             change()
         except (ValueError, IndexError) as exc:
             self.message_bar.show_message(f"The value was not changed: {exc}")
             return
+        self._after_edit("Weight changed: the step starts over with the new value.")
+
+    def _after_edit(self, message: str) -> None:
+        """After the network's parameters changed by hand: record it and redraw."""
         if self.trainer is not None:
             self.trainer.network_changed()
         self.dirty = True
-        self.statusBar().showMessage(
-            "Weight changed: the step starts over with the new value.", 5000
-        )
+        self.record_history()
+        self.statusBar().showMessage(message, 5000)
         self.refresh()
 
     def _on_settings_changed(self, settings: Settings) -> None:
@@ -709,8 +907,6 @@ class MainWindow(QMainWindow):
         trainer = self.trainer
         if trainer is None:
             return
-        if settings.lr != old.lr:
-            trainer.lr = settings.lr  # a float attribute: safe while the worker runs
         structural = (
             settings.batch_size != old.batch_size
             or settings.shuffle != old.shuffle
@@ -718,6 +914,15 @@ class MainWindow(QMainWindow):
             or (settings.regularization, settings.regularization_rate)
             != (old.regularization, old.regularization_rate)
         )
+        if (structural or settings.lr != old.lr) and not self.playing:
+            if not self._confirm_rewrite_history():
+                self.settings_value = old
+                self.settings_panel.set_settings(old)
+                return
+        if settings.lr != old.lr:
+            trainer.lr = settings.lr  # a float attribute: safe while the worker runs
+            if not self.playing:
+                self.record_history()
         if not structural:
             return
         was_playing = self.playing
@@ -731,7 +936,9 @@ class MainWindow(QMainWindow):
         trainer.regularization = Regularization(
             settings.regularization, settings.regularization_rate
         )
+        trainer.revision += 1
         trainer.discard_progress()
+        self.record_history()
         self.refresh()
         if was_playing:
             self.start_play()
@@ -761,7 +968,7 @@ class MainWindow(QMainWindow):
         if not self._confirm_discard():
             return
         self.stop_play()
-        self.dataset = EXAMPLES["xor"]
+        self._set_data(DataSpec(), None, rebuild=False)
         self.settings_value = DEFAULT_SETTINGS
         self.settings_panel.set_settings(DEFAULT_SETTINGS)
         self.network_path = None
@@ -772,7 +979,7 @@ class MainWindow(QMainWindow):
     def use_example(self, name: str) -> None:
         """Train on a built-in example; the worked example also gets its published weights."""
         self.stop_play()
-        self.dataset = EXAMPLES[name]
+        self._set_data(DataSpec("example", name), None, rebuild=False)
         if name == "worked_example":
             self.settings_value = replace(
                 self.settings_value,
@@ -826,14 +1033,17 @@ class MainWindow(QMainWindow):
         if not fits:
             match = next(
                 (
-                    d
-                    for d in EXAMPLES.values()
+                    name
+                    for name, d in EXAMPLES.items()
                     if d.inputs == network.inputs
                     and d.outputs_for_loss(network.loss_name) == network.outputs
                 ),
                 None,
             )
-            self.dataset = match
+            if match is None:
+                self.data = None
+            else:
+                self._set_data(DataSpec("example", match), None, rebuild=False)
         self.network_path = path
         self._use_network(network)
         self.dirty = False
@@ -872,27 +1082,103 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getOpenFileName(
             self, "Open data", "", "CSV files (*.csv);;All files (*)"
         )
-        if path:
-            self.open_data(path)
+        if not path:
+            return
+        from bp_studio.ui.csv_import import open_csv
 
-    def open_data(self, path: str, targets: int | None = None) -> bool:
-        """Train on a CSV file; its last ``targets`` columns (default: the network's outputs)."""
+        dataset = open_csv(self, path)
+        if dataset is not None:
+            self.use_rows(dataset)
+
+    def open_data(self, path: str, target_columns: list[str] | None = None) -> bool:
+        """Train on a CSV file (no dialog): its last column, or ``target_columns``, as targets."""
         try:
-            table = read_csv(path)
-            count = targets or (self.network.outputs if self.network else 1)
-            dataset = dataset_from_table(
-                os.path.basename(path), table.columns, np.array(table.values), count
-            )
+            dataset = read_dataset(path, target_columns)
         except (DataError, ValueError) as exc:
             self.message_bar.show_message(f"Could not use the data: {exc}")
             return False
+        return self.use_rows(dataset)
+
+    def use_rows(self, dataset: Dataset) -> bool:
+        """Train on rows of the user's own (imported); the network is rebuilt to fit them."""
+        spec = replace(self.data_spec, kind="rows", name=dataset.name, features=())
+        return self._set_data(spec, dataset)
+
+    def _set_data(self, spec: DataSpec, rows: Dataset | None, rebuild: bool = True) -> bool:
+        """Prepare ``spec``; on a problem say so and keep the current data. Rebuilds the network."""
+        try:
+            data = prepare(spec, rows)
+        except (DataError, ValueError) as exc:
+            self.message_bar.show_message(f"Could not use the data: {exc}")
+            self.data_settings.set_spec(self.data_spec, self.data.raw if self.data else None)
+            return False
         self.stop_play()
-        self.dataset = dataset
-        if self.network is not None and self.network.inputs == dataset.inputs:
-            self._use_network(self.network)
-        else:
+        self.data_spec, self.rows, self.data = spec, rows, data
+        self.data_settings.set_spec(spec, data.raw)
+        if rebuild:
             self._rebuild_from_settings()
+        self.dirty = True
         return True
+
+    def _on_data_spec_changed(self, spec: DataSpec) -> None:
+        if spec.kind == "rows" and self.rows is None:
+            self.data_settings.set_spec(self.data_spec, self.data.raw if self.data else None)
+            self._on_open_data()
+            return
+        if spec.features and load_inputs(spec, self.rows) != 2:
+            spec = replace(spec, features=())
+        if spec.kind == "example" and spec.name == "worked_example":
+            self.use_example("worked_example")
+            return
+        self._set_data(spec, self.rows if spec.kind == "rows" else None)
+
+    def _on_points_edited(self, raw_train: Dataset) -> None:
+        """Drawn points: the network keeps training on the edited data (no rebuild)."""
+        self.stop_play()
+        test = self.data.test_raw if self.data is not None and self.data.has_test else None
+        rows = raw_train
+        if test is not None:
+            rows = replace(
+                raw_train,
+                X=np.concatenate([raw_train.X, test.X]),
+                T=np.concatenate([raw_train.T, test.T]),
+            )
+        spec = replace(self.data_spec, kind="rows", name="drawn", test_ratio=0.0)
+        try:
+            data = prepare(spec, rows)
+        except ValueError as exc:
+            self.message_bar.show_message(f"The points were not changed: {exc}")
+            return
+        if test is not None:  # keep the same test points aside
+            data = replace(
+                data,
+                train_raw=raw_train,
+                test_raw=test,
+                train=prepare(spec, raw_train).train,
+                test=prepare(spec, test).train,
+            )
+        data = replace(data, normalization=self.network.normalization if self.network else None)
+        self.data_spec, self.rows, self.data = spec, rows, data
+        self.data_settings.set_spec(spec, data.raw)
+        if self.trainer is not None:
+            try:
+                self.trainer.set_data(data.train.X, self._targets())
+            except ValueError as exc:
+                self.message_bar.show_message(f"The points were not changed: {exc}")
+                return
+        self._data_view_data()
+        self.dirty = True
+        self.refresh()
+
+    def _on_node_hovered(self, selection: Selection | None) -> None:
+        if (
+            selection is not None
+            and selection.kind == "node"
+            and 0 < selection.layer < len(self.network.layers)
+        ):
+            self.data_view.show_neuron(selection.layer, selection.unit)
+        else:
+            self.data_view.show_output()
 
     # -- help and window state ----------
 
@@ -932,7 +1218,76 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.stop_play()
+        self.autosave_timer.stop()
         settings = QSettings("BP Studio", "BP Studio")
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())
+        self.remove_autosave()
         event.accept()
+
+
+def load_inputs(spec: DataSpec, rows: Dataset | None) -> int:
+    """How many raw inputs the data of ``spec`` has (0 if it cannot be loaded)."""
+    from bp_studio.data.source import load_raw
+
+    try:
+        return load_raw(spec, rows).inputs
+    except (DataError, ValueError):
+        return 0
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Loss and accuracy on the training and test data (``None``: no test data/not classes)."""
+
+    train_loss: float
+    test_loss: float | None
+    train_accuracy: float | None
+    test_accuracy: float | None
+
+    def describe(self) -> str:
+        text = ""
+        if self.test_loss is not None:
+            text += f"  ·  test loss {self.test_loss:.6g}"
+        if self.train_accuracy is not None:
+            text += f"  ·  accuracy {self.train_accuracy:.1%}"
+            if self.test_accuracy is not None:
+                text += f" (test {self.test_accuracy:.1%})"
+        return text
+
+
+class Evaluations:
+    """Evaluations recorded at steps: the test-loss curve of the loss plot, and the latest."""
+
+    def __init__(self) -> None:
+        self.steps: list[int] = []
+        self.items: list[Evaluation] = []
+
+    def add(self, step: int, evaluation: Evaluation) -> None:
+        while self.steps and self.steps[-1] >= step:
+            self.steps.pop()
+            self.items.pop()
+        self.steps.append(step)
+        self.items.append(evaluation)
+
+    def latest(self) -> Evaluation | None:
+        return self.items[-1] if self.items else None
+
+    def test_curve(self) -> tuple[np.ndarray, np.ndarray]:
+        pairs = [
+            (s, e.test_loss) for s, e in zip(self.steps, self.items) if e.test_loss is not None
+        ]
+        if not pairs:
+            return np.zeros(0), np.zeros(0)
+        steps, losses = zip(*pairs)
+        return np.array(steps, dtype=float), np.array(losses, dtype=float)
+
+
+def _loss_and_accuracy(network: Network, dataset: Dataset, loss: str) -> tuple[float, float | None]:
+    targets = dataset.targets_for_loss(loss)
+    record = network.forward(dataset.X)
+    last = record.layers[-1]
+    value = network.loss.value(last.z, last.a, targets)
+    if dataset.classes is None:
+        return value, None
+    return value, accuracy(last.a, targets)

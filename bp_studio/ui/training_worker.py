@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,9 +39,16 @@ class TrainingWorker(QThread):
 
     diverged = Signal(str)
 
-    def __init__(self, trainer: Trainer, max_steps: int | None = None) -> None:
+    def __init__(
+        self,
+        trainer: Trainer,
+        max_steps: int | None = None,
+        after_chunk: Callable[[Trainer], None] | None = None,
+    ) -> None:
         super().__init__()
         self.trainer = trainer
+        self.after_chunk = after_chunk
+        """Runs in the worker thread after each chunk (the window records its history)."""
         self.max_steps = max_steps
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -71,6 +79,8 @@ class TrainingWorker(QThread):
                 t0 = time.perf_counter()
                 trainer.run_steps(chunk)
                 elapsed = time.perf_counter() - t0
+                if self.after_chunk is not None:
+                    self.after_chunk(trainer)
                 self._publish()
                 # Grow or shrink the chunk so that one takes about CHUNK_SECONDS.
                 if elapsed < CHUNK_SECONDS / 2:

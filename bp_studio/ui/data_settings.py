@@ -1,0 +1,214 @@
+"""The data settings: which data set, its generator settings, features, normalisation, split.
+
+It edits a ``DataSpec`` and emits ``spec_changed(DataSpec)``; "Open CSV file…" emits
+``open_file_requested``. The main window prepares the data and rebuilds what depends on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGridLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from bp_studio.data.examples import EXAMPLES, Dataset
+from bp_studio.data.features import FEATURES
+from bp_studio.data.generators import GENERATORS, MAX_SAMPLES
+from bp_studio.data.source import DataSpec
+
+REAL_TITLES = {
+    "iris": "Iris (150 flowers, 4 measurements, 3 species)",
+    "digits": "Digits (1,797 8x8 images, 10 classes)",
+}
+FEATURE_LABELS = {
+    "x1": "x₁",
+    "x2": "x₂",
+    "x1^2": "x₁²",
+    "x2^2": "x₂²",
+    "x1*x2": "x₁x₂",
+    "sin(x1)": "sin x₁",
+    "sin(x2)": "sin x₂",
+}
+
+
+def describe(dataset: Dataset) -> str:
+    """One line: samples, inputs, and the classes or the regression target."""
+    text = f"{dataset.samples:,} samples · {dataset.inputs} input{'s' * (dataset.inputs != 1)}"
+    if dataset.classes is not None:
+        names = ", ".join(dataset.classes[:6]) + (" …" if len(dataset.classes) > 6 else "")
+        return f"{text} · {len(dataset.classes)} classes ({names})"
+    return f"{text} · regression target {', '.join(dataset.target_names)}"
+
+
+class DataSettings(QWidget):
+    """Choose and shape the training data."""
+
+    spec_changed = Signal(object)
+    open_file_requested = Signal()
+
+    def __init__(self, spec: DataSpec | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._spec = spec or DataSpec()
+        self._updating = False
+        self.source = QComboBox()
+        self.source.setToolTip("The data set to train on")
+        for name, dataset in EXAMPLES.items():
+            self.source.addItem(dataset.title, ("example", name))
+        self.source.insertSeparator(self.source.count())
+        for name, info in GENERATORS.items():
+            kind = "classification" if info.classification else "regression"
+            self.source.addItem(f"{info.title} ({kind}, generated)", ("generator", name))
+        self.source.insertSeparator(self.source.count())
+        for name, title in REAL_TITLES.items():
+            self.source.addItem(title, ("real", name))
+        self.source.insertSeparator(self.source.count())
+        self.source.addItem("Your own rows (CSV or drawn)", ("rows", ""))
+        self.open_file = QPushButton("Open CSV file…")
+        self.open_file.setToolTip("Train on your own data: a CSV file with a header row")
+        self.open_file.clicked.connect(self.open_file_requested)
+
+        self.samples = QSpinBox()
+        self.samples.setRange(4, MAX_SAMPLES)
+        self.samples.setSingleStep(50)
+        self.samples.setToolTip("How many points the generator makes")
+        self.noise = QDoubleSpinBox()
+        self.noise.setRange(0.0, 10.0)
+        self.noise.setSingleStep(0.05)
+        self.noise.setToolTip("Standard deviation of the noise added to each point")
+        self.classes = QSpinBox()
+        self.classes.setRange(2, 10)
+        self.classes.setToolTip("Number of classes (gaussian blobs and spiral arms)")
+        self.data_seed = QSpinBox()
+        self.data_seed.setRange(0, 2**31 - 1)
+        self.data_seed.setToolTip("Seed of the generator: the same seed gives the same points")
+
+        self.features: dict[str, QCheckBox] = {}
+        grid = QGridLayout()
+        grid.setContentsMargins(0, 0, 0, 0)
+        for index, name in enumerate(FEATURES):
+            box = QCheckBox(FEATURE_LABELS.get(name, name))
+            box.setToolTip(f"Give the network the input {name} (2-D data sets only)")
+            self.features[name] = box
+            grid.addWidget(box, index // 4, index % 4)
+        self.features_widget = QWidget()
+        self.features_widget.setLayout(grid)
+
+        self.normalization = QComboBox()
+        for label, value in (
+            ("none", "none"),
+            ("standardise (mean 0, sd 1)", "standardize"),
+            ("min-max (0 to 1)", "minmax"),
+        ):
+            self.normalization.addItem(label, value)
+        self.normalization.setToolTip(
+            "Scale the inputs before the first layer; stored in the network, so predict "
+            "takes raw inputs"
+        )
+        self.test_percent = QSpinBox()
+        self.test_percent.setRange(0, 90)
+        self.test_percent.setSuffix(" % test")
+        self.test_percent.setToolTip("Share of the samples kept aside to measure the test loss")
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+
+        form = QFormLayout()
+        form.addRow("Data", self.source)
+        form.addRow("", self.open_file)
+        form.addRow("Samples", self.samples)
+        form.addRow("Noise", self.noise)
+        form.addRow("Classes", self.classes)
+        form.addRow("Data seed", self.data_seed)
+        form.addRow("Features", self.features_widget)
+        form.addRow("Normalise", self.normalization)
+        form.addRow("Split", self.test_percent)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.summary)
+        layout.addStretch(1)
+
+        self.set_spec(self._spec)
+        self.source.currentIndexChanged.connect(self._on_edited)
+        for signal in (
+            self.samples.valueChanged,
+            self.noise.valueChanged,
+            self.classes.valueChanged,
+            self.data_seed.valueChanged,
+            self.normalization.currentIndexChanged,
+            self.test_percent.valueChanged,
+        ):
+            signal.connect(self._on_edited)
+        for box in self.features.values():
+            box.toggled.connect(self._on_edited)
+
+    def spec(self) -> DataSpec:
+        return self._spec
+
+    def set_spec(self, spec: DataSpec, dataset: Dataset | None = None) -> None:
+        """Show ``spec`` (and the summary of ``dataset``) without emitting ``spec_changed``."""
+        self._updating = True
+        try:
+            self._spec = spec
+            key = (spec.kind, spec.name if spec.kind != "rows" else "")
+            index = next(
+                (i for i in range(self.source.count()) if self.source.itemData(i) == key), 0
+            )
+            self.source.setCurrentIndex(index)
+            self.samples.setValue(spec.samples)
+            self.noise.setValue(spec.noise)
+            self.classes.setValue(spec.classes)
+            self.data_seed.setValue(spec.seed)
+            for name, box in self.features.items():
+                box.setChecked(name in spec.features)
+            self.normalization.setCurrentIndex(self.normalization.findData(spec.normalization))
+            self.test_percent.setValue(round(spec.test_ratio * 100))
+            generator = GENERATORS.get(spec.name) if spec.kind == "generator" else None
+            for widget in (self.samples, self.noise, self.data_seed):
+                widget.setEnabled(generator is not None)
+            self.classes.setEnabled(generator is not None and generator.variable_classes)
+            two_d = (generator is not None and generator.inputs == 2) or (
+                dataset is not None and spec.kind in ("example", "rows") and dataset.inputs == 2
+            )
+            if dataset is not None and spec.features:
+                two_d = True
+            self.features_widget.setEnabled(two_d)
+            if dataset is not None:
+                self.summary.setText(describe(dataset))
+        finally:
+            self._updating = False
+
+    def _read(self) -> DataSpec:
+        kind, name = self.source.currentData() or ("example", "xor")
+        if kind == "rows":
+            name = self._spec.name if self._spec.kind == "rows" else "drawn"
+        features = tuple(name for name, box in self.features.items() if box.isChecked())
+        if features == ("x1", "x2"):
+            features = ()
+        return replace(
+            self._spec,
+            kind=kind,
+            name=name,
+            samples=self.samples.value(),
+            noise=round(self.noise.value(), 6),
+            classes=self.classes.value(),
+            seed=self.data_seed.value(),
+            features=features if self.features_widget.isEnabled() else (),
+            normalization=self.normalization.currentData(),
+            test_ratio=self.test_percent.value() / 100,
+        )
+
+    def _on_edited(self, *_args) -> None:
+        if self._updating:
+            return
+        self._spec = self._read()
+        self.spec_changed.emit(self._spec)
