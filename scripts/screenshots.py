@@ -2,8 +2,9 @@
 
     .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
 
-Two networks: the worked example (2-2-2, every number published) and a 64-32-10 network on
-synthetic 64-feature, 10-class data. The README shows these images.
+The worked example (2-2-2, every number published) in each phase; circles and spiral with
+their decision boundaries; a 64-32-10 network on the handwritten digits in each phase. The
+README shows these images.
 """
 
 from __future__ import annotations
@@ -11,14 +12,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import numpy as np  # noqa: E402
+from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from bp_studio.data.examples import Dataset  # noqa: E402
+from bp_studio.data.source import DataSpec  # noqa: E402
 from bp_studio.ui.main_window import MainWindow  # noqa: E402
 from bp_studio.ui.settings_panel import HiddenLayer, Settings  # noqa: E402
 from bp_studio.ui.state import Selection  # noqa: E402
@@ -52,19 +54,7 @@ def small_network(window: MainWindow, app: QApplication, out: Path) -> None:
 
 
 def large_network(window: MainWindow, app: QApplication, out: Path) -> None:
-    rng = np.random.default_rng(0)
-    labels = rng.integers(0, 10, size=256)
-    centres = rng.normal(size=(10, 64))
-    X = centres[labels] + 0.5 * rng.normal(size=(256, 64))
-    window.dataset = Dataset(
-        "synthetic",
-        "Synthetic 64-feature, 10-class data",
-        X,
-        labels.reshape(-1, 1).astype(float),
-        tuple(f"x{i + 1}" for i in range(64)),
-        ("class",),
-        classes=tuple(str(k) for k in range(10)),
-    )
+    """64-32-10 on the handwritten digits, a few dozen mini-batch steps in."""
     window.settings_value = Settings(
         hidden=(HiddenLayer(32, "tanh"),),
         output_activation="softmax",
@@ -73,13 +63,51 @@ def large_network(window: MainWindow, app: QApplication, out: Path) -> None:
         batch_size=32,
     )
     window.settings_panel.set_settings(window.settings_value)
-    window._rebuild_from_settings()
+    choose(window, DataSpec("real", "digits", normalization="minmax", test_ratio=0.2))
     window.trainer.run_steps(40)
     for name in ("forward", "error", "backward", "update"):
         window.next_phase()
         window.selection = Selection("node", 2, 3) if name != "update" else None
         window.refresh()
         shoot(window, app, out / f"large_{name}.png")
+    train(window, 400)
+    window.refresh()
+    shoot(window, app, out / "data_digits.png")
+
+
+def data_sets(window: MainWindow, app: QApplication, out: Path) -> None:
+    """Circles and spiral, trained until the decision boundary shows."""
+    for name, hidden, steps in (
+        ("circles", (HiddenLayer(8, "tanh"), HiddenLayer(8, "tanh")), 600),
+        ("spiral", (HiddenLayer(16, "tanh"), HiddenLayer(16, "tanh")), 3000),
+    ):
+        window.settings_value = Settings(
+            hidden=hidden,
+            output_activation="sigmoid",
+            loss="binary_cross_entropy",
+            optimizer="adam",
+            lr=0.03,
+            batch_size=32,
+            shuffle=True,
+        )
+        window.settings_panel.set_settings(window.settings_value)
+        choose(window, DataSpec("generator", name, samples=300, noise=0.1, test_ratio=0.2))
+        train(window, steps)
+        window.refresh()
+        shoot(window, app, out / f"data_{name}.png")
+
+
+def train(window: MainWindow, steps: int, pieces: int = 40) -> None:
+    """Train as Play would: in pieces, measuring the test loss after each one."""
+    for _ in range(pieces):
+        window.trainer.run_steps(steps // pieces)
+        window.history.record(window.trainer)
+        window._record_evaluation(window.network, window.trainer.step_count)
+
+
+def choose(window: MainWindow, spec: DataSpec) -> None:
+    window.data_settings.set_spec(spec)
+    window._on_data_spec_changed(spec)
 
 
 def main() -> int:
@@ -89,11 +117,17 @@ def main() -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    # A fresh layout, not the one remembered from the user's last session.
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(
+        QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp(prefix="bp-shots-")
+    )
     window = MainWindow()
     window.resize(1500, 940)
     window.show()
     settle(app)
     small_network(window, app, out)
+    data_sets(window, app, out)
     large_network(window, app, out)
     window.dirty = False
     window.close()

@@ -48,6 +48,11 @@ def settings_from_dict(data: dict) -> Settings:
         raise ValueError(f"settings: {exc}") from None
 
 
+def app_settings() -> QSettings:
+    """The window's remembered settings (layout, recent files)."""
+    return QSettings("BP Studio", "BP Studio")
+
+
 def autosave_path() -> Path:
     """Where the session is autosaved (the user's application-data folder)."""
     folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
@@ -175,7 +180,7 @@ class FilesMixin:
     # -- recent files --------------------------------------------------------------------
 
     def recent_files(self) -> list[str]:
-        value = QSettings().value("recent_files", [])
+        value = app_settings().value("recent_files", [])
         if isinstance(value, str):
             value = [value]
         return [str(p) for p in (value or [])]
@@ -183,7 +188,7 @@ class FilesMixin:
     def _add_recent(self, path: str) -> None:
         path = os.path.abspath(path)
         recent = [p for p in self.recent_files() if p != path]
-        QSettings().setValue("recent_files", ([path] + recent)[:MAX_RECENT])
+        app_settings().setValue("recent_files", ([path] + recent)[:MAX_RECENT])
         self._fill_recent_menu()
 
     def _fill_recent_menu(self) -> None:

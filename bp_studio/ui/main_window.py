@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, replace
 
 import numpy as np
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -58,7 +58,7 @@ from bp_studio.ui.canvas import NetworkCanvas
 from bp_studio.ui.data_settings import DataSettings
 from bp_studio.ui.data_view import DataView
 from bp_studio.ui.explain_panel import ExplanationPanel
-from bp_studio.ui.files import AUTOSAVE_MS, FilesMixin
+from bp_studio.ui.files import AUTOSAVE_MS, FilesMixin, app_settings
 from bp_studio.ui.loss_plot import LossPlot
 from bp_studio.ui.panels import DataPanel, PhaseIndicator
 from bp_studio.ui.settings_panel import HiddenLayer, Settings, SettingsPanel
@@ -220,6 +220,9 @@ class MainWindow(FilesMixin, QMainWindow):
         )
         self.tabifyDockWidget(self.data_dock, self.data_view_dock)
         self.data_view_dock.raise_()
+        self.resizeDocks(
+            [self.settings_dock, self.explain_dock], [330, 400], Qt.Orientation.Horizontal
+        )
         self.status = QLabel()
         self.statusBar().addPermanentWidget(self.status)
 
@@ -1205,7 +1208,7 @@ class MainWindow(FilesMixin, QMainWindow):
         )
 
     def _restore_layout(self) -> None:
-        settings = QSettings("BP Studio", "BP Studio")
+        settings = app_settings()
         geometry = settings.value("window/geometry")
         state = settings.value("window/state")
         if geometry is not None:
@@ -1219,7 +1222,7 @@ class MainWindow(FilesMixin, QMainWindow):
             return
         self.stop_play()
         self.autosave_timer.stop()
-        settings = QSettings("BP Studio", "BP Studio")
+        settings = app_settings()
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())
         self.remove_autosave()

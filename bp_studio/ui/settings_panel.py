@@ -249,6 +249,8 @@ class SettingsPanel(QWidget):
         while self.hidden_box.count():
             widget = self.hidden_box.takeAt(0).widget()
             if widget is not None:
+                widget.hide()
+                widget.setParent(None)
                 widget.deleteLater()
         self._rows: list[_HiddenRow] = []
         for number, layer in enumerate(hidden, start=1):
