@@ -42,7 +42,7 @@ from bp_studio.engine.regularization import Regularization
 from bp_studio.io.network_file import NetworkFileError
 
 PROG = "bp-studio"
-COMMANDS = ("init", "train", "predict")
+COMMANDS = ("init", "train", "predict", "export")
 WINDOW_SUFFIXES = (".json", ".bpsession")
 EXIT_OK = 0
 EXIT_ERROR = 2
@@ -155,7 +155,7 @@ def _batch_size(text: str) -> int | None:
 
 _USAGE = f"""\
 {PROG} [FILE.json | FILE.bpsession]
-       {PROG} {{init,train,predict}} ...
+       {PROG} {{init,train,predict,export}} ...
        {PROG} [-h] [--version]"""
 
 _DESCRIPTION = """\
@@ -169,6 +169,7 @@ examples:
   {PROG} init --layers 2,4,1 --activations tanh,sigmoid --out net.json
   {PROG} train net.json --data xor.csv --epochs 2000 --lr 1 --out trained.json
   {PROG} predict trained.json --data xor.csv > outputs.csv
+  {PROG} export trained.json --format onnx --out trained.onnx
 
 Data files are CSV with a header row naming the columns; every other cell is a number.
 On an error, {PROG} prints one line to stderr, writes nothing and exits with status 2."""
@@ -182,6 +183,16 @@ Data layout: the first columns are the network's inputs and the last columns are
 targets, one per output (for a cross_entropy network with k outputs, a single column of
 class numbers 0..k-1 also works). --targets names the target columns instead; all other
 columns are then the inputs, in file order."""
+
+_EXPORT_HELP = """\
+Write a network's learned weights in a format other tools read. The file is written
+atomically: an interrupted export never leaves a half-written file.
+
+  json  the network file (the reference format; bp-studio and Network.load read it)
+  npz   layers.{i}.weight (units, inputs) and layers.{i}.bias: the names and orientation
+        of a PyTorch stack of nn.Linear layers, plus activations and loss
+  csv   one long table: layer, parameter, to, from, value
+  onnx  Gemm and activation nodes in float64, for any ONNX runtime"""
 
 _PREDICT_HELP = """\
 Print the network's outputs for every row of a CSV file to stdout, as CSV with the
@@ -348,6 +359,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     predict.add_argument("network", metavar="NETWORK", help="the network file to run")
     _add_data_arguments(predict)
+
+    # export
+    export = commands.add_parser(
+        "export",
+        help="write a network's learned weights as json, npz, csv or onnx",
+        description=_EXPORT_HELP,
+        epilog=f"example:\n  {PROG} export trained.json --format npz --out weights.npz",
+        formatter_class=formatter,
+        allow_abbrev=False,
+    )
+    export.add_argument("network", metavar="NETWORK", help="the network file to export")
+    export.add_argument(
+        "--format",
+        required=True,
+        choices=("json", "npz", "csv", "onnx"),
+        help="json: the network file; npz: one array per parameter with PyTorch's names; "
+        "csv: one long table; onnx: a standard ONNX model (needs bp-studio[onnx])",
+    )
+    export.add_argument("--out", required=True, metavar="PATH", help="the file to write")
     return parser
 
 
@@ -410,7 +440,9 @@ def _run_command(args_list: list[str]) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_OK
     if args.command is None:
         raise _UsageError("a command is needed", PROG)
-    command = {"init": _init, "train": _train, "predict": _predict}[args.command]
+    command = {"init": _init, "train": _train, "predict": _predict, "export": _export}[
+        args.command
+    ]
     return command(args)
 
 
@@ -451,6 +483,19 @@ def _window(path: str | None) -> Callable[[str | None], int]:
 
 
 # -- commands -----------------------------------------------------------------------------
+
+
+def _export(args: argparse.Namespace) -> int:
+    from bp_studio.io.export import export_weights
+
+    network = Network.load(args.network)
+    _check_out_folder(args.out)
+    try:
+        export_weights(network, args.out, args.format)
+    except ImportError as exc:
+        raise CliError(str(exc)) from None
+    print(f"wrote {args.out}: {network.describe()} as {args.format}")
+    return EXIT_OK
 
 
 def _init(args: argparse.Namespace) -> int:

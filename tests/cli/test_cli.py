@@ -459,3 +459,35 @@ def test_window_is_opened_lazily(work: Path, capsys, monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "bp_studio.ui.app", None)  # import fails, as without Qt
     assert main([net]) == 2
     assert_one_error_line(capsys.readouterr().err, "cannot open the window", "--help")
+
+
+def test_export_every_format_in_process(tmp_path, capsys):
+    import onnxruntime
+
+    from bp_studio.io.export import read_weight_arrays
+
+    net = Network.create([2, 3, 2], ["tanh", "sigmoid"], "mse", seed=5)
+    source = tmp_path / "net.json"
+    net.save(source)
+    for fmt in ("json", "npz", "csv", "onnx"):
+        out = tmp_path / f"w.{fmt}"
+        assert main(["export", str(source), "--format", fmt, "--out", str(out)]) == 0
+        assert f"wrote {out}" in capsys.readouterr().out
+    assert np.array_equal(Network.load(tmp_path / "w.json").parameters, net.parameters)
+    arrays = read_weight_arrays(str(tmp_path / "w.npz"))
+    assert np.array_equal(arrays["layers.1.weight"], net.layers[1].weight)
+    X = np.random.default_rng(0).normal(size=(5, 2))
+    session = onnxruntime.InferenceSession(str(tmp_path / "w.onnx"))
+    (outputs,) = session.run(None, {"X": X})
+    assert np.allclose(outputs, net.predict(X), rtol=0, atol=1e-9)
+
+
+def test_export_bad_input(tmp_path, capsys):
+    assert main(["export", str(tmp_path / "missing.json"), "--format", "csv", "--out", "x"]) == 2
+    assert "missing.json: file not found" in capsys.readouterr().err
+    net = tmp_path / "net.json"
+    Network.create([2, 2, 1]).save(net)
+    assert main(["export", str(net), "--format", "xml", "--out", "x"]) == 2
+    assert "invalid choice: 'xml'" in capsys.readouterr().err
+    assert main(["export", str(net), "--format", "csv", "--out", str(tmp_path / "no/x.csv")]) == 2
+    assert "does not exist" in capsys.readouterr().err
