@@ -323,6 +323,7 @@ class NodeItem(QGraphicsItem):
         self._ring: QColor | None = None
         self._hover: QColor | None = None
         self._hollow = False
+        self._image: QImage | None = None
         self._outside = QRectF()
         self._bounds = self._bounding_rect()
         self._key: tuple = ()
@@ -367,6 +368,13 @@ class NodeItem(QGraphicsItem):
         self._text_colour, self._label_bg = text_colour, label_bg
         self._hollow, self._halo = hollow, halo
         self.update()
+
+    def set_image(self, image: QImage | None) -> None:
+        """What the neuron computes over the input plane, drawn in the node while it shows
+        no value (between steps and while training plays), as TensorFlow Playground does."""
+        if image is not self._image:
+            self._image = image
+            self.update()
 
     def set_marks(self, ring: QColor | None, hover: QColor | None) -> None:
         if (ring, hover) != (self._ring, self._hover):
@@ -416,10 +424,19 @@ class NodeItem(QGraphicsItem):
             painter.drawEllipse(origin, reach, reach)
         pen = QPen(self._border, 1.5)
         pen.setCosmetic(True)
-        if self._hollow:
-            pen.setStyle(Qt.PenStyle.DashLine)
+        if self._hollow and self._image is not None:
+            clip = QPainterPath()
+            clip.addEllipse(origin, r, r)
+            painter.save()
+            painter.setClipPath(clip)
+            painter.drawImage(QRectF(-r, -r, 2 * r, 2 * r), self._image)
+            painter.restore()
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+        else:
+            if self._hollow:
+                pen.setStyle(Qt.PenStyle.DashLine)
+            painter.setBrush(self._fill)
         painter.setPen(pen)
-        painter.setBrush(self._fill)
         painter.drawEllipse(origin, r, r)
         for colour, width in ((self._hover, 2.5), (self._ring, 3.5)):
             if colour is not None:
@@ -908,6 +925,16 @@ class NetworkCanvas(QGraphicsView):
                 self.selection_changed.emit(None)
                 return
         self._restyle()
+
+    def set_node_images(self, images: dict[tuple[int, int], QImage] | None) -> None:
+        """Small maps of what each hidden neuron computes, keyed by ``(node_layer, unit)``.
+
+        A node draws its map while it shows no value; ``None`` or ``{}`` removes them.
+        """
+        images = images or {}
+        for layer, nodes in enumerate(getattr(self, "_nodes", [])):
+            for unit, node in enumerate(nodes):
+                node.set_image(images.get((layer, unit)))
 
     def set_selection(self, selection: Selection | None) -> None:
         """Show ``selection`` (no signal: the caller already knows)."""

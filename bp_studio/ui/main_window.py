@@ -601,9 +601,14 @@ class MainWindow(FilesMixin, QMainWindow):
 
     def _refresh_data_view(self, network: Network | None) -> None:
         if network is None or self.data is None or not self.data_view_dock.isVisible():
+            self.canvas.set_node_images(None)
             return
         self.data_view.set_network(network)
         self.data_view.refresh()
+        images = None
+        if self.data.raw.inputs == 2 and len(network.layers) > 1:
+            images = self.data_view.neuron_images(network, size=32)
+        self.canvas.set_node_images(images)
 
     def evaluate(self, network: Network) -> Evaluation:
         """Loss and accuracy of ``network`` on the training and the test data."""

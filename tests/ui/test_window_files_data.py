@@ -281,3 +281,16 @@ def test_crash_recovery(tmp_path, qtbot):
     window.dirty = False
     window.close()
     assert not autosave.exists()  # a clean close removes the autosave
+
+
+def test_hidden_nodes_show_their_maps_and_hover_shows_one_large(window, monkeypatch):
+    choose(window, kind="generator", name="circles", samples=80)
+    nodes = window.canvas._nodes
+    assert all(node._image is not None for node in nodes[1])  # the hidden layer
+    assert all(node._image is None for node in nodes[0] + nodes[-1])
+    shown = []
+    monkeypatch.setattr(window.data_view, "show_neuron", lambda *a: shown.append(a))
+    window.canvas.node_hovered.emit(window.canvas.selection_at(window.canvas.node_position(1, 2)))
+    assert shown == [(1, 2)]
+    choose(window, kind="real", name="iris")
+    assert all(node._image is None for column in window.canvas._nodes for node in column)
