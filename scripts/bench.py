@@ -13,9 +13,22 @@ Sections (``SECTIONS``, name -> function taking ``Settings`` and returning a JSO
 
   ``slowdown = BP Studio time per step / minimal numpy time per step`` (target <= 1.3);
   ``speedup over torch = torch time per step / BP Studio time per step``.
+- ``gui`` (Qt, offscreen unless ``QT_QPA_PLATFORM`` says otherwise; ``--repeats`` and
+  ``--seconds`` do not apply, ``--quick`` shortens it to well under a minute):
+
+  - ``canvas_redraw``: milliseconds of ``set_moment`` + ``viewport().repaint()`` on a
+    1280 x 800 canvas for 2-4-1, 2-8-8-1 and 64-32-10, for a phase step (same weights) and for
+    changed weights (what the window does 30 times a second while training runs); target:
+    median <= 16 ms (``ratio_to_budget <= 1``).
+  - ``window_throughput``: training steps per second at "As fast as possible" with the
+    window showing, as a share of headless ``Trainer.run_steps`` on the same network and data,
+    the two taking turns (target >= 0.8); XOR 2-3-1 and 64-32-10 on 64-feature, 10-class rows.
+  - ``launch``: seconds from just before a fresh ``python`` starts to the first paint of the
+    main window, BP Studio against a bare PySide6 window with one pyqtgraph ``PlotWidget``,
+    alternating (target: ratio <= 2).
 
 The figures go to ``bench.json`` in the current directory (or ``--json PATH``) as
-``{"engine": {"2-4-1": {"batch": 4, "bp_studio_steps_per_s": ..., ...}, ...}, ...}``.
+``{"engine": {"2-4-1": {"batch": 4, "bp_studio_steps_per_s": ..., ...}, ...}, "gui": {...}}``.
 
 Timing is ``timeit.repeat`` style: each subject's step count per timing is calibrated so one
 timing lasts about ``Settings.target_s``, the garbage collector is off while timing, the
@@ -448,10 +461,593 @@ def _print_engine_table(results: dict[str, dict[str, object]]) -> None:
     )
 
 
+# -- gui: shared -----------------------------------------------------------------------------
+
+FRAME_BUDGET_MS = 16.0
+"""A canvas redraw (``set_moment`` + a full repaint at 1280 x 800) should take at most this."""
+
+WINDOW_FRACTION_TARGET = 0.8
+"""Training with the window showing should keep at least this share of the headless speed."""
+
+LAUNCH_RATIO_TARGET = 2.0
+"""Launch to the first painted window: at most this many times a bare PySide6 + pyqtgraph one."""
+
+CANVAS_SIZE = (1280, 800)
+
+
+@dataclass(frozen=True)
+class GuiPlan:
+    """How long the gui section measures (``--quick``: the whole section in well under 60 s)."""
+
+    canvas_rounds: int
+    canvas_frames: int
+    throughput_rounds: int
+    throughput_seconds: float
+    launch_repeats: int
+
+
+def gui_plan(settings: Settings) -> GuiPlan:
+    if settings.quick:
+        return GuiPlan(3, 8, 2, 1.5, 3)
+    return GuiPlan(9, 20, 5, 3.0, 7)
+
+
+def _qt_application():
+    """The QApplication (offscreen unless ``QT_QPA_PLATFORM`` says otherwise), settings isolated.
+
+    The window reads and writes its layout with ``QSettings``: the bench points them at a
+    temporary folder so that neither a saved layout changes the figures nor the bench changes it.
+    """
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        import tempfile
+
+        folder = tempfile.mkdtemp(prefix="bp-studio-bench-")
+        QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, folder)
+        app = QApplication(sys.argv[:1])
+    return app
+
+
+def _platform_note() -> str:
+    from PySide6.QtGui import QGuiApplication
+
+    name = QGuiApplication.platformName()
+    if name == "offscreen":
+        return "offscreen Qt platform (QT_QPA_PLATFORM=offscreen: no real screen, raster painting)"
+    return f"Qt platform {name}"
+
+
+def _quantile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+# -- gui: canvas redraw ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CanvasCase:
+    name: str
+    sizes: tuple[int, ...]
+    activations: tuple[str, ...]
+    loss: str
+
+
+CANVAS_CASES = (
+    CanvasCase("2-4-1", (2, 4, 1), ("sigmoid", "sigmoid"), "mse"),
+    CanvasCase("2-8-8-1", (2, 8, 8, 1), ("tanh", "tanh", "sigmoid"), "mse"),
+    CanvasCase("64-32-10", (64, 32, 10), ("tanh", "softmax"), "cross_entropy"),
+)
+
+
+def _canvas_subjects(case: CanvasCase) -> tuple[object, dict[str, Callable[[], float]]]:
+    """A canvas and its ``phase`` and ``weights`` frames, each returning its redraw time (s).
+
+    ``phase``: the phases of one step in turn (forward layer by layer, error, backward layer
+    by layer) with the same weights. ``weights``: what the window does 30 times a second while
+    training runs: the trainer takes a few steps (not timed), the window copies the new
+    parameters into its display network and hands the canvas a ``Moment`` of it.
+    Timed: ``set_moment`` + ``viewport().repaint()``, nothing else.
+    """
+    from dataclasses import replace
+
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from bp_studio.engine import Network, Trainer
+    from bp_studio.ui.canvas import NetworkCanvas
+    from bp_studio.ui.state import Moment, moment_from_trainer
+
+    rng = np.random.default_rng(0)
+    inputs, outputs = case.sizes[0], case.sizes[-1]
+    X = rng.normal(size=(256, inputs))
+    if case.loss == "cross_entropy":
+        T = np.zeros((256, outputs))
+        T[np.arange(256), rng.integers(0, outputs, size=256)] = 1.0
+    else:
+        T = (X[:, :1] * X[:, 1:2] > 0.0).astype(np.float64)
+    network = Network.create(list(case.sizes), list(case.activations), case.loss, seed=0)
+    trainer = Trainer(network, X, T, lr=0.1, batch_size=32, shuffle=False, optimizer="sgd")
+    trainer.run_steps(50)
+
+    frozen = network.copy()
+    moments = []
+    while True:
+        trainer.next_layer()
+        moment = moment_from_trainer(trainer)
+        if moment.update is not None:
+            break
+        moments.append(replace(moment, network=frozen))
+    display = network.copy()
+
+    canvas = NetworkCanvas()
+    canvas.resize(*CANVAS_SIZE)
+    canvas.show()
+    QTest.qWaitForWindowExposed(canvas)
+    canvas.set_moment(moments[0])
+    canvas.viewport().repaint()
+    app = QApplication.instance()
+    state = {"phase": 0}
+
+    def timed(moment) -> float:
+        start = time.perf_counter()
+        canvas.set_moment(moment)
+        canvas.viewport().repaint()
+        elapsed = time.perf_counter() - start
+        app.processEvents()  # what the event loop would do next (not timed)
+        return elapsed
+
+    def phase() -> float:
+        state["phase"] = (state["phase"] + 1) % len(moments)
+        return timed(moments[state["phase"]])
+
+    def weights() -> float:
+        trainer.run_steps(5)
+        np.copyto(display.parameters, network.parameters)
+        return timed(Moment(network=display, step_number=trainer.step_count))
+
+    return canvas, {"phase": phase, "weights": weights}
+
+
+def bench_canvas(plan: GuiPlan) -> dict[str, dict[str, object]]:
+    """Median redraw time per network and kind of frame; subjects interleaved in rounds."""
+    subjects: dict[tuple[str, str], Callable[[], float]] = {}
+    canvases = []
+    for case in CANVAS_CASES:
+        canvas, made = _canvas_subjects(case)
+        canvases.append(canvas)
+        for kind, run in made.items():
+            subjects[(case.name, kind)] = run
+    for run in subjects.values():  # warm up: first builds, caches, code paths
+        for _ in range(3):
+            run()
+    frames: dict[tuple[str, str], list[float]] = {key: [] for key in subjects}
+    rounds: dict[tuple[str, str], list[float]] = {key: [] for key in subjects}
+    keys = list(subjects)
+    for repeat in range(plan.canvas_rounds):
+        for key in keys if repeat % 2 == 0 else keys[::-1]:
+            times = [subjects[key]() for _ in range(plan.canvas_frames)]
+            frames[key] += times
+            rounds[key].append(statistics.median(times))
+    for canvas in canvases:
+        canvas.close()
+        canvas.deleteLater()
+    results: dict[str, dict[str, object]] = {}
+    for (name, kind), times in frames.items():
+        median_ms = statistics.median(times) * 1000
+        results.setdefault(name, {})[kind] = {
+            "median_ms": median_ms,
+            "p90_ms": _quantile(times, 0.9) * 1000,
+            "best_round_ms": min(rounds[(name, kind)]) * 1000,
+            "frames": len(times),
+            "ratio_to_budget": median_ms / FRAME_BUDGET_MS,
+        }
+    return results
+
+
+def _print_canvas_table(results: dict[str, dict[str, object]]) -> None:
+    print(
+        f"canvas redraw: set_moment + viewport().repaint() at {CANVAS_SIZE[0]}x{CANVAS_SIZE[1]}; "
+        f"budget {FRAME_BUDGET_MS:g} ms a frame"
+    )
+    header = (
+        f"{'network':<10} {'frame':<22} {'median ms':>9} {'p90 ms':>8} {'best rnd':>9} "
+        f"{'/ budget':>8}  note"
+    )
+    print(header)
+    print("-" * len(header))
+    labels = {"phase": "phase step, same w", "weights": "changed weights"}
+    for name, kinds in results.items():
+        for kind, row in kinds.items():
+            note = "over budget" if row["ratio_to_budget"] > 1.0 else ""
+            if row["median_ms"] > 1.5 * row["best_round_ms"]:
+                note = (note + ", " if note else "") + "noisy (busy cores)"
+            print(
+                f"{name:<10} {labels[kind]:<22} {row['median_ms']:>9.2f} {row['p90_ms']:>8.2f} "
+                f"{row['best_round_ms']:>9.2f} {row['ratio_to_budget']:>8.2f}  {note}".rstrip()
+            )
+    print(
+        "median over every frame of every round; best rnd = the fastest round's median (the "
+        "machine at its quietest); / budget = median / 16 ms."
+    )
+
+
+# -- gui: training throughput with the window showing ----------------------------------------
+
+
+def _synthetic_classes(samples: int = 256) -> object:
+    """64 features, 10 classes (centres plus noise): a ``Dataset`` of rows for the window."""
+    from bp_studio.data.examples import Dataset
+
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 10, size=samples)
+    centres = rng.normal(size=(10, 64))
+    X = centres[labels] + 0.5 * rng.normal(size=(samples, 64))
+    return Dataset(
+        "synthetic",
+        "Synthetic 64-feature, 10-class data",
+        X,
+        labels.reshape(-1, 1).astype(float),
+        tuple(f"x{i + 1}" for i in range(64)),
+        ("class",),
+        classes=tuple(str(k) for k in range(10)),
+    )
+
+
+def _use_xor(window) -> None:
+    """The window as it opens: XOR with the default 2-3-1 network (full batch of 4)."""
+    from bp_studio.ui.main_window import DEFAULT_SETTINGS
+
+    window.settings_value = DEFAULT_SETTINGS
+    window.settings_panel.set_settings(DEFAULT_SETTINGS)
+    window.use_example("xor")
+
+
+def _use_large(window, batch: int) -> None:
+    """64-32-10 (tanh, softmax, cross-entropy) on the synthetic rows, mini-batches of ``batch``."""
+    from bp_studio.data.source import DataSpec
+    from bp_studio.ui.settings_panel import HiddenLayer
+    from bp_studio.ui.settings_panel import Settings as WindowSettings
+
+    window.settings_value = WindowSettings(
+        hidden=(HiddenLayer(32, "tanh"),),
+        output_activation="softmax",
+        loss="cross_entropy",
+        lr=0.1,
+        batch_size=batch,
+    )
+    window.settings_panel.set_settings(window.settings_value)
+    window._set_data(DataSpec("rows", "synthetic", test_ratio=0.0), _synthetic_classes())
+
+
+def _headless_rate(trainer, seconds: float) -> float:
+    """Steps per second of ``trainer.run_steps`` in chunks of ~20 ms (as the worker's)."""
+    from bp_studio.ui.training_worker import CHUNK_SECONDS
+
+    chunk, steps = 1, 0
+    start = time.perf_counter()
+    while True:
+        t0 = time.perf_counter()
+        trainer.run_steps(chunk)
+        elapsed = time.perf_counter() - t0
+        steps += chunk
+        if time.perf_counter() - start >= seconds:
+            break
+        if elapsed < CHUNK_SECONDS / 2:
+            chunk = min(chunk * 2, 1_000_000)
+        elif elapsed > CHUNK_SECONDS * 2 and chunk > 1:
+            chunk = max(1, chunk // 2)
+    return steps / (time.perf_counter() - start)
+
+
+class _PaintCounter:
+    """Counts the paint events of a widget (frames the canvas actually drew)."""
+
+    def __init__(self, widget) -> None:
+        from PySide6.QtCore import QEvent, QObject
+
+        counter = self
+
+        class Filter(QObject):
+            def eventFilter(self, obj, event):  # Qt's override name
+                if event.type() == QEvent.Type.Paint:
+                    counter.count += 1
+                return False
+
+        self.count = 0
+        self._filter = Filter()
+        widget.installEventFilter(self._filter)
+
+
+def _window_rate(window, seconds: float, canvas_paints: _PaintCounter) -> dict[str, float]:
+    """Play at full speed for ``seconds`` with the window's event loop running."""
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    trainer = window.trainer
+    loop = QEventLoop()
+    first_step, first_paints = trainer.step_count, canvas_paints.count
+    start = time.perf_counter()
+    window.start_play()
+    QTimer.singleShot(round(seconds * 1000), loop.quit)
+    loop.exec()
+    steps = trainer.step_count - first_step  # an int read while the worker runs: safe
+    elapsed = time.perf_counter() - start
+    paints = canvas_paints.count - first_paints
+    window.stop_play()
+    # Deliver the stopped worker's queued ``finished`` now: left pending, it would reach
+    # ``_on_worker_finished`` during the next Play and stop that (see the report of the gui
+    # section: changing the speed while playing stops playing the same way).
+    for _ in range(3):
+        QApplication.processEvents()
+    return {"steps_per_s": steps / elapsed, "canvas_fps": paints / elapsed}
+
+
+THROUGHPUT_CASES = (("xor 2-3-1", None), ("64-32-10", 32), ("64-32-10", 128))
+
+
+def _avoid_data_table_stall(window) -> None:
+    """Size the data table's columns once per fill instead of on every cell (bench only).
+
+    With ``ResizeToContents`` columns, refilling the 75-column data table after a Play of the
+    64-feature data (in ``stop_play`` -> ``refresh``) re-measures every column on each of its
+    15,000 ``setItem`` calls and takes minutes; the bench would never finish. This runs only
+    outside the timed part (the table is not touched while the worker trains).
+    """
+    from PySide6.QtWidgets import QHeaderView
+
+    panel = getattr(window, "data_panel", None)
+    table = getattr(panel, "table", None)
+    if table is None:
+        return
+    header = table.horizontalHeader()
+    if header.sectionResizeMode(0) != QHeaderView.ResizeMode.ResizeToContents:
+        return
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    show_moment = panel.show_moment
+
+    def filled_then_sized(*args, **kwargs):
+        show_moment(*args, **kwargs)
+        table.resizeColumnsToContents()
+
+    panel.show_moment = filled_then_sized
+
+
+def bench_window_throughput(plan: GuiPlan) -> dict[str, dict[str, object]]:
+    """Window training speed as a share of the headless engine's, interleaved per round."""
+    from PySide6.QtTest import QTest
+
+    from bp_studio.ui.main_window import SPEEDS, MainWindow
+
+    window = MainWindow()
+    window.show()
+    QTest.qWaitForWindowExposed(window)
+    window.speed.setValue(len(SPEEDS) - 1)
+    _avoid_data_table_stall(window)
+    paints = _PaintCounter(window.canvas.viewport())
+    results: dict[str, dict[str, object]] = {}
+    for name, batch in THROUGHPUT_CASES:
+        if batch is None:
+            _use_xor(window)
+        else:
+            _use_large(window, batch)
+        QTest.qWait(50)
+        trainer = window.trainer
+        headless = window._make_trainer(window.network.copy(), window.dataset.X, window._targets())
+        headless.run_steps(1)
+        window_rates, headless_rates, fps = [], [], []
+        for repeat in range(plan.throughput_rounds):
+            for subject in ("headless", "window") if repeat % 2 == 0 else ("window", "headless"):
+                if subject == "headless":
+                    headless_rates.append(_headless_rate(headless, plan.throughput_seconds))
+                else:
+                    measured = _window_rate(window, plan.throughput_seconds, paints)
+                    window_rates.append(measured["steps_per_s"])
+                    fps.append(measured["canvas_fps"])
+        fraction = statistics.median(window_rates) / statistics.median(headless_rates)
+        key = name if batch is None else f"{name} batch {batch}"
+        results[key] = {
+            "batch": batch or trainer.samples,
+            "samples": trainer.samples,
+            "headless_steps_per_s": statistics.median(headless_rates),
+            "window_steps_per_s": statistics.median(window_rates),
+            "fraction": fraction,
+            "fraction_paired_median": _paired_median_ratio(window_rates, headless_rates),
+            "canvas_fps": statistics.median(fps),
+            "rounds": plan.throughput_rounds,
+            "seconds_per_round": plan.throughput_seconds,
+        }
+    window.stop_play()
+    window.dirty = False
+    window.hide()
+    window.deleteLater()
+    return results
+
+
+def _print_throughput_table(results: dict[str, dict[str, object]]) -> None:
+    print(
+        "training throughput at 'As fast as possible' with the window showing, as a share of "
+        f"headless Trainer.run_steps (target >= {WINDOW_FRACTION_TARGET:g})"
+    )
+    header = (
+        f"{'network':<22} {'batch':>5} {'headless/s':>11} {'window/s':>10} {'fraction':>8} "
+        f"{'(paired)':>8} {'canvas fps':>10}  note"
+    )
+    print(header)
+    print("-" * len(header))
+    for name, row in results.items():
+        note = "below target" if row["fraction"] < WINDOW_FRACTION_TARGET else ""
+        print(
+            f"{name:<22} {row['batch']:>5} {row['headless_steps_per_s']:>11,.0f} "
+            f"{row['window_steps_per_s']:>10,.0f} {row['fraction']:>8.2f} "
+            f"{row['fraction_paired_median']:>8.2f} {row['canvas_fps']:>10.1f}  {note}".rstrip()
+        )
+    first = next(iter(results.values()))
+    print(
+        f"medians of {first['rounds']} rounds of {first['seconds_per_round']:g} s each, headless "
+        "and window taking turns; (paired) = median of the per-round ratios; canvas fps = "
+        "paints of the canvas per second while playing."
+    )
+
+
+# -- gui: launch time ------------------------------------------------------------------------
+
+_LAUNCH_PRELUDE = """
+import os, sys, time
+t0 = float(sys.argv[1])
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
+app = QApplication(sys.argv[:1])
+seen = {}
+def done():
+    seen["frame"] = time.perf_counter() - t0
+    print("LAUNCH", seen["paint"], seen["frame"], flush=True)
+    os._exit(0)
+class FirstPaint(QObject):
+    def eventFilter(self, obj, event):
+        if (
+            "paint" not in seen
+            and event.type() == QEvent.Type.Paint
+            and isinstance(obj, QWidget)
+            and isinstance(obj.window(), QMainWindow)
+        ):
+            seen["paint"] = time.perf_counter() - t0
+            QTimer.singleShot(0, done)
+        return False
+first_paint = FirstPaint()
+app.installEventFilter(first_paint)
+QTimer.singleShot(60000, lambda: os._exit(3))
+"""
+
+LAUNCH_SNIPPETS = {
+    "bp_studio": _LAUNCH_PRELUDE
+    + """
+from bp_studio.cli import main
+main([])
+""",
+    "bare": _LAUNCH_PRELUDE
+    + """
+import pyqtgraph as pg
+window = QMainWindow()
+window.setCentralWidget(pg.PlotWidget())
+window.resize(1360, 860)
+window.show()
+app.exec()
+""",
+}
+"""What each launch runs: BP Studio as ``bp-studio`` starts it, and a bare PySide6 window with one
+pyqtgraph ``PlotWidget``. Both time from the parent's clock reading just before the process
+starts (``time.perf_counter``: the system-wide monotonic clock on Linux) to the first paint
+event of a widget of the main window, and to the end of that first paint (a zero timer)."""
+
+
+def _launch_once(name: str, environment: dict[str, str]) -> tuple[float, float]:
+    import subprocess
+
+    start = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-c", LAUNCH_SNIPPETS[name], repr(start)],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=str(ROOT),
+        timeout=120,
+        check=False,
+    )
+    for line in result.stdout.splitlines():
+        if line.startswith("LAUNCH "):
+            paint, frame = line.split()[1:]
+            return float(paint), float(frame)
+    raise RuntimeError(f"{name} launch printed no timing:\n{result.stdout}\n{result.stderr}")
+
+
+def bench_launch(plan: GuiPlan) -> dict[str, object]:
+    """Launch to first paint, BP Studio against a bare PySide6 + pyqtgraph window, alternated."""
+    import tempfile
+
+    environment = dict(os.environ)
+    environment.setdefault("QT_QPA_PLATFORM", "offscreen")
+    environment["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="bp-studio-launch-")
+    environment["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(ROOT), environment.get("PYTHONPATH")])
+    )
+    for name in LAUNCH_SNIPPETS:  # warm the file cache and the bytecode caches: not counted
+        _launch_once(name, environment)
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in LAUNCH_SNIPPETS}
+    names = list(LAUNCH_SNIPPETS)
+    for repeat in range(plan.launch_repeats):
+        for name in names if repeat % 2 == 0 else names[::-1]:
+            times[name].append(_launch_once(name, environment))
+    paint = {name: [t[0] for t in values] for name, values in times.items()}
+    frame = {name: [t[1] for t in values] for name, values in times.items()}
+    result: dict[str, object] = {
+        "platform": environment["QT_QPA_PLATFORM"],
+        "repeats": plan.launch_repeats,
+    }
+    for name in names:
+        result[f"{name}_first_paint_s"] = statistics.median(paint[name])
+        result[f"{name}_first_frame_s"] = statistics.median(frame[name])
+    result["ratio"] = result["bp_studio_first_paint_s"] / result["bare_first_paint_s"]
+    result["ratio_paired_median"] = _paired_median_ratio(paint["bp_studio"], paint["bare"])
+    result["ratio_first_frame"] = result["bp_studio_first_frame_s"] / result["bare_first_frame_s"]
+    return result
+
+
+def _print_launch_table(result: dict[str, object]) -> None:
+    print(
+        f"launch to the first painted window, fresh process each, QT_QPA_PLATFORM="
+        f"{result['platform']} (target: BP Studio at most {LAUNCH_RATIO_TARGET:g}x the bare window)"
+    )
+    header = f"{'subject':<34} {'first paint s':>13} {'frame done s':>12}"
+    print(header)
+    print("-" * len(header))
+    print(
+        f"{'BP Studio (bp-studio, no file)':<34} {result['bp_studio_first_paint_s']:>13.3f} "
+        f"{result['bp_studio_first_frame_s']:>12.3f}"
+    )
+    print(
+        f"{'bare PySide6 + one PlotWidget':<34} {result['bare_first_paint_s']:>13.3f} "
+        f"{result['bare_first_frame_s']:>12.3f}"
+    )
+    note = "" if result["ratio"] <= LAUNCH_RATIO_TARGET else "  (over target)"
+    print(
+        f"ratio {result['ratio']:.2f} (paired median {result['ratio_paired_median']:.2f}; "
+        f"first frame done {result['ratio_first_frame']:.2f}){note}"
+    )
+    print(
+        f"medians of {result['repeats']} launches each, alternating; from just before the "
+        "process starts (interpreter start-up included) to the first paint event of a widget of "
+        "the main window / the end of that first paint."
+    )
+
+
+def bench_gui(settings: Settings) -> dict[str, object]:
+    """Canvas redraw time, training throughput with the window, and launch time."""
+    plan = gui_plan(settings)
+    _qt_application()
+    print(f"gui: {_platform_note()}")
+    results: dict[str, object] = {"platform": _platform_note()}
+    results["canvas_redraw"] = bench_canvas(plan)
+    _print_canvas_table(results["canvas_redraw"])
+    print()
+    results["window_throughput"] = bench_window_throughput(plan)
+    _print_throughput_table(results["window_throughput"])
+    print()
+    results["launch"] = bench_launch(plan)
+    _print_launch_table(results["launch"])
+    return results
+
+
 # -- driver ----------------------------------------------------------------------------------
 
 SECTIONS: dict[str, Callable[[Settings], dict]] = {
     "engine": bench_engine,
+    "gui": bench_gui,
 }
 """Every section by name; each returns the dict stored under its name in the JSON file."""
 

@@ -97,8 +97,13 @@ def data_sets(window: MainWindow, app: QApplication, out: Path) -> None:
         shoot(window, app, out / f"data_{name}.png")
 
 
+QUICK = False
+
+
 def train(window: MainWindow, steps: int, pieces: int = 40) -> None:
     """Train as Play would: in pieces, measuring the test loss after each one."""
+    if QUICK:
+        steps, pieces = max(steps // 20, 4), 4
     for _ in range(pieces):
         window.trainer.run_steps(steps // pieces)
         window.history.record(window.trainer)
@@ -113,7 +118,12 @@ def choose(window: MainWindow, spec: DataSpec) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="docs/screenshots", help="folder for the PNG files")
+    parser.add_argument(
+        "--quick", action="store_true", help="train far less (a smoke run; the pictures are poorer)"
+    )
     args = parser.parse_args()
+    global QUICK
+    QUICK = args.quick
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication(sys.argv[:1])

@@ -91,7 +91,8 @@ class DataPanel(QWidget):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Sized once after each fill: resizing to contents on every setItem is quadratic.
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         row = QHBoxLayout()
         row.addWidget(QLabel("Show sample"))
         row.addWidget(self.sample)
@@ -144,6 +145,8 @@ class DataPanel(QWidget):
         shown = batch[:MAX_ROWS]
         if len(batch) > MAX_ROWS:
             self.note.setText(self.note.text() + f" The table shows the first {MAX_ROWS} rows.")
+        self.table.setUpdatesEnabled(False)
+        self.table.clearContents()
         self.table.setColumnCount(len(headers))
         self.table.setHorizontalHeaderLabels(headers)
         self.table.setRowCount(len(shown))
@@ -163,6 +166,8 @@ class DataPanel(QWidget):
                     item.setForeground(QBrush(QColor("#08306b")))
                     item.setFont(bold)
                 self.table.setItem(r, c, item)
+        self.table.resizeColumnsToContents()
+        self.table.setUpdatesEnabled(True)
 
 
 def _names(count: int, dataset: Dataset, moment: Moment) -> list[str]:

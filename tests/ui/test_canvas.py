@@ -13,7 +13,7 @@ from PySide6.QtGui import QColor, QHelpEvent, QMouseEvent, QPalette, QWheelEvent
 from PySide6.QtWidgets import QApplication, QInputDialog, QToolTip
 
 from bp_studio.engine import Network, Phase, Trainer
-from bp_studio.ui.canvas import NetworkCanvas
+from bp_studio.ui.canvas import LEVELS, NetworkCanvas, edge_buckets
 from bp_studio.ui.state import Moment, Selection, moment_from_trainer
 
 X = np.array([[0.05, 0.10], [0.9, -0.4]])
@@ -125,6 +125,66 @@ def test_weak_edges_fade_in_big_networks(canvas):
     assert strength(weak) < 0.05 * strength(strong)
     assert strength(weak) < strength(middle) < strength(strong)
     assert weak.widthF() < middle.widthF() < strong.widthF()
+
+
+def test_edge_buckets_are_level_and_sign():
+    weight = np.array([[0.0, 0.1, -0.1, 0.5], [-0.99, 1.0, -1.0, 0.124]])
+    assert edge_buckets(weight, 1.0).tolist() == [0, 0, 1, 8, 15, 14, 15, 0]
+    assert edge_buckets(weight, 0.0).tolist() == [0, 0, 1, 0, 1, 0, 1, 0]
+    broken = edge_buckets(np.array([[np.nan, np.inf, -np.inf]]), 1.0)  # never a crash
+    assert ((broken >= 0) & (broken < 2 * LEVELS)).all()
+
+
+def big_network_with(weights_0: dict[tuple[int, int], float]) -> Network:
+    weights = [np.full((32, 64), 0.5), np.full((10, 32), 0.5)]
+    weights[0][0, 0] = 1.0
+    for (unit, input), value in weights_0.items():
+        weights[0][unit, input] = value
+    return Network(weights, [None, None], ["relu", "linear"])
+
+
+def test_big_networks_do_not_draw_the_weakest_level(canvas):
+    net = big_network_with({(0, 1): 0.1, (0, 2): -0.2, (0, 3): -0.05})
+    canvas.set_moment(Moment(net))
+    hidden, shown = canvas.edge_pen(0, 0, 1), canvas.edge_pen(0, 0, 2)
+    assert hidden.color().alpha() == 0  # |w| < max / 8: within 5 % of the background
+    assert shown.color().alpha() == 255 and sign_colour(shown) == "negative"
+    drawn = sum(len(lines) for item in canvas._edge_items for _, _, lines in item._groups)
+    assert drawn == 64 * 32 + 32 * 10 - 2
+    # small networks keep every edge visible, however weak
+    canvas.set_moment(Moment(Network([[[1.0, 0.01]]], [None], ["linear"])))
+    assert canvas.edge_pen(0, 0, 1).color().alpha() == 255
+
+
+def test_a_selected_hidden_edge_is_marked_in_its_sign_colour(canvas):
+    canvas.set_moment(Moment(big_network_with({(3, 5): -0.01})))
+    canvas.set_selection(Selection("edge", 0, 3, 5))
+    ((_, glow, pen),) = canvas._edge_marks._marks
+    assert pen.color().alpha() == 255 and sign_colour(pen) == "negative"
+    assert glow.color() == canvas._colours.selection
+
+
+def test_the_edges_are_regrouped_only_when_a_pen_changes(canvas):
+    net = big_network_with({})
+    canvas.set_moment(Moment(net))
+    groups = [item._groups for item in canvas._edge_items]
+    canvas.set_moment(Moment(net, step_number=5))  # same weights: nothing to redo
+    assert [item._groups for item in canvas._edge_items] == groups
+    assert all(a is b for a, b in zip((item._groups for item in canvas._edge_items), groups))
+    net.set_weight(0, 0, 1, -1.0)  # one edge changes sign and level
+    canvas.set_moment(Moment(net, step_number=6))
+    assert canvas._edge_items[0]._groups is not groups[0]
+    assert canvas._edge_items[1]._groups is groups[1]
+    assert sign_colour(canvas.edge_pen(0, 0, 1)) == "negative"
+
+
+def test_the_legend_is_drawn_along_the_bottom(canvas, trainer):
+    canvas.set_moment(moment_from_trainer(trainer))
+    image = canvas.render_to_image(1000, 700)
+    background = canvas._colours.background.rgb()
+    bottom = [image.pixel(x, y) for x in range(0, 1000, 2) for y in range(640, 700, 2)]
+    assert sum(pixel != background for pixel in bottom) > 100  # text and swatches
+    assert image.pixel(2, 690) == background  # but only in its box
 
 
 # -- the engine's numbers, phase by phase ---------------------------------------------------

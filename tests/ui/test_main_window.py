@@ -310,3 +310,37 @@ def test_keyboard_shortcuts_dialog_lists_them(window):
     text = window._shortcuts_box.text()
     for name in ("Next phase", "Next layer", "Step epoch", "Space"):
         assert name in text
+
+
+def test_every_listed_shortcut_belongs_to_an_action(window):
+    from PySide6.QtGui import QAction
+
+    from bp_studio.ui.main_window import SHORTCUTS
+
+    bound = {a.shortcut().toString() for a in window.findChildren(QAction)}
+    for name, keys in SHORTCUTS:
+        assert keys in bound, f"{name}: {keys} is listed but no action has it"
+
+
+def test_changing_speed_while_playing_keeps_playing(window, qtbot):
+    window.speed.setValue(FAST)
+    window.start_play()
+    qtbot.waitUntil(lambda: window.trainer.step_count > 5, timeout=10_000)
+    window.speed.setValue(FAST - 1)  # restarts play on the timer
+    window.speed.setValue(FAST)  # and back to the worker thread
+    qtbot.wait(300)  # the first worker's late "finished" signal must not pause the new one
+    assert window.playing and window.worker is not None and window.worker.isRunning()
+    window.stop_play()
+
+
+def test_pause_after_play_on_wide_data_is_quick_to_redraw(window, qtbot):
+    """The data table is sized once per fill (it used to resize on every cell)."""
+    from bp_studio.data.source import DataSpec
+
+    spec = DataSpec("real", "digits")
+    window.data_settings.set_spec(spec)
+    window._on_data_spec_changed(spec)
+    window.settings_panel.batch.setValue(32)
+    window.next_phase()
+    assert window.data_panel.table.columnCount() == 1 + 64 + 10 + 10
+    assert window.data_panel.table.rowCount() == 32
