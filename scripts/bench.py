@@ -791,33 +791,6 @@ def _window_rate(window, seconds: float, canvas_paints: _PaintCounter) -> dict[s
 THROUGHPUT_CASES = (("xor 2-3-1", None), ("64-32-10", 32), ("64-32-10", 128))
 
 
-def _avoid_data_table_stall(window) -> None:
-    """Size the data table's columns once per fill instead of on every cell (bench only).
-
-    With ``ResizeToContents`` columns, refilling the 75-column data table after a Play of the
-    64-feature data (in ``stop_play`` -> ``refresh``) re-measures every column on each of its
-    15,000 ``setItem`` calls and takes minutes; the bench would never finish. This runs only
-    outside the timed part (the table is not touched while the worker trains).
-    """
-    from PySide6.QtWidgets import QHeaderView
-
-    panel = getattr(window, "data_panel", None)
-    table = getattr(panel, "table", None)
-    if table is None:
-        return
-    header = table.horizontalHeader()
-    if header.sectionResizeMode(0) != QHeaderView.ResizeMode.ResizeToContents:
-        return
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    show_moment = panel.show_moment
-
-    def filled_then_sized(*args, **kwargs):
-        show_moment(*args, **kwargs)
-        table.resizeColumnsToContents()
-
-    panel.show_moment = filled_then_sized
-
-
 def bench_window_throughput(plan: GuiPlan) -> dict[str, dict[str, object]]:
     """Window training speed as a share of the headless engine's, interleaved per round."""
     from PySide6.QtTest import QTest
@@ -828,7 +801,6 @@ def bench_window_throughput(plan: GuiPlan) -> dict[str, dict[str, object]]:
     window.show()
     QTest.qWaitForWindowExposed(window)
     window.speed.setValue(len(SPEEDS) - 1)
-    _avoid_data_table_stall(window)
     paints = _PaintCounter(window.canvas.viewport())
     results: dict[str, dict[str, object]] = {}
     for name, batch in THROUGHPUT_CASES:
@@ -1043,11 +1015,158 @@ def bench_gui(settings: Settings) -> dict[str, object]:
     return results
 
 
+# -- data: maps and the digits epoch ---------------------------------------------------------
+
+
+def bench_data(settings: Settings) -> dict[str, object]:
+    """Decision-boundary maps of 2-8-8-1, and a digits epoch with the window against headless."""
+    import time
+
+    _qt_application()
+    from PySide6.QtTest import QTest
+
+    from bp_studio.data.generators import generate
+    from bp_studio.data.source import DataSpec
+    from bp_studio.engine import Network, Trainer
+    from bp_studio.ui.data_view import DataView
+    from bp_studio.ui.main_window import MainWindow
+
+    results: dict[str, object] = {}
+    # 1. Output map plus every per-neuron map on a 100 x 100 grid, 2-8-8-1 (target 10 ms).
+    data = generate("circles", 200, 0.1, 0)
+    network = Network.create([2, 8, 8, 1], ["tanh", "tanh", "sigmoid"], "mse", seed=0)
+    view = DataView()
+    view.resize(600, 500)
+    view.set_data(data, None)
+    view.set_network(network)
+    trainer = Trainer(network, data.X, data.T, lr=0.1)
+    times = []
+    for _ in range(10 if settings.quick else 60):
+        trainer.run_steps(1)  # new weights each time, as while training
+        start = time.perf_counter()
+        view.refresh()
+        view.neuron_maps(network)
+        view.neuron_images(network, size=32)
+        times.append(time.perf_counter() - start)
+    median_ms = statistics.median(times) * 1e3
+    results["maps_2-8-8-1"] = {"median_ms": median_ms, "target_ms": 10.0, "grid": 100}
+    print(
+        f"data: output map + {16} neuron maps + node images, 2-8-8-1, 100x100 grid: "
+        f"median {median_ms:.2f} ms (target 10 ms)"
+    )
+
+    # 2. Digits 64-32-10, mini-batch 32: epoch time while Play runs at full speed with the
+    #    window showing (canvas, loss plot, data view and node maps drawn live) vs headless.
+    window = MainWindow()
+    window.show()
+    QTest.qWaitForWindowExposed(window)
+    spec = DataSpec("real", "digits")
+    window.data_settings.set_spec(spec)
+    window._on_data_spec_changed(spec)
+    from dataclasses import replace
+
+    from bp_studio.ui.settings_panel import HiddenLayer
+
+    window.settings_value = replace(
+        window.settings_value,
+        hidden=(HiddenLayer(32, "tanh"),),
+        output_activation="softmax",
+        loss="cross_entropy",
+        lr=0.1,
+        batch_size=32,
+    )
+    window.settings_panel.set_settings(window.settings_value)
+    window._rebuild_from_settings()
+    per_epoch = window.trainer.batches_per_epoch
+    window.speed.setValue(window.speed.maximum())
+    headless = window._make_trainer(window.network.copy(), window.dataset.X, window._targets())
+    paints = _PaintCounter(window.canvas.viewport())
+    seconds = 1.0 if settings.quick else 4.0
+    window_times, headless_times = [], []
+    for repeat in range(2 if settings.quick else 5):
+        order = ("headless", "window") if repeat % 2 == 0 else ("window", "headless")
+        for subject in order:
+            if subject == "headless":
+                headless_times.append(per_epoch / _headless_rate(headless, seconds))
+            else:
+                rate = _window_rate(window, seconds, paints)["steps_per_s"]
+                window_times.append(per_epoch / rate)
+    ratio = statistics.median(window_times) / statistics.median(headless_times)
+    results["digits_epoch"] = {
+        "network": "64-32-10",
+        "batch": 32,
+        "samples": window.trainer.samples,
+        "headless_s_per_epoch": statistics.median(headless_times),
+        "window_s_per_epoch": statistics.median(window_times),
+        "ratio": ratio,
+        "target_ratio": 1.25,
+    }
+    print(
+        f"data: digits 64-32-10, batch 32, {window.trainer.samples} samples: one epoch "
+        f"{statistics.median(headless_times) * 1e3:.1f} ms headless, "
+        f"{statistics.median(window_times) * 1e3:.1f} ms with the window playing; "
+        f"ratio {ratio:.2f} (target <= 1.25)"
+    )
+    window.stop_play()
+    window.dirty = False
+    window.close()
+    return results
+
+
+# -- history: rewind memory -------------------------------------------------------------------
+
+
+def bench_history(settings: Settings) -> dict[str, object]:
+    """Memory the rewind history holds after many steps (bounded by 256 MB)."""
+    import time
+
+    from bp_studio.engine import Network, Trainer, TrainingHistory
+
+    steps = 5_000 if settings.quick else 100_000
+    results: dict[str, object] = {}
+    rng = np.random.default_rng(0)
+    for name, sizes, activations, loss in (
+        ("2-8-8-1", [2, 8, 8, 1], ["tanh", "tanh", "sigmoid"], "mse"),
+        ("64-32-10", [64, 32, 10], ["tanh", "softmax"], "cross_entropy"),
+    ):
+        network = Network.create(sizes, activations, loss, seed=0)
+        X = rng.normal(size=(64, sizes[0]))
+        T = (
+            np.eye(sizes[-1])[rng.integers(0, sizes[-1], 64)]
+            if sizes[-1] > 1
+            else (rng.uniform(size=(64, 1)))
+        )
+        trainer = Trainer(network, X, T, lr=0.001, batch_size=16, optimizer="adam")
+        history = TrainingHistory()
+        history.record(trainer)
+        start = time.perf_counter()
+        for _ in range(steps):
+            trainer.run_steps(1)
+            history.record(trainer)
+        seconds = time.perf_counter() - start
+        results[name] = {
+            "steps": steps,
+            "optimizer": "adam",
+            "snapshots": len(history),
+            "nbytes": history.nbytes,
+            "mib": history.nbytes / 2**20,
+            "budget_mib": history.max_bytes / 2**20,
+            "seconds": seconds,
+        }
+        print(
+            f"history: {name} (adam), {steps:,} steps recorded: {len(history):,} snapshots, "
+            f"{history.nbytes / 2**20:.1f} MiB of the {history.max_bytes / 2**20:.0f} MiB budget"
+        )
+    return results
+
+
 # -- driver ----------------------------------------------------------------------------------
 
 SECTIONS: dict[str, Callable[[Settings], dict]] = {
     "engine": bench_engine,
     "gui": bench_gui,
+    "data": bench_data,
+    "history": bench_history,
 }
 """Every section by name; each returns the dict stored under its name in the JSON file."""
 

@@ -79,7 +79,7 @@ DISPLAY_MS = 100
 """While training runs at full speed, the canvas redraws every DISPLAY_MS; the loss plot, the
 test evaluation and the data view every HEAVY_EVERY-th time. Drawing holds Python's lock, so
 every millisecond spent here is taken from training (measured in scripts/bench.py)."""
-HEAVY_EVERY = 3
+HEAVY_EVERY = 5
 
 SHORTCUTS = (
     ("Next phase", "N"),
