@@ -447,6 +447,12 @@ class NodeItem(QGraphicsItem):
                 reach = r + 3.0 / max(lod, 1e-6)
                 painter.drawEllipse(origin, reach, reach)
         if not self.value_text:
+            if self.text_side == "inside" and len(self.symbol) > 1 and lod * r > 8:
+                painter.setPen(self._ink)  # a named input without a value: its name
+                painter.setFont(self._symbol_font)
+                painter.drawText(
+                    QRectF(-r, -r, 2 * r, 2 * r), Qt.AlignmentFlag.AlignCenter, self.symbol
+                )
             return
         if self.text_side == "inside":
             if self._fitted_font.pixelSize() * lod < 5:
@@ -1214,6 +1220,7 @@ class NetworkCanvas(QGraphicsView):
             else:
                 scale = max([1.0, *(abs(v) for v in values if v is not None)])
             symbol = "x" if column == 0 else ("δ" if showing_delta else "a")
+            names = moment.network.input_names if column == 0 else None
             fade = 1.0
             if phase == Phase.FORWARD and column > len(moment.forward_layers):
                 fade = 0.5
@@ -1223,7 +1230,9 @@ class NetworkCanvas(QGraphicsView):
             border = colours.faded(colours.border, fade)
             node_halo = halo if column == active_column else None
             hollow = None
-            for node, value in zip(nodes, values):
+            for unit, (node, value) in enumerate(zip(nodes, values)):
+                if names is not None and unit < len(names):
+                    symbol = names[unit]
                 if value is None:
                     if hollow is None:  # one style for every node of the column without value
                         hollow = (

@@ -220,6 +220,13 @@ class DataView(QWidget):
         self.draw_button.setCheckable(True)
         self.draw_button.setToolTip(DRAW_TOOLTIP)
         self.draw_button.toggled.connect(self._on_draw_toggled)
+        self.matrix_toggle = QToolButton()
+        self.matrix_toggle.setText("Confusion matrix")
+        self.matrix_toggle.setCheckable(True)
+        self.matrix_toggle.setToolTip(
+            "Show the confusion matrix (rows: true class, columns: predicted) instead of the map"
+        )
+        self.matrix_toggle.toggled.connect(self._on_matrix_toggled)
         self.matrix_chooser = QComboBox()
         self.matrix_chooser.addItems(["Training set", "Test set"])
         self.matrix_chooser.setToolTip("Which samples the confusion matrix counts")
@@ -268,6 +275,7 @@ class DataView(QWidget):
         top.addWidget(self.title, 1)
         top.addWidget(self.class_chooser)
         top.addWidget(self.draw_button)
+        top.addWidget(self.matrix_toggle)
         top.addWidget(self.matrix_chooser)
         bottom = QHBoxLayout()
         bottom.addWidget(self.legend, 1)
@@ -340,7 +348,7 @@ class DataView(QWidget):
         self._features, self._loss = features, loss
         classification = train.classes is not None
         if train.inputs == 2 and (classification or train.T.shape[1] == 1):
-            mode = "plane"
+            mode = "matrix" if classification and self.matrix_toggle.isChecked() else "plane"
         elif train.inputs == 1 and not classification and train.T.shape[1] == 1:
             mode = "curve"
         elif classification:
@@ -716,8 +724,15 @@ class DataView(QWidget):
             )
         has_test = self._test is not None and self._test.samples > 0
         self.matrix_chooser.setVisible(self.mode == "matrix" and has_test)
+        self.matrix_toggle.setVisible(
+            train is not None and train.inputs == 2 and train.classes is not None
+        )
         if not has_test and self.matrix_chooser.currentIndex() != 0:
             self.matrix_chooser.setCurrentIndex(0)
+
+    def _on_matrix_toggled(self, _on: bool) -> None:
+        if self._train is not None:
+            self.set_data(self._train, self._test, self._features, self._loss)
 
     def _on_draw_toggled(self, on: bool) -> None:
         self.view_box.setMenuEnabled(not on)

@@ -1152,10 +1152,28 @@ class MainWindow(FilesMixin, QMainWindow):
         self.stop_play()
         self.data_spec, self.rows, self.data = spec, rows, data
         self.data_settings.set_spec(spec, data.raw)
+        self._fit_loss_to_data(data.raw)
         if rebuild:
             self._rebuild_from_settings()
         self.dirty = True
         return True
+
+    def _fit_loss_to_data(self, raw: Dataset) -> None:
+        """Classes of three or more: softmax with cross-entropy (one output per class);
+        regression targets: a linear output with mse. Says so when it changes the settings."""
+        s = self.settings_value
+        if raw.classes is not None and len(raw.classes) > 2 and s.loss != "cross_entropy":
+            new = replace(s, loss="cross_entropy", output_activation="softmax")
+        elif raw.classes is None and s.loss != "mse":
+            new = replace(s, loss="mse", output_activation="linear")
+        else:
+            return
+        self.settings_value = new
+        self.settings_panel.set_settings(new)
+        self.statusBar().showMessage(
+            f"{raw.title}: loss set to {new.loss} with a {new.output_activation} output layer",
+            8000,
+        )
 
     def _on_data_spec_changed(self, spec: DataSpec) -> None:
         if spec.kind == "rows" and self.rows is None:

@@ -432,3 +432,24 @@ def test_maps_of_an_earlier_refresh_stay_valid(view):
     assert np.array_equal(now[0].reshape(4, -1), record.layers[0].a.T)
     assert np.array_equal(now[1].reshape(3, -1), record.layers[1].a.T)
     assert np.array_equal(view.image_item.image, record.layers[2].a[:, 0].reshape(g, g))
+
+
+def test_two_d_classes_can_show_the_confusion_matrix(qtbot):
+    from bp_studio.data.generators import generate
+    from bp_studio.data.metrics import confusion_matrix
+    from bp_studio.engine import Network
+
+    view = DataView()
+    qtbot.addWidget(view)
+    data = generate("gaussian", 90, 0.2, 1, classes=3)
+    network = Network.create([2, 5, 3], ["tanh", "softmax"], "cross_entropy", seed=2)
+    view.set_data(data, None, (), "cross_entropy")
+    view.set_network(network)
+    view.refresh()
+    assert view.mode == "plane" and not view.matrix_toggle.isHidden()
+    view.matrix_toggle.setChecked(True)
+    assert view.mode == "matrix"
+    expected = confusion_matrix(network.predict(data.X), data.targets_for_loss("cross_entropy"), 3)
+    assert np.array_equal(view.train_matrix, expected)
+    view.matrix_toggle.setChecked(False)
+    assert view.mode == "plane"

@@ -294,3 +294,17 @@ def test_hidden_nodes_show_their_maps_and_hover_shows_one_large(window, monkeypa
     assert shown == [(1, 2)]
     choose(window, kind="real", name="iris")
     assert all(node._image is None for column in window.canvas._nodes for node in column)
+
+
+def test_many_classes_get_softmax_and_regression_a_linear_output(window):
+    choose(window, kind="generator", name="gaussian", samples=90, classes=3)
+    assert window.network.loss_name == "cross_entropy"
+    assert window.network.layers[-1].activation == "softmax" and window.network.outputs == 3
+    choose(window, kind="generator", name="sine", samples=50)
+    assert window.network.loss_name == "mse" and window.network.layers[-1].activation == "linear"
+
+
+def test_input_names_on_the_canvas(window):
+    choose(window, kind="generator", name="circles", samples=40, features=("x1^2", "x2^2"))
+    symbols = [node.symbol for node in window.canvas._nodes[0]]
+    assert symbols == ["x1^2", "x2^2"]
