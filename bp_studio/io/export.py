@@ -74,6 +74,7 @@ import numpy as np
 from bp_studio.engine.activations import LEAKY_RELU_SLOPE
 from bp_studio.engine.network import Network
 from bp_studio.io.atomic import atomic_write_bytes
+from bp_studio.io.capped import CappedReadError, read_capped
 
 if TYPE_CHECKING:  # pragma: no cover
     import onnx
@@ -340,23 +341,9 @@ def read_weight_arrays(path: str | os.PathLike) -> dict[str, np.ndarray]:
     """
     name = os.fspath(path)
     try:
-        size = os.path.getsize(name)
-        if size > MAX_IMPORT_BYTES:
-            raise WeightFileError(
-                f"{name}: the file is {size / 1e6:.0f} MB, more than the "
-                f"{MAX_IMPORT_BYTES / 1e6:.0f} MB a weight file may have",
-                name,
-            )
-        with open(name, "rb") as handle:
-            raw = handle.read(MAX_IMPORT_BYTES + 1)
-    except FileNotFoundError:
-        raise WeightFileError(f"{name}: file not found", name) from None
-    except IsADirectoryError:
-        raise WeightFileError(f"{name}: is a folder, not a weight file", name) from None
-    except OSError as exc:
-        raise WeightFileError(f"{name}: cannot read: {exc.strerror or exc}", name) from None
-    if len(raw) > MAX_IMPORT_BYTES:
-        raise WeightFileError(f"{name}: the file grew beyond the size a weight file may have", name)
+        raw = read_capped(name, MAX_IMPORT_BYTES, "a weight file")
+    except CappedReadError as exc:
+        raise WeightFileError(str(exc), name) from None
     return _arrays_from_bytes(raw, name)
 
 

@@ -37,6 +37,7 @@ import numpy as np
 from bp_studio.engine.network import Network, check_architecture
 from bp_studio.engine.normalization import NORMALIZATIONS, Normalization
 from bp_studio.io.atomic import atomic_write_text
+from bp_studio.io.capped import CappedReadError, read_capped
 
 FORMAT = "bp-studio.network"
 VERSION = 1
@@ -109,20 +110,9 @@ def load_network(path: str | os.PathLike) -> Network:
     """Read and validate a network file; ``NetworkFileError`` names the problem."""
     name = os.fspath(path)
     try:
-        size = os.path.getsize(name)
-        if size > MAX_BYTES:
-            raise NetworkFileError(
-                f"{name}: the file is {size / 1e6:.0f} MB, more than the {MAX_BYTES / 1e6:.0f} MB "
-                "a network file may have"
-            )
-        with open(name, "rb") as handle:
-            raw = handle.read()
-    except FileNotFoundError:
-        raise NetworkFileError(f"{name}: file not found") from None
-    except IsADirectoryError:
-        raise NetworkFileError(f"{name}: is a folder, not a network file") from None
-    except OSError as exc:
-        raise NetworkFileError(f"{name}: cannot read: {exc.strerror or exc}") from None
+        raw = read_capped(name, MAX_BYTES, "a network file")
+    except CappedReadError as exc:
+        raise NetworkFileError(str(exc)) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

@@ -59,6 +59,7 @@ from bp_studio.engine.network import Network
 from bp_studio.engine.trainer import Trainer, prepare_targets
 from bp_studio.engine.trainer_state import TrainerState
 from bp_studio.io.atomic import atomic_write_text
+from bp_studio.io.capped import CappedReadError, read_capped
 
 __all__ = [
     "FORMAT",
@@ -302,23 +303,9 @@ def load_session(path: str | os.PathLike) -> Session:
     """Read and validate a session file; ``SessionFileError`` names the file and field."""
     name = os.fspath(path)
     try:
-        size = os.path.getsize(name)
-        if size > MAX_BYTES:
-            raise SessionFileError(
-                f"{name}: the file is {size / 1e6:.0f} MB, more than the "
-                f"{MAX_BYTES / 1e6:.0f} MB a session file may have",
-                name,
-            )
-        with open(name, "rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise SessionFileError(f"{name}: file not found", name) from None
-    except IsADirectoryError:
-        raise SessionFileError(f"{name}: is a folder, not a session file", name) from None
-    except OSError as exc:
-        raise SessionFileError(f"{name}: cannot read: {exc.strerror or exc}", name) from None
-    if len(raw) > MAX_BYTES:
-        raise SessionFileError(f"{name}: the file is larger than a session file may be", name)
+        raw = read_capped(name, MAX_BYTES, "a session file")
+    except CappedReadError as exc:
+        raise SessionFileError(str(exc), name) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -44,7 +44,8 @@ FEATURE_LABELS = {
 
 def describe(dataset: Dataset) -> str:
     """One line: samples, inputs, and the classes or the regression target."""
-    text = f"{dataset.samples:,} samples · {dataset.inputs} input{'s' * (dataset.inputs != 1)}"
+    samples = f"{dataset.samples:,} sample{'s' * (dataset.samples != 1)}"
+    text = f"{samples} · {dataset.inputs} input{'s' * (dataset.inputs != 1)}"
     if dataset.classes is not None:
         names = ", ".join(dataset.classes[:6]) + (" …" if len(dataset.classes) > 6 else "")
         return f"{text} · {len(dataset.classes)} classes ({names})"

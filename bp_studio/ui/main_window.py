@@ -239,6 +239,7 @@ class MainWindow(FilesMixin, QMainWindow):
         self.resizeDocks(
             [self.settings_dock, self.explain_dock], [330, 400], Qt.Orientation.Horizontal
         )
+        self.resizeDocks([self.explain_dock, self.data_dock], [520, 360], Qt.Orientation.Vertical)
         self.status = QLabel()
         self.statusBar().addPermanentWidget(self.status)
 
