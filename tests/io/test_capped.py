@@ -19,4 +19,4 @@ def test_messages(tmp_path):
     with pytest.raises(CappedReadError, match=r"missing.bin: file not found"):
         read_capped(tmp_path / "missing.bin", 10, "a test file")
     with pytest.raises(CappedReadError, match=r"is a folder, not a test file"):
-        read_capped(tmp_path, 10, "a test file")
+        read_capped(tmp_path, 1_000_000, "a test file")
