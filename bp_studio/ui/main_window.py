@@ -76,10 +76,13 @@ SPEEDS = (
 
 DEFAULT_SETTINGS = Settings(hidden=(HiddenLayer(3, "sigmoid"),), output_activation="sigmoid")
 DISPLAY_MS = 100
-"""While training runs at full speed, the canvas redraws every DISPLAY_MS; the loss plot, the
-test evaluation and the data view every HEAVY_EVERY-th time. Drawing holds Python's lock, so
-every millisecond spent here is taken from training (measured in scripts/bench.py)."""
+"""While training runs at full speed, the canvas redraws every DISPLAY_MS at first; the loss
+plot, the test evaluation and the data view every HEAVY_EVERY-th time. Drawing holds Python's
+lock, so every millisecond spent here is taken from training: the interval then adapts so that
+drawing takes at most DISPLAY_SHARE of the time, between 33 ms (30 fps) and 250 ms
+(measured in scripts/bench.py)."""
 HEAVY_EVERY = 5
+DISPLAY_SHARE = 0.06
 
 SHORTCUTS = (
     ("Next phase", "N"),
@@ -790,6 +793,8 @@ class MainWindow(FilesMixin, QMainWindow):
         worker.finished.connect(lambda: self._on_worker_finished(worker))
         self._pending_losses = []
         self._ticks = 0
+        self._tick_cost = DISPLAY_MS * DISPLAY_SHARE / 1000
+        self.display_timer.setInterval(DISPLAY_MS)
         self.canvas.set_editable(False)
         self._refresh_actions()
         self.worker.start()
@@ -852,6 +857,7 @@ class MainWindow(FilesMixin, QMainWindow):
         publication = worker.take()
         if publication is None:
             return
+        started = time.perf_counter()
         display = self._display_network
         np.copyto(display.parameters, publication.parameters)
         self.canvas.set_moment(Moment(network=display, step_number=publication.step_count))
@@ -863,6 +869,10 @@ class MainWindow(FilesMixin, QMainWindow):
             self.loss_plot.set_test_history(*self.evaluations.test_curve())
             self._refresh_data_view(display)
         self._refresh_status(display, publication.step_count, publication.epoch)
+        cost = time.perf_counter() - started
+        self._tick_cost = 0.8 * self._tick_cost + 0.2 * cost
+        interval = round(1000 * self._tick_cost / DISPLAY_SHARE)
+        self.display_timer.setInterval(min(max(interval, 33), 250))
 
     def _flush_pending_losses(self) -> None:
         pending, self._pending_losses = self._pending_losses, []
