@@ -861,6 +861,7 @@ class MainWindow(FilesMixin, QMainWindow):
         display = self._display_network
         np.copyto(display.parameters, publication.parameters)
         self.canvas.set_moment(Moment(network=display, step_number=publication.step_count))
+        self.canvas.viewport().repaint()  # now, so that its cost counts in the interval below
         self._pending_losses.append(publication)
         self._ticks += 1
         if self._ticks % HEAVY_EVERY == 0:
@@ -868,6 +869,8 @@ class MainWindow(FilesMixin, QMainWindow):
             self._record_evaluation(display, publication.step_count)
             self.loss_plot.set_test_history(*self.evaluations.test_curve())
             self._refresh_data_view(display)
+            self.loss_plot.plot.repaint()
+            self.data_view.repaint()
         self._refresh_status(display, publication.step_count, publication.epoch)
         cost = time.perf_counter() - started
         self._tick_cost = 0.8 * self._tick_cost + 0.2 * cost
