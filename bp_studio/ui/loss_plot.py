@@ -116,6 +116,10 @@ class LossPlot(QWidget):
         log = self.log_scale.isChecked()
         tiny = np.finfo(float).tiny
         x = np.arange(1, steps + 1, dtype=np.float64)
+        few = steps <= 50  # a handful of steps reads better as dots
+        self.step_curve.setSymbol("o" if few else None)
+        self.step_curve.setSymbolSize(6)
+        self.step_curve.setSymbolBrush(STEP_COLOR)
         self.step_curve.setData(x, np.maximum(y, tiny) if log else y)
         ey = self._epochs.view()
         if len(ey):

@@ -214,6 +214,7 @@ class MainWindow(FilesMixin, QMainWindow):
         self.settings_panel = SettingsPanel(self.settings_value)
         self.settings_panel.settings_changed.connect(self._on_settings_changed)
         self.explanation = ExplanationPanel()
+        self.explanation.setMinimumHeight(330)  # room for a whole equation with its numbers
         self.explanation.precision_changed.connect(self._on_precision_changed)
         self.data_panel = DataPanel()
         self.data_panel.sample_chosen.connect(self._on_sample_chosen)
@@ -239,10 +240,6 @@ class MainWindow(FilesMixin, QMainWindow):
         )
         self.tabifyDockWidget(self.data_dock, self.data_view_dock)
         self.data_view_dock.raise_()
-        self.resizeDocks(
-            [self.settings_dock, self.explain_dock], [330, 400], Qt.Orientation.Horizontal
-        )
-        self.resizeDocks([self.explain_dock, self.data_dock], [520, 360], Qt.Orientation.Vertical)
         self.status = QLabel()
         self.statusBar().addPermanentWidget(self.status)
 
@@ -612,6 +609,8 @@ class MainWindow(FilesMixin, QMainWindow):
     def _data_view_data(self) -> None:
         if self.data is None:
             return
+        # A handful of rows reads best as a table; more as a picture.
+        (self.data_dock if self.data.raw.samples < 10 else self.data_view_dock).raise_()
         self.data_view.set_data(
             self.data.train_raw,
             self.data.test_raw if self.data.has_test else None,
@@ -1281,6 +1280,13 @@ class MainWindow(FilesMixin, QMainWindow):
             self.restoreGeometry(geometry)
         if state is not None:
             self.restoreState(state)
+        else:  # first start: once the window has its size, give the explanation room
+            QTimer.singleShot(0, self._default_dock_sizes)
+
+    def _default_dock_sizes(self) -> None:
+        self.resizeDocks(
+            [self.settings_dock, self.explain_dock], [330, 400], Qt.Orientation.Horizontal
+        )
 
     def closeEvent(self, event: QCloseEvent) -> None:  # Qt's override name
         if not self._confirm_discard():
