@@ -169,8 +169,9 @@ class DataSettings(QWidget):
             self.noise.setValue(spec.noise)
             self.classes.setValue(spec.classes)
             self.data_seed.setValue(spec.seed)
+            raw = ("x1", "x2")  # no derived features: the raw inputs, shown ticked
             for name, box in self.features.items():
-                box.setChecked(name in spec.features)
+                box.setChecked(name in (spec.features or raw))
             self.normalization.setCurrentIndex(self.normalization.findData(spec.normalization))
             self.test_percent.setValue(round(spec.test_ratio * 100))
             generator = GENERATORS.get(spec.name) if spec.kind == "generator" else None

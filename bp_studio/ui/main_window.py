@@ -219,6 +219,7 @@ class MainWindow(FilesMixin, QMainWindow):
         self.data_panel = DataPanel()
         self.data_panel.sample_chosen.connect(self._on_sample_chosen)
         self.data_settings = DataSettings(self.data_spec)
+        self.data_settings.set_spec(self.data_spec, self.data.raw)
         self.data_settings.spec_changed.connect(self._on_data_spec_changed)
         self.data_settings.open_file_requested.connect(self._on_open_data)
         self.data_view = DataView()
@@ -610,7 +611,7 @@ class MainWindow(FilesMixin, QMainWindow):
         if self.data is None:
             return
         # A handful of rows reads best as a table; more as a picture.
-        (self.data_dock if self.data.raw.samples < 10 else self.data_view_dock).raise_()
+        (self.data_dock if self.data.raw.samples < 3 else self.data_view_dock).raise_()
         self.data_view.set_data(
             self.data.train_raw,
             self.data.test_raw if self.data.has_test else None,

@@ -308,3 +308,14 @@ def test_input_names_on_the_canvas(window):
     choose(window, kind="generator", name="circles", samples=40, features=("x1^2", "x2^2"))
     symbols = [node.symbol for node in window.canvas._nodes[0]]
     assert symbols == ["x1^2", "x2^2"]
+
+
+def test_features_can_be_chosen_for_the_opening_xor(window):
+    features = window.data_settings.features
+    assert window.data_settings.features_widget.isEnabled()
+    assert features["x1"].isChecked() and features["x2"].isChecked()
+    features["x1*x2"].setChecked(True)
+    assert window.network.input_names == ("x1", "x2", "x1*x2")
+    features["x1"].setChecked(False)
+    features["x2"].setChecked(False)
+    assert window.network.input_names == ("x1*x2",)
