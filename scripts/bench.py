@@ -1107,6 +1107,25 @@ def bench_data(settings: Settings) -> dict[str, object]:
         f"{statistics.median(window_times) * 1e3:.1f} ms with the window playing; "
         f"ratio {ratio:.2f} (target <= 1.25)"
     )
+    # 3. Pause: from pressing it (stop_play) until training has stopped (target 100 ms).
+    pauses = []
+    for _ in range(5 if settings.quick else 15):
+        window.start_play()
+        QTest.qWait(150)
+        start = time.perf_counter()
+        window.stop_play()
+        pauses.append(time.perf_counter() - start)
+        QTest.qWait(20)
+    results["pause_ms"] = {
+        "median": statistics.median(pauses) * 1e3,
+        "max": max(pauses) * 1e3,
+        "target": 100.0,
+    }
+    print(
+        "data: Pause while playing digits at full speed: median "
+        f"{statistics.median(pauses) * 1e3:.1f} ms, worst {max(pauses) * 1e3:.1f} ms "
+        "(target 100 ms; includes the redraw after it)"
+    )
     window.stop_play()
     window.dirty = False
     window.close()

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -87,12 +86,14 @@ class DataPanel(QWidget):
         self.sample.setMinimum(1)
         self.sample.setToolTip("Which sample of the batch the node values show")
         self.sample.valueChanged.connect(lambda value: self.sample_chosen.emit(value - 1))
-        self.table = QTableWidget()
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
+        self.model = _RowsModel()
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QTableView.SelectionMode.NoSelection)
         self.table.verticalHeader().setVisible(False)
-        # Sized once after each fill: resizing to contents on every setItem is quadratic.
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setDefaultSectionSize(64)
         row = QHBoxLayout()
         row.addWidget(QLabel("Show sample"))
         row.addWidget(self.sample)
@@ -107,8 +108,7 @@ class DataPanel(QWidget):
         """Fill the table with the batch of ``moment`` (or the next batch when idle)."""
         if dataset is None or targets is None:
             self.note.setText("No data: open a CSV file (File ▸ Open data…).")
-            self.table.clear()
-            self.table.setRowCount(0)
+            self.model.set_rows([], np.zeros((0, 0)), -1)
             return
         batch = moment.batch
         if batch is None or len(batch) == 0:
@@ -145,29 +145,57 @@ class DataPanel(QWidget):
         shown = batch[:MAX_ROWS]
         if len(batch) > MAX_ROWS:
             self.note.setText(self.note.text() + f" The table shows the first {MAX_ROWS} rows.")
-        self.table.setUpdatesEnabled(False)
-        self.table.clearContents()
-        self.table.setColumnCount(len(headers))
-        self.table.setHorizontalHeaderLabels(headers)
-        self.table.setRowCount(len(shown))
-        bold = QFont()
-        bold.setBold(True)
-        for r, row in enumerate(shown):
-            values = [str(int(row) + 1)]
-            values += [f"{v:.4g}" for v in dataset.X[row]]
-            values += [f"{v:.4g}" for v in targets[row]]
-            if outputs is not None:
-                values += [f"{v:.4g}" for v in outputs[r]]
-            for c, text in enumerate(values):
-                item = QTableWidgetItem(text)
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                if r == highlight:
-                    item.setBackground(QBrush(QColor(DONE_COLOR)))
-                    item.setForeground(QBrush(QColor("#08306b")))
-                    item.setFont(bold)
-                self.table.setItem(r, c, item)
-        self.table.resizeColumnsToContents()
-        self.table.setUpdatesEnabled(True)
+        columns = [shown.reshape(-1, 1) + 1.0, dataset.X[shown], targets[shown]]
+        if outputs is not None:
+            columns.append(outputs[: len(shown)])
+        self.model.set_rows(headers, np.hstack(columns), highlight)
+        if len(headers) <= 16:  # measuring every cell is cheap only for narrow tables
+            self.table.resizeColumnsToContents()
+
+
+class _RowsModel(QAbstractTableModel):
+    """Rows of numbers shown to 4 significant digits; cells are formatted only when drawn,
+    so a refresh costs the same for 4 rows or 200 rows of 75 columns."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.headers: list[str] = []
+        self.values = np.zeros((0, 0))
+        self.highlight = -1
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    def set_rows(self, headers: list[str], values: np.ndarray, highlight: int) -> None:
+        self.beginResetModel()
+        self.headers, self.values, self.highlight = list(headers), values, highlight
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # Qt's override names  # noqa: B008
+        return 0 if parent.isValid() else self.values.shape[0]
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.headers)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        row, column = index.row(), index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            value = self.values[row, column]
+            return str(int(value)) if column == 0 else f"{value:.4g}"
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if row == self.highlight:
+            if role == Qt.ItemDataRole.BackgroundRole:
+                return QBrush(QColor(DONE_COLOR))
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return QBrush(QColor("#08306b"))
+            if role == Qt.ItemDataRole.FontRole:
+                return self._bold
+        return None
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.headers[section] if section < len(self.headers) else None
+        return None
 
 
 def _names(count: int, dataset: Dataset, moment: Moment) -> list[str]:

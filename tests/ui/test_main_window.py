@@ -342,5 +342,9 @@ def test_pause_after_play_on_wide_data_is_quick_to_redraw(window, qtbot):
     window._on_data_spec_changed(spec)
     window.settings_panel.batch.setValue(32)
     window.next_phase()
-    assert window.data_panel.table.columnCount() == 1 + 64 + 10 + 10
-    assert window.data_panel.table.rowCount() == 32
+    model = window.data_panel.table.model()
+    assert model.columnCount() == 1 + 64 + 10 + 10
+    assert model.rowCount() == 32
+    first = window.trainer.progress.batch[0]
+    assert model.data(model.index(0, 0)) == str(first + 1)
+    assert model.data(model.index(0, 1)) == f"{window.dataset.X[first, 0]:.4g}"
