@@ -97,24 +97,24 @@ def _names(text: str) -> list[str]:
     return names
 
 
-def _positive_float(text: str) -> float:
+def _number(text: str, *, zero_allowed: bool) -> float:
+    """A finite number above 0 (or of 0 or more); ``ArgumentTypeError`` says what is wrong."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not (math.isfinite(value) and value > 0.0):
-        raise argparse.ArgumentTypeError(f"must be a number above 0, got {text!r}")
+    if not (math.isfinite(value) and (value >= 0.0 if zero_allowed else value > 0.0)):
+        bound = "of 0 or more" if zero_allowed else "above 0"
+        raise argparse.ArgumentTypeError(f"must be a number {bound}, got {text!r}")
     return value
+
+
+def _positive_float(text: str) -> float:
+    return _number(text, zero_allowed=False)
 
 
 def _rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not (math.isfinite(value) and value >= 0.0):
-        raise argparse.ArgumentTypeError(f"must be a number of 0 or more, got {text!r}")
-    return value
+    return _number(text, zero_allowed=True)
 
 
 def _whole_number(text: str, minimum: int) -> int:

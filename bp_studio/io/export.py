@@ -393,7 +393,7 @@ _ZIP_ERRORS = (
     EOFError,
     OSError,
     ValueError,
-    NotImplementedError,
+    NotImplementedError,  # zipfile's word for an unsupported compression method
     RuntimeError,
     KeyError,
     IndexError,

@@ -1,8 +1,7 @@
 """The studio window: steps show the engine's numbers; Play, Pause, edits, settings, keys."""
 
 import numpy as np
-import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from bp_studio.data.examples import EXAMPLES
@@ -12,24 +11,6 @@ from bp_studio.ui.settings_panel import HiddenLayer
 from bp_studio.ui.state import Selection
 
 FAST = len(SPEEDS) - 1
-
-
-@pytest.fixture(autouse=True)
-def _isolated_settings(tmp_path, monkeypatch):
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
-    # A modal question would block the test run: answer "Discard" unless a test says otherwise.
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
-
-
-@pytest.fixture
-def window(qtbot):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    w.stop_play()
-    w.dirty = False
 
 
 def worked_example_trainer() -> Trainer:

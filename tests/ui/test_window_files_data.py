@@ -7,35 +7,12 @@ import textwrap
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, QStandardPaths
 from PySide6.QtWidgets import QMessageBox
 
 from bp_studio.data.source import DataSpec
 from bp_studio.engine import Network
 from bp_studio.io.session import load_session
-from bp_studio.ui import files
 from bp_studio.ui.main_window import MainWindow
-
-
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path, monkeypatch):
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
-    QStandardPaths.setTestModeEnabled(True)
-    monkeypatch.setattr(files, "autosave_path", lambda: tmp_path / "autosave.bpsession")
-    monkeypatch.setattr(
-        QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard
-    )
-
-
-@pytest.fixture
-def window(qtbot):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    w.stop_play()
-    w.dirty = False
 
 
 def choose(window, **fields):
@@ -109,7 +86,9 @@ def test_drawn_points_keep_training_the_same_network(window):
 
 def test_session_reopens_and_continues_bit_for_bit(window, tmp_path):
     choose(window, kind="generator", name="xor", samples=60, test_ratio=0.25)
-    window.settings_panel.optimizer.setCurrentIndex(window.settings_panel.optimizer.findData("adam"))
+    window.settings_panel.optimizer.setCurrentIndex(
+        window.settings_panel.optimizer.findData("adam")
+    )
     window.settings_panel.batch.setValue(8)
     window.settings_panel.shuffle.setChecked(True)
     window.trainer.run_steps(23)
