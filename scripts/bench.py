@@ -560,8 +560,8 @@ def _canvas_subjects(case: CanvasCase) -> tuple[object, dict[str, Callable[[], f
     from PySide6.QtWidgets import QApplication
 
     from bp_studio.engine import Network, Trainer
+    from bp_studio.studio.moment import Moment, moment_from_trainer
     from bp_studio.ui.canvas import NetworkCanvas
-    from bp_studio.ui.state import Moment, moment_from_trainer
 
     rng = np.random.default_rng(0)
     inputs, outputs = case.sizes[0], case.sizes[-1]

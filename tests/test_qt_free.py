@@ -10,7 +10,13 @@ import subprocess
 import sys
 import textwrap
 
-QT_FREE_MODULES = ["bp_studio.engine", "bp_studio.data", "bp_studio.io", "bp_studio.cli"]
+QT_FREE_MODULES = [
+    "bp_studio.engine",
+    "bp_studio.data",
+    "bp_studio.io",
+    "bp_studio.studio",
+    "bp_studio.cli",
+]
 
 SCRIPT = textwrap.dedent(
     """

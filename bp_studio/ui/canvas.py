@@ -52,7 +52,7 @@ from PySide6.QtWidgets import (
 )
 
 from bp_studio.engine import Network, Phase
-from bp_studio.ui.state import Moment, Selection
+from bp_studio.studio.moment import Moment, Selection
 
 EDGE_LABEL_LIMIT = 40
 """Networks with at most this many edges (and at most 12 nodes a column) label every edge."""

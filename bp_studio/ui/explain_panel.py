@@ -1,6 +1,6 @@
 """The explanation panel: the equations of the selected node, edge or bias, with the numbers.
 
-The text comes from ``bp_studio.ui.explain.explain``; the panel shows it in a read-only
+The text comes from ``bp_studio.studio.explain.explain``; the panel shows it in a read-only
 ``QTextBrowser`` (selectable, so numbers can be copied) under a "Digits" spin box that sets
 the number of significant digits (4 to 8).
 """
@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bp_studio.ui.explain import explain
-from bp_studio.ui.state import Moment, Selection
+from bp_studio.studio.explain import explain
+from bp_studio.studio.moment import Moment, Selection
 
 MIN_DIGITS, MAX_DIGITS, DEFAULT_DIGITS = 4, 8, 4
 

@@ -54,6 +54,7 @@ from bp_studio.engine import (
 )
 from bp_studio.io.atomic import AtomicWriteError
 from bp_studio.io.network_file import NetworkFileError
+from bp_studio.studio.moment import Moment, Selection, moment_from_trainer
 from bp_studio.ui.canvas import NetworkCanvas
 from bp_studio.ui.data_settings import DataSettings
 from bp_studio.ui.data_view import DataView
@@ -62,7 +63,6 @@ from bp_studio.ui.files import AUTOSAVE_MS, FilesMixin, app_settings
 from bp_studio.ui.loss_plot import LossPlot
 from bp_studio.ui.panels import DataPanel, PhaseIndicator
 from bp_studio.ui.settings_panel import HiddenLayer, Settings, SettingsPanel
-from bp_studio.ui.state import Moment, Selection, moment_from_trainer
 from bp_studio.ui.training_worker import TrainingWorker
 
 SPEEDS = (

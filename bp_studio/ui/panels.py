@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from bp_studio.data.examples import Dataset
 from bp_studio.engine import Phase
-from bp_studio.ui.state import Moment
+from bp_studio.studio.moment import Moment
 
 PHASE_HINTS = {
     Phase.FORWARD: "The forward pass produces predictions, layer by layer.",

@@ -13,8 +13,8 @@ from PySide6.QtGui import QColor, QHelpEvent, QMouseEvent, QPalette, QWheelEvent
 from PySide6.QtWidgets import QApplication, QInputDialog, QToolTip
 
 from bp_studio.engine import Network, Phase, Trainer
+from bp_studio.studio.moment import Moment, Selection, moment_from_trainer
 from bp_studio.ui.canvas import LEVELS, NetworkCanvas, edge_buckets
-from bp_studio.ui.state import Moment, Selection, moment_from_trainer
 
 X = np.array([[0.05, 0.10], [0.9, -0.4]])
 T = np.array([[0.01], [0.99]])

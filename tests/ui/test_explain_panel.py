@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from bp_studio.engine import Network, Trainer
+from bp_studio.studio.moment import Selection, moment_from_trainer
 from bp_studio.ui.explain_panel import ExplanationPanel
-from bp_studio.ui.state import Selection, moment_from_trainer
 
 
 def mazur_trainer() -> Trainer:

@@ -6,9 +6,9 @@ from PySide6.QtWidgets import QMessageBox
 
 from bp_studio.data.examples import EXAMPLES
 from bp_studio.engine import Network, Phase, Trainer
+from bp_studio.studio.moment import Selection
 from bp_studio.ui.main_window import SPEEDS, MainWindow
 from bp_studio.ui.settings_panel import HiddenLayer
-from bp_studio.ui.state import Selection
 
 FAST = len(SPEEDS) - 1
 

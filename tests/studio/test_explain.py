@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 
 from bp_studio.engine import Network, Phase, Regularization, Trainer
-from bp_studio.ui.explain import MINUS, explain, format_number, formula_html, phase_summary
-from bp_studio.ui.state import Selection, moment_from_trainer
+from bp_studio.studio.explain import MINUS, explain, format_number, formula_html, phase_summary
+from bp_studio.studio.moment import Selection, moment_from_trainer
 
 EM_DASH = "\u2014"
 SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
@@ -417,7 +417,7 @@ def test_many_inputs_show_the_first_terms_and_the_exact_total():
 
 def test_explain_imports_no_qt():
     code = (
-        "import sys, bp_studio.ui.explain; "
+        "import sys, bp_studio.studio.explain; "
         "sys.exit(any(m.startswith(('PySide6', 'pyqtgraph')) for m in sys.modules))"
     )
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

@@ -1,7 +1,7 @@
 """The explanation panel's text: a moment and a selection turned into equations with numbers.
 
-Qt-free (plain Python and numpy) although it lives under ``ui``: the functions return Qt rich
-text (the HTML subset ``QTextBrowser`` renders), so they can be tested without a display.
+Qt-free (plain Python and numpy): the functions return rich text (the HTML subset Qt's
+``QTextBrowser`` renders), so they can be tested, and written to worksheets, without a display.
 
 Every number comes from the engine's records (``Moment.forward_layers``, ``error``,
 ``backward_layers``, ``update``) and is only formatted here; the bold result of each equation
@@ -31,7 +31,7 @@ import numpy as np
 
 from bp_studio.engine import OPTIMIZERS, Phase, Regularization
 from bp_studio.engine.activations import LEAKY_RELU_SLOPE
-from bp_studio.ui.state import Moment, Selection
+from bp_studio.studio.moment import Moment, Selection
 
 MINUS = "\u2212"
 """The minus sign used for negative numbers and subtraction."""

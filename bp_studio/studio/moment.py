@@ -1,6 +1,6 @@
 """What the window shows at one moment, and what the user has selected (plain data, no Qt).
 
-The canvas and the explanation panel draw a ``Moment``; the main window builds it from the
+The canvas and the explanation panel draw a ``Moment``; the studio builds it from the
 trainer after every command. Node layers are counted as the user sees columns: node layer 0
 is the inputs, node layer ``l`` (1..L) holds the units of network layer ``l - 1``.
 """
