@@ -278,7 +278,11 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=formatter,
         allow_abbrev=False,
     )
-    train.add_argument("network", metavar="NETWORK", help="the network file to start from")
+    train.add_argument(
+        "network",
+        metavar="NETWORK",
+        help="the network file (or session, .bpsession) to start from",
+    )
     _add_data_arguments(train)
     train.add_argument(
         "--epochs",
@@ -357,7 +361,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=formatter,
         allow_abbrev=False,
     )
-    predict.add_argument("network", metavar="NETWORK", help="the network file to run")
+    predict.add_argument(
+        "network", metavar="NETWORK", help="the network file (or session, .bpsession) to run"
+    )
     _add_data_arguments(predict)
 
     # export
@@ -369,7 +375,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=formatter,
         allow_abbrev=False,
     )
-    export.add_argument("network", metavar="NETWORK", help="the network file to export")
+    export.add_argument(
+        "network", metavar="NETWORK", help="the network file (or session, .bpsession) to export"
+    )
     export.add_argument(
         "--format",
         required=True,
@@ -488,7 +496,7 @@ def _window(path: str | None) -> Callable[[str | None], int]:
 def _export(args: argparse.Namespace) -> int:
     from bp_studio.io.export import export_weights
 
-    network = Network.load(args.network)
+    network = load_network_or_session(args.network)
     _check_out_folder(args.out)
     try:
         export_weights(network, args.out, args.format)
@@ -528,7 +536,7 @@ def _train(args: argparse.Namespace) -> int:
         )
     if args.regularization == "none" and args.regularization_rate != 0.0:
         raise CliError("--regularization-rate needs --regularization l1 or l2")
-    network = Network.load(args.network)
+    network = load_network_or_session(args.network)
     table = read_csv(args.data)
     X, T = _split_columns(table, network, args.network, args.targets, with_targets=True)
     if args.out is not None:
@@ -579,7 +587,7 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _predict(args: argparse.Namespace) -> int:
-    network = Network.load(args.network)
+    network = load_network_or_session(args.network)
     table = read_csv(args.data)
     X, _ = _split_columns(table, network, args.network, args.targets, with_targets=False)
     with np.errstate(all="ignore"):
@@ -606,6 +614,16 @@ def _predict(args: argparse.Namespace) -> int:
 
 
 # -- helpers ------------------------------------------------------------------------------
+
+
+def load_network_or_session(path: str) -> Network:
+    """The network of a network file, or of a session file (``.bpsession``: the weights it
+    had when it was saved). ``NetworkFileError``/``SessionFileError`` name the file."""
+    if path.lower().endswith(".bpsession"):
+        from bp_studio.io.session import load_session
+
+        return load_session(path).network
+    return Network.load(path)
 
 
 def _split_columns(

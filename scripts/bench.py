@@ -701,33 +701,31 @@ def _synthetic_classes(samples: int = 256) -> object:
 
 def _use_xor(window) -> None:
     """The window as it opens: XOR with the default 2-3-1 network (full batch of 4)."""
-    from bp_studio.ui.main_window import DEFAULT_SETTINGS
+    from bp_studio.data.source import DataSpec
+    from bp_studio.studio import Settings
 
-    window.settings_value = DEFAULT_SETTINGS
-    window.settings_panel.set_settings(DEFAULT_SETTINGS)
-    window.use_example("xor")
+    window.studio.set_data(DataSpec())
+    window.studio.set(**Settings().to_dict())
 
 
 def _use_large(window, batch: int) -> None:
     """64-32-10 (tanh, softmax, cross-entropy) on the synthetic rows, mini-batches of ``batch``."""
     from bp_studio.data.source import DataSpec
-    from bp_studio.ui.settings_panel import HiddenLayer
-    from bp_studio.ui.settings_panel import Settings as WindowSettings
+    from bp_studio.studio import HiddenLayer
 
-    window.settings_value = WindowSettings(
+    window.studio.set_data(DataSpec("rows", "synthetic", test_ratio=0.0), _synthetic_classes())
+    window.studio.set(
         hidden=(HiddenLayer(32, "tanh"),),
         output_activation="softmax",
         loss="cross_entropy",
         lr=0.1,
         batch_size=batch,
     )
-    window.settings_panel.set_settings(window.settings_value)
-    window._set_data(DataSpec("rows", "synthetic", test_ratio=0.0), _synthetic_classes())
 
 
 def _headless_rate(trainer, seconds: float) -> float:
-    """Steps per second of ``trainer.run_steps`` in chunks of ~20 ms (as the worker's)."""
-    from bp_studio.ui.training_worker import CHUNK_SECONDS
+    """Steps per second of ``trainer.run_steps`` in chunks of ~20 ms (as ``Studio.run``'s)."""
+    from bp_studio.studio.studio import CHUNK_SECONDS
 
     chunk, steps = 1, 0
     start = time.perf_counter()
@@ -743,6 +741,13 @@ def _headless_rate(trainer, seconds: float) -> float:
         elif elapsed > CHUNK_SECONDS * 2 and chunk > 1:
             chunk = max(1, chunk // 2)
     return steps / (time.perf_counter() - start)
+
+
+def _headless_trainer(studio):
+    """A trainer like the studio's, on a copy of its network (the headless reference)."""
+    from bp_studio.studio.document import make_trainer
+
+    return make_trainer(studio.network.copy(), studio.data, studio.settings)
 
 
 class _PaintCounter:
@@ -769,20 +774,18 @@ def _window_rate(window, seconds: float, canvas_paints: _PaintCounter) -> dict[s
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
-    trainer = window.trainer
+    studio = window.studio
     loop = QEventLoop()
-    first_step, first_paints = trainer.step_count, canvas_paints.count
+    first_step, first_paints = studio.step_count, canvas_paints.count
     start = time.perf_counter()
-    window.start_play()
+    window.player.start()
     QTimer.singleShot(round(seconds * 1000), loop.quit)
     loop.exec()
-    steps = trainer.step_count - first_step  # an int read while the worker runs: safe
+    steps = studio.step_count - first_step  # an int read while the run works: safe
     elapsed = time.perf_counter() - start
     paints = canvas_paints.count - first_paints
-    window.stop_play()
-    # Deliver the stopped worker's queued ``finished`` now: left pending, it would reach
-    # ``_on_worker_finished`` during the next Play and stop that (see the report of the gui
-    # section: changing the speed while playing stops playing the same way).
+    window.player.stop()
+    # Deliver the stopped run thread's queued signals now, before the next Play.
     for _ in range(3):
         QApplication.processEvents()
     return {"steps_per_s": steps / elapsed, "canvas_fps": paints / elapsed}
@@ -795,12 +798,13 @@ def bench_window_throughput(plan: GuiPlan) -> dict[str, dict[str, object]]:
     """Window training speed as a share of the headless engine's, interleaved per round."""
     from PySide6.QtTest import QTest
 
-    from bp_studio.ui.main_window import SPEEDS, MainWindow
+    from bp_studio.ui.main_window import MainWindow
+    from bp_studio.ui.play import FASTEST
 
     window = MainWindow()
     window.show()
     QTest.qWaitForWindowExposed(window)
-    window.speed.setValue(len(SPEEDS) - 1)
+    window.speed.setValue(FASTEST)
     paints = _PaintCounter(window.canvas.viewport())
     results: dict[str, dict[str, object]] = {}
     for name, batch in THROUGHPUT_CASES:
@@ -809,8 +813,8 @@ def bench_window_throughput(plan: GuiPlan) -> dict[str, dict[str, object]]:
         else:
             _use_large(window, batch)
         QTest.qWait(50)
-        trainer = window.trainer
-        headless = window._make_trainer(window.network.copy(), window.dataset.X, window._targets())
+        trainer = window.studio.trainer
+        headless = _headless_trainer(window.studio)
         headless.run_steps(1)
         window_rates, headless_rates, fps = [], [], []
         for repeat in range(plan.throughput_rounds):
@@ -834,8 +838,7 @@ def bench_window_throughput(plan: GuiPlan) -> dict[str, dict[str, object]]:
             "rounds": plan.throughput_rounds,
             "seconds_per_round": plan.throughput_seconds,
         }
-    window.stop_play()
-    window.dirty = False
+    window.player.stop()
     window.hide()
     window.deleteLater()
     return results
@@ -1060,26 +1063,19 @@ def bench_data(settings: Settings) -> dict[str, object]:
     window = MainWindow()
     window.show()
     QTest.qWaitForWindowExposed(window)
-    spec = DataSpec("real", "digits")
-    window.data_settings.set_spec(spec)
-    window._on_data_spec_changed(spec)
-    from dataclasses import replace
+    from bp_studio.studio import HiddenLayer
 
-    from bp_studio.ui.settings_panel import HiddenLayer
-
-    window.settings_value = replace(
-        window.settings_value,
+    window.studio.set_data(DataSpec("real", "digits"))
+    window.studio.set(
         hidden=(HiddenLayer(32, "tanh"),),
         output_activation="softmax",
         loss="cross_entropy",
         lr=0.1,
         batch_size=32,
     )
-    window.settings_panel.set_settings(window.settings_value)
-    window._rebuild_from_settings()
-    per_epoch = window.trainer.batches_per_epoch
+    per_epoch = window.studio.trainer.batches_per_epoch
     window.speed.setValue(window.speed.maximum())
-    headless = window._make_trainer(window.network.copy(), window.dataset.X, window._targets())
+    headless = _headless_trainer(window.studio)
     paints = _PaintCounter(window.canvas.viewport())
     seconds = 1.0 if settings.quick else 4.0
     window_times, headless_times = [], []
@@ -1095,25 +1091,25 @@ def bench_data(settings: Settings) -> dict[str, object]:
     results["digits_epoch"] = {
         "network": "64-32-10",
         "batch": 32,
-        "samples": window.trainer.samples,
+        "samples": window.studio.trainer.samples,
         "headless_s_per_epoch": statistics.median(headless_times),
         "window_s_per_epoch": statistics.median(window_times),
         "ratio": ratio,
         "target_ratio": 1.25,
     }
     print(
-        f"data: digits 64-32-10, batch 32, {window.trainer.samples} samples: one epoch "
+        f"data: digits 64-32-10, batch 32, {window.studio.trainer.samples} samples: one epoch "
         f"{statistics.median(headless_times) * 1e3:.1f} ms headless, "
         f"{statistics.median(window_times) * 1e3:.1f} ms with the window playing; "
         f"ratio {ratio:.2f} (target <= 1.25)"
     )
-    # 3. Pause: from pressing it (stop_play) until training has stopped (target 100 ms).
+    # 3. Pause: from pressing it until training has stopped (target 100 ms).
     pauses = []
     for _ in range(5 if settings.quick else 15):
-        window.start_play()
+        window.player.start()
         QTest.qWait(150)
         start = time.perf_counter()
-        window.stop_play()
+        window.player.stop()
         pauses.append(time.perf_counter() - start)
         QTest.qWait(20)
     results["pause_ms"] = {
@@ -1126,8 +1122,8 @@ def bench_data(settings: Settings) -> dict[str, object]:
         f"{statistics.median(pauses) * 1e3:.1f} ms, worst {max(pauses) * 1e3:.1f} ms "
         "(target 100 ms; includes the redraw after it)"
     )
-    window.stop_play()
-    window.dirty = False
+    window.player.stop()
+    window.files.confirm_discard = lambda: True  # the bench keeps nothing
     window.close()
     return results
 

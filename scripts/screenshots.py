@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from bp_studio.data.source import DataSpec  # noqa: E402
 from bp_studio.studio.moment import Selection  # noqa: E402
 from bp_studio.ui.main_window import MainWindow  # noqa: E402
-from bp_studio.ui.settings_panel import HiddenLayer, Settings  # noqa: E402
+from bp_studio.studio import HiddenLayer  # noqa: E402
 
 
 def settle(app: QApplication) -> None:
@@ -48,30 +48,26 @@ def small_network(window: MainWindow, app: QApplication, out: Path) -> None:
     }
     for name, selection in selections.items():
         window.next_phase()
-        window.selection = selection
-        window.refresh()
+        window.studio.select(selection)
         shoot(window, app, out / f"small_{name}.png")
 
 
 def large_network(window: MainWindow, app: QApplication, out: Path) -> None:
     """64-32-10 on the handwritten digits, a few dozen mini-batch steps in."""
-    window.settings_value = Settings(
+    choose(window, DataSpec("real", "digits", normalization="minmax", test_ratio=0.2))
+    window.studio.set(
         hidden=(HiddenLayer(32, "tanh"),),
         output_activation="softmax",
         loss="cross_entropy",
         lr=0.1,
         batch_size=32,
     )
-    window.settings_panel.set_settings(window.settings_value)
-    choose(window, DataSpec("real", "digits", normalization="minmax", test_ratio=0.2))
-    window.trainer.run_steps(40)
+    window.studio.run(40)
     for name in ("forward", "error", "backward", "update"):
         window.next_phase()
-        window.selection = Selection("node", 2, 3) if name != "update" else None
-        window.refresh()
+        window.studio.select(Selection("node", 2, 3) if name != "update" else None)
         shoot(window, app, out / f"large_{name}.png")
     train(window, 400)
-    window.refresh()
     shoot(window, app, out / "data_digits.png")
 
 
@@ -81,7 +77,8 @@ def data_sets(window: MainWindow, app: QApplication, out: Path) -> None:
         ("circles", (HiddenLayer(8, "tanh"), HiddenLayer(8, "tanh")), 600),
         ("spiral", (HiddenLayer(16, "tanh"), HiddenLayer(16, "tanh")), 3000),
     ):
-        window.settings_value = Settings(
+        choose(window, DataSpec("generator", name, samples=300, noise=0.1, test_ratio=0.2))
+        window.studio.set(
             hidden=hidden,
             output_activation="sigmoid",
             loss="binary_cross_entropy",
@@ -90,10 +87,7 @@ def data_sets(window: MainWindow, app: QApplication, out: Path) -> None:
             batch_size=32,
             shuffle=True,
         )
-        window.settings_panel.set_settings(window.settings_value)
-        choose(window, DataSpec("generator", name, samples=300, noise=0.1, test_ratio=0.2))
         train(window, steps)
-        window.refresh()
         shoot(window, app, out / f"data_{name}.png")
 
 
@@ -101,18 +95,16 @@ QUICK = False
 
 
 def train(window: MainWindow, steps: int, pieces: int = 40) -> None:
-    """Train as Play would: in pieces, measuring the test loss after each one."""
+    """Train as Play would: in pieces, each measuring the test loss at its end."""
     if QUICK:
         steps, pieces = max(steps // 20, 4), 4
     for _ in range(pieces):
-        window.trainer.run_steps(steps // pieces)
-        window.history.record(window.trainer)
-        window._record_evaluation(window.network, window.trainer.step_count)
+        window.studio.run(steps // pieces)
 
 
 def choose(window: MainWindow, spec: DataSpec) -> None:
     window.data_settings.set_spec(spec)
-    window._on_data_spec_changed(spec)
+    window.data_settings.spec_changed.emit(spec)
 
 
 def main() -> int:
@@ -139,7 +131,7 @@ def main() -> int:
     small_network(window, app, out)
     data_sets(window, app, out)
     large_network(window, app, out)
-    window.dirty = False
+    window.files.confirm_discard = lambda: True  # a screenshot run keeps nothing
     window.close()
     return 0
 

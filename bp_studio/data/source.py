@@ -68,7 +68,7 @@ class DataSpec:
         for key, value in data.items():
             if key not in names:
                 raise ValueError(f"data.{key}: unknown field")
-            values[key] = tuple(value) if key == "features" else value
+            values[key] = _checked_field(key, value)
         spec = cls(**values)
         problem = spec.problem()
         if problem:
@@ -146,3 +146,37 @@ def prepare(spec: DataSpec, rows: Dataset | None = None) -> PreparedData:
     if spec.normalization != "none":
         normalization = Normalization.fit(spec.normalization, train.X)
     return PreparedData(spec, raw, train_raw, test_raw, train, test, normalization)
+
+
+_TEXT_FIELDS = ("kind", "name", "normalization")
+_WHOLE_FIELDS = {"samples": (1, 1_000_000), "seed": (0, 2**32 - 1), "classes": (2, 10)}
+_WHOLE_FIELDS["split_seed"] = (0, 2**32 - 1)
+
+
+def _checked_field(key: str, value: object) -> object:
+    """``value`` of field ``key`` of a stored spec, or ``ValueError`` naming the field."""
+    where = f"data.{key}"
+    if key in _TEXT_FIELDS:
+        if not isinstance(value, str):
+            raise ValueError(f"{where}: expected text, got {value!r}")
+        return value
+    if key in _WHOLE_FIELDS:
+        low, high = _WHOLE_FIELDS[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ValueError(
+                f"{where}: expected a whole number from {low:,} to {high:,}, got {value!r}"
+            )
+        return value
+    if key == "features":
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            raise ValueError(f"{where}: expected a list of feature names, got {value!r}")
+        return tuple(value)
+    if key in ("noise", "test_ratio"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"{where}: expected a number, got {value!r}")
+        number = float(value)
+        high = 0.9 if key == "test_ratio" else 10.0
+        if not 0.0 <= number <= high:
+            raise ValueError(f"{where}: expected 0 to {high:g}, got {value!r}")
+        return number
+    return value

@@ -299,6 +299,28 @@ class TrainingHistory:
         self._revisions = (trainer.revision, trainer.network.revision)
         self._data_revision = trainer.data_revision
 
+    def arrays(self) -> list[np.ndarray]:
+        """The snapshot vectors (shared, never modified; for memory accounting of copies)."""
+        return [snapshot.vector for snapshot in self._snapshots]
+
+    def copy(self) -> TrainingHistory:
+        """An independent copy that shares the (never modified) snapshot arrays: recording
+        into one does not change the other. Costs one pointer per snapshot (for undo)."""
+        other = TrainingHistory(self.max_bytes)
+        other._snapshots = list(self._snapshots)
+        other._steps = list(self._steps)
+        other._shared = {key: list(entry) for key, entry in self._shared.items()}
+        other._nbytes = self._nbytes
+        future = self._future
+        if future is not None:
+            other._future = _Future(
+                future.start, array("d", future.step_losses), list(future.epochs)
+            )
+        other._revisions = self._revisions
+        other._data_revision = self._data_revision
+        other._density = self._density
+        return other
+
     def thinned(self, max_bytes: int) -> TrainingHistory:
         """A copy of this history thinned to ``max_bytes`` (for example to save it)."""
         other = TrainingHistory(max(self.max_bytes, max_bytes))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -158,15 +159,11 @@ class Network:
     @classmethod
     def load(cls, path: str | os.PathLike) -> Network:
         """Read a network file (JSON, format ``bp-studio.network``); see ``bp_studio.io``."""
-        from bp_studio.io.network_file import load_network
-
-        return load_network(path)
+        return _file_format().load(path)
 
     def save(self, path: str | os.PathLike) -> None:
         """Write this network as a network file, atomically."""
-        from bp_studio.io.network_file import save_network
-
-        save_network(self, path)
+        _file_format().save(self, path)
 
     def copy(self) -> Network:
         """An independent copy (parameters copied; normalisation and names shared, immutable)."""
@@ -323,6 +320,32 @@ class Network:
             raise ValueError(f"layers.{layer} has no bias")
         bias[unit] = _finite(value, f"layers.{layer}.bias")
         self.revision += 1
+
+
+class NetworkFileFormat(NamedTuple):
+    """How ``Network.load`` and ``Network.save`` read and write files.
+
+    The engine knows no files: ``bp_studio.io.network_file`` registers the network file
+    format here when it is imported (``bp_studio`` imports it), so the engine does not
+    import ``io`` and ``io`` may import the engine.
+    """
+
+    load: Callable[[str | os.PathLike], Network]
+    save: Callable[[Network, str | os.PathLike], None]
+
+
+_FILE_FORMAT: list[NetworkFileFormat] = []
+
+
+def register_file_format(file_format: NetworkFileFormat) -> None:
+    """Make ``file_format`` the one ``Network.load``/``save`` use."""
+    _FILE_FORMAT[:] = [file_format]
+
+
+def _file_format() -> NetworkFileFormat:
+    if not _FILE_FORMAT:
+        raise RuntimeError("no network file format is registered (import bp_studio.io)")
+    return _FILE_FORMAT[0]
 
 
 def _finite(value: float, name: str) -> float:

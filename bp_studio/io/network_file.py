@@ -34,7 +34,12 @@ from typing import Any
 
 import numpy as np
 
-from bp_studio.engine.network import Network, check_architecture
+from bp_studio.engine.network import (
+    Network,
+    NetworkFileFormat,
+    check_architecture,
+    register_file_format,
+)
 from bp_studio.engine.normalization import NORMALIZATIONS, Normalization
 from bp_studio.io.atomic import atomic_write_text
 from bp_studio.io.capped import CappedReadError, read_capped
@@ -302,3 +307,6 @@ def _matrix(rows: Any, where: str, fail) -> np.ndarray:
                 f"{where}[{j}]: ragged matrix: row 0 has {width} numbers, row {j} has {len(row)}"
             )
     return np.array(matrix)
+
+
+register_file_format(NetworkFileFormat(load_network, save_network))

@@ -3,7 +3,7 @@
 A session file is UTF-8 JSON; floats are written with ``repr`` (exact float64), so training
 on from a loaded session gives the same bits as never having closed it::
 
-    {"format": "bp-studio.session", "version": 1,
+    {"format": "bp-studio.session", "version": 2,
      "network": {... the network file's object: format, version, loss, layers, ...},
      "trainer": {"optimizer": "adam", "lr": 0.01,
                  "optimizer_state": {"t": 50, "m": [...], "v": [...]},
@@ -37,6 +37,14 @@ on from a loaded session gives the same bits as never having closed it::
   ``target_names`` and ``classes`` are optional lists.
 - ``history``: the rewind snapshots (``TrainingHistory``), thinned when saved to
   ``max_snapshot_bytes``; optional.
+- version 2 adds optional fields that the studio keeps (``Session.extra``):
+  ``"progress": {"pieces": 3}`` (the pieces of work done in the step in progress, redone on
+  opening, so a session saved during the Error phase reopens in it), ``"changes"`` (the
+  run's setting changes and edits: ``[{"step": 120, "name": "lr", "old": 0.5, "new": 0.1}]``)
+  and ``"evaluations"`` (``[[step, train_loss, test_loss, train_accuracy, test_accuracy],
+  ...]`` with ``null`` where there is none). ``settings`` then holds ``{"training": {...
+  bp_studio.studio.Settings ...}, "data_spec": {...}, "view": {"precision": 4}}``; version 1
+  files (``{"window": {...}, "data_spec": {...}, "precision": 4}``) still open.
 
 Other top-level fields are ignored, so version 1 files may gain optional fields. Loading never
 executes anything, refuses files larger than ``MAX_BYTES`` before reading them, and checks
@@ -66,6 +74,7 @@ __all__ = [
     "MAX_BYTES",
     "SUFFIX",
     "VERSION",
+    "EXTRA_FIELDS",
     "Session",
     "SessionFileError",
     "load_session",
@@ -75,7 +84,11 @@ __all__ = [
 ]
 
 FORMAT = "bp-studio.session"
-VERSION = 1
+VERSION = 2
+"""Version 2 adds the optional top-level fields of ``EXTRA_FIELDS``; version 1 files open."""
+EXTRA_FIELDS = ("progress", "changes", "evaluations")
+"""Optional top-level fields an application keeps with the session (``Session.extra``): the
+studio stores the step in progress, the run's changes and its evaluations there."""
 SUFFIX = ".bpsession"
 MAX_BYTES = 512 * 1024 * 1024
 """Session files larger than this are refused before being read."""
@@ -115,6 +128,8 @@ class Session:
     settings: dict[str, Any] = field(default_factory=dict)
     data: dict[str, Any] | None = None
     history: TrainingHistory | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    """JSON-ready values of the optional fields ``EXTRA_FIELDS`` (checked by their owner)."""
 
     @classmethod
     def capture(
@@ -233,6 +248,10 @@ def session_to_json(session: Session, *, max_snapshot_bytes: int = DEFAULT_SNAPS
         ("settings", _dump(settings, "settings")),
         ("data", _dump(_data_to_json(session.data), "data")),
     ]
+    for key, value in (session.extra or {}).items():
+        if key not in EXTRA_FIELDS:
+            raise ValueError(f"extra.{key}: not a session field (known: {', '.join(EXTRA_FIELDS)})")
+        fields.append((key, _dump(value, key)))
     history = session.history
     if history is None or max_snapshot_bytes <= 0 or len(history) == 0:
         fields.append(("history", "null"))
@@ -406,7 +425,8 @@ def session_from_dict(data: Any, source: str = "session file") -> Session:
     if data["history"] is not None:
         history = _load_history(data["history"], size, samples, source, fail)
 
-    return Session(network, state, settings, session_data, history)
+    extra = {key: data[key] for key in EXTRA_FIELDS if key in data}
+    return Session(network, state, settings, session_data, history, extra)
 
 
 def _load_network(value: Any, source: str, fail) -> Network:

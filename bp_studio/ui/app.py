@@ -33,7 +33,7 @@ def run(path: str | None = None, quit_after_ms: int | None = None) -> int:
     window = MainWindow(path)
     window.show()
     if quit_after_ms is None:
-        QTimer.singleShot(0, window.offer_recovery)  # after a crash: restore the autosave?
+        QTimer.singleShot(0, window.files.offer_recovery)  # after a crash: restore the autosave?
     if quit_after_ms is not None:
         window.dirty = False
         QTimer.singleShot(quit_after_ms, window.close)

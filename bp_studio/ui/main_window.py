@@ -1,24 +1,20 @@
-"""The studio window: draws the engine's state and sends it commands.
+"""The studio window: draws a ``Studio`` and sends it commands. It holds no application state.
 
-The window owns one ``Trainer`` (network + data + optimiser). Commands (Next phase, Next
-layer, Step sample/batch/epoch, Play, Reset, edits) go to the trainer; after each one the
-window builds a ``Moment`` and hands it to the canvas, the explanation and the data panel.
-Play runs on a timer (animated speeds) or in a ``TrainingWorker`` thread (as fast as possible);
-the views then redraw from the worker's latest publication at most 30 times a second.
+The window builds the widgets, relays the studio's events into the GUI thread
+(``StudioBridge``) and redraws the views from the studio when they fire; every button, key,
+click and edit becomes a studio command. Play lives in ``Player`` (timers, the run thread and
+the display tick), the file dialogs in ``FileActions``.
 """
 
 from __future__ import annotations
 
-import os
-import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -33,56 +29,25 @@ from PySide6.QtWidgets import (
 )
 
 from bp_studio import __version__
-from bp_studio.data.csv_table import DataError
-from bp_studio.data.examples import (
-    EXAMPLES,
-    WORKED_EXAMPLE_BIASES,
-    WORKED_EXAMPLE_WEIGHTS,
-    Dataset,
-)
-from bp_studio.data.metrics import accuracy
-from bp_studio.data.source import DataSpec, PreparedData, prepare
-from bp_studio.data.table_import import read_dataset
-from bp_studio.engine import (
-    Network,
-    Phase,
-    Regularization,
-    Trainer,
-    TrainingDiverged,
-    TrainingHistory,
-    forward,
-)
-from bp_studio.io.atomic import AtomicWriteError
-from bp_studio.io.network_file import NetworkFileError
-from bp_studio.studio.moment import Moment, Selection, moment_from_trainer
+from bp_studio.data.examples import EXAMPLES
+from bp_studio.data.source import DataSpec, load_raw
+from bp_studio.engine import Phase, TrainingDiverged
+from bp_studio.studio import Settings, Studio, StudioError
+from bp_studio.studio.moment import Moment
+from bp_studio.studio.progress import Publication
+from bp_studio.ui.bridge import StudioBridge
 from bp_studio.ui.canvas import NetworkCanvas
 from bp_studio.ui.data_settings import DataSettings
 from bp_studio.ui.data_view import DataView
 from bp_studio.ui.explain_panel import ExplanationPanel
-from bp_studio.ui.files import AUTOSAVE_MS, FilesMixin, app_settings
+from bp_studio.ui.file_actions import AUTOSAVE_MS, FileActions, app_settings
 from bp_studio.ui.loss_plot import LossPlot
 from bp_studio.ui.panels import DataPanel, PhaseIndicator
-from bp_studio.ui.settings_panel import HiddenLayer, Settings, SettingsPanel
-from bp_studio.ui.training_worker import TrainingWorker
+from bp_studio.ui.play import FASTEST, SPEEDS, Player
+from bp_studio.ui.settings_panel import SettingsPanel
 
-SPEEDS = (
-    ("Animated: one layer every 0.8 s", "layer", 800),
-    ("Animated: one layer every 0.25 s", "layer", 250),
-    ("One step every 0.1 s", "step", 100),
-    ("Fast: many steps per frame", "burst", 16),
-    ("As fast as possible", "thread", 33),
-)
-"""Play speeds: (label, what one tick does, tick interval in ms)."""
-
-DEFAULT_SETTINGS = Settings(hidden=(HiddenLayer(3, "sigmoid"),), output_activation="sigmoid")
-DISPLAY_MS = 100
-"""While training runs at full speed, the canvas redraws every DISPLAY_MS at first; the loss
-plot, the test evaluation and the data view every HEAVY_EVERY-th time. Drawing holds Python's
-lock, so every millisecond spent here is taken from training: the interval then adapts so that
-drawing takes at most DISPLAY_SHARE of the time, between 33 ms (30 fps) and 250 ms
-(measured in scripts/bench.py)."""
-HEAVY_EVERY = 5
-DISPLAY_SHARE = 0.06
+LARGE_EPOCH = 200_000
+"""Step epoch runs in the background when an epoch touches more (samples x steps) than this."""
 
 SHORTCUTS = (
     ("Next phase", "N"),
@@ -91,13 +56,14 @@ SHORTCUTS = (
     ("Step batch", "B"),
     ("Step epoch", "E"),
     ("Play / Pause", "Space"),
-    ("Back: one layer, phase or step", "Ctrl+Z"),
+    ("Back: one layer, phase or step", "Backspace"),
+    ("Undo", "Ctrl+Z"),
+    ("Redo", "Ctrl+Shift+Z"),
     ("Reset (seeded re-initialisation)", "Ctrl+R"),
     ("Fit the network in view", "Ctrl+0"),
-    ("Open network", "Ctrl+O"),
-    ("Save network", "Ctrl+S"),
-    ("Open session", "Ctrl+Shift+O"),
-    ("Save session", "Ctrl+Shift+S"),
+    ("Open session or network", "Ctrl+O"),
+    ("Save session", "Ctrl+S"),
+    ("Save session as", "Ctrl+Shift+S"),
     ("Open data (CSV)", "Ctrl+D"),
     ("Export weights", "Ctrl+Shift+E"),
     ("Import weights", "Ctrl+Shift+I"),
@@ -132,68 +98,43 @@ class MessageBar(QWidget):
         self.show()
 
 
-class MainWindow(FilesMixin, QMainWindow):
-    """BP Studio's main window."""
+class MainWindow(QMainWindow):
+    """BP Studio's main window on ``studio`` (a new default one if not given)."""
 
-    def __init__(self, network_path: str | None = None) -> None:
+    def __init__(self, path: str | None = None, studio: Studio | None = None) -> None:
         super().__init__()
         self.setWindowTitle("BP Studio")
         self.resize(1360, 860)
-        self.data_spec = DataSpec()
-        self.rows: Dataset | None = None
-        self.data: PreparedData | None = prepare(self.data_spec)
-        self.evaluations = Evaluations()
-        self.history = TrainingHistory()
-        self.session_path: str | None = None
-        self.settings_value = DEFAULT_SETTINGS
-        self.trainer: Trainer | None = None
-        self.network: Network | None = None
-        self.network_path: str | None = None
-        self.selection: Selection | None = None
-        self.sample = 0
-        self.worker: TrainingWorker | None = None
-        self.playing = False
-        self.dirty = False
-        self.precision = 4
-        self._display_network: Network | None = None
-        self._pending_losses: list = []
-        self._ticks = 0
+        self.studio = studio or Studio()
+        self.bridge = StudioBridge(self.studio, self)
+        self.player = Player(self.studio, self)
+        self.files = FileActions(self)
+        self._display_network = None
 
         self._build_views()
         self._build_actions()
         self._build_menus_and_toolbar()
-        self.play_timer = QTimer(self)
-        self.play_timer.timeout.connect(self._on_play_tick)
-        self.display_timer = QTimer(self)
-        self.display_timer.setInterval(DISPLAY_MS)
-        self.display_timer.timeout.connect(self._on_display_tick)
+        self.bridge.relayed.connect(self._on_studio_event)
+        self.player.frame.connect(self._on_frame)
+        self.player.playing_changed.connect(self._on_playing_changed)
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setInterval(AUTOSAVE_MS)
-        self.autosave_timer.timeout.connect(self.autosave)
+        self.autosave_timer.timeout.connect(self.files.autosave)
         self.autosave_timer.start()
 
-        if network_path:
-            self._rebuild_from_settings()
-            if network_path.endswith(".bpsession"):
-                self.open_session(network_path, confirm=False)
-            else:
-                self.open_network(network_path)
-        else:
-            self._rebuild_from_settings()
+        self._show_document()
+        if path:
+            self.files.open_path(path, confirm=False)
         self._restore_layout()
 
-    @property
-    def dataset(self) -> Dataset | None:
-        """The training data as the network takes it (features applied)."""
-        return self.data.train if self.data is not None else None
-
-    # -- construction ----------
+    # -- construction ---------------------------------------------------------------------------
 
     def _build_views(self) -> None:
         self.canvas = NetworkCanvas()
-        self.canvas.selection_changed.connect(self._on_selection_changed)
-        self.canvas.weight_edit_requested.connect(self._on_weight_edit_requested)
-        self.canvas.bias_edit_requested.connect(self._on_bias_edit_requested)
+        self.canvas.selection_changed.connect(self.studio.select)
+        self.canvas.weight_edit_requested.connect(self.edit_weight)
+        self.canvas.bias_edit_requested.connect(self.edit_bias)
+        self.canvas.node_hovered.connect(self._on_node_hovered)
         self.phase_indicator = PhaseIndicator()
         self.message_bar = MessageBar()
         self.loss_plot = LossPlot()
@@ -211,20 +152,18 @@ class MainWindow(FilesMixin, QMainWindow):
         splitter.setStretchFactor(1, 1)
         self.setCentralWidget(splitter)
 
-        self.settings_panel = SettingsPanel(self.settings_value)
-        self.settings_panel.settings_changed.connect(self._on_settings_changed)
-        self.explanation = ExplanationPanel()
+        self.settings_panel = SettingsPanel(self.studio.settings)
+        self.settings_panel.settings_changed.connect(self._on_settings_edited)
+        self.explanation = ExplanationPanel(precision=self.studio.precision)
         self.explanation.setMinimumHeight(330)  # room for a whole equation with its numbers
-        self.explanation.precision_changed.connect(self._on_precision_changed)
+        self.explanation.precision_changed.connect(self.studio.set_precision)
         self.data_panel = DataPanel()
-        self.data_panel.sample_chosen.connect(self._on_sample_chosen)
-        self.data_settings = DataSettings(self.data_spec)
-        self.data_settings.set_spec(self.data_spec, self.data.raw)
-        self.data_settings.spec_changed.connect(self._on_data_spec_changed)
-        self.data_settings.open_file_requested.connect(self._on_open_data)
+        self.data_panel.sample_chosen.connect(self.studio.choose_sample)
+        self.data_settings = DataSettings(self.studio.data_spec)
+        self.data_settings.spec_changed.connect(self._on_data_spec_edited)
+        self.data_settings.open_file_requested.connect(self.open_data_dialog)
         self.data_view = DataView()
         self.data_view.points_edited.connect(self._on_points_edited)
-        self.canvas.node_hovered.connect(self._on_node_hovered)
 
         self.settings_dock = self._dock(
             "Settings", self.settings_panel, Qt.DockWidgetArea.LeftDockWidgetArea
@@ -255,9 +194,8 @@ class MainWindow(FilesMixin, QMainWindow):
         action = QAction(text, self)
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
-            tip = (
-                f"{tip} ({QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)})"
-            )
+            native = QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)
+            tip = f"{tip} ({native})"
         action.setToolTip(tip)
         action.setStatusTip(tip)
         if icon is not None:
@@ -267,6 +205,7 @@ class MainWindow(FilesMixin, QMainWindow):
 
     def _build_actions(self) -> None:
         sp = QStyle.StandardPixmap
+        files = self.files
         self.next_phase_action = self._action(
             "Next phase", "N", self.next_phase, "Finish the current phase of the step"
         )
@@ -293,84 +232,75 @@ class MainWindow(FilesMixin, QMainWindow):
             "Reset",
             "Ctrl+R",
             self.reset,
-            "Draw new initial weights from the seed and start over",
+            "Draw new initial weights from the seed and start over (Undo brings it back)",
             sp.SP_BrowserReload,
         )
+        self.back_action = self._action(
+            "Back", "Backspace", self.back, "Go back one layer, phase or step", sp.SP_ArrowBack
+        )
+        self.undo_action = self._action("Undo", "Ctrl+Z", self.undo, "Undo the last change")
+        self.redo_action = self._action("Redo", "Ctrl+Shift+Z", self.redo, "Redo what was undone")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         self.fit_action = self._action(
             "Fit network", "Ctrl+0", self.canvas.fit, "Fit the network in view"
         )
         self.new_action = self._action(
-            "New", "Ctrl+N", self.new_session, "Start again with the XOR example", sp.SP_FileIcon
+            "New", "Ctrl+N", files.new, "Start again with the XOR example", sp.SP_FileIcon
         )
         self.open_action = self._action(
-            "Open network…",
+            "Open…",
             "Ctrl+O",
-            self._on_open_network,
-            "Open a network file (.json)",
+            files.open_dialog,
+            "Open a session (.bpsession) or a network file (.json)",
             sp.SP_DialogOpenButton,
         )
         self.save_action = self._action(
-            "Save network…",
-            "Ctrl+S",
-            self._on_save_network,
-            "Save the network and its learned weights (.json)",
-            sp.SP_DialogSaveButton,
+            "Save", "Ctrl+S", files.save, "Save the session", sp.SP_DialogSaveButton
+        )
+        self.save_as_action = self._action(
+            "Save as…",
+            "Ctrl+Shift+S",
+            files.save_as,
+            "Save everything (network, optimiser state, settings, data, losses and history) "
+            "under a new name",
         )
         self.open_data_action = self._action(
             "Open data…",
             "Ctrl+D",
-            self._on_open_data,
+            self.open_data_dialog,
             "Train on a CSV file (header row; targets in the last columns)",
         )
         self.quit_action = self._action("Quit", "Ctrl+Q", self.close, "Quit BP Studio")
-        self.save_session_action = self._action(
-            "Save session…",
-            "Ctrl+Shift+S",
-            self._on_save_session,
-            "Save everything: network, optimiser state, settings, data, losses and history",
-        )
-        self.open_session_action = self._action(
-            "Open session…",
-            "Ctrl+Shift+O",
-            self._on_open_session,
-            "Open a saved session and go on where it stopped",
-        )
         self.export_weights_action = self._action(
             "Export weights…",
             "Ctrl+Shift+E",
-            self._on_export_weights,
-            "Export the learned weights as JSON, NumPy (PyTorch names), CSV or ONNX",
+            files.export_weights_dialog,
+            "Export the learned weights as a network file (JSON), NumPy (PyTorch names), "
+            "CSV or ONNX",
         )
         self.import_weights_action = self._action(
             "Import weights…",
             "Ctrl+Shift+I",
-            self._on_import_weights,
+            files.import_weights_dialog,
             "Load weights from a JSON or npz file into this network (shapes must match)",
         )
         self.export_diagram_action = self._action(
             "Export diagram…",
             None,
-            lambda: self._on_export_figure("diagram"),
+            lambda: files.export_figure_dialog("diagram"),
             "Save the network diagram as it looks now (PNG or SVG)",
         )
         self.export_plot_action = self._action(
             "Export loss plot…",
             None,
-            lambda: self._on_export_figure("plot"),
+            lambda: files.export_figure_dialog("plot"),
             "Save the loss plot (PNG or SVG)",
         )
         self.export_loss_csv_action = self._action(
             "Export loss history…",
             None,
-            lambda: self._on_export_figure("loss_csv"),
+            lambda: files.export_figure_dialog("loss_csv"),
             "Save the loss of every step as CSV (step, epoch, train and test loss, accuracy)",
-        )
-        self.back_action = self._action(
-            "Back",
-            "Ctrl+Z",
-            self.back,
-            "Go back one layer, phase or step",
-            QStyle.StandardPixmap.SP_ArrowBack,
         )
         self.shortcuts_action = self._action(
             "Keyboard shortcuts", "F1", self.show_shortcuts, "List the keyboard shortcuts"
@@ -379,8 +309,8 @@ class MainWindow(FilesMixin, QMainWindow):
             "About BP Studio", None, self.show_about, "About BP Studio"
         )
         self.speed = QSlider(Qt.Orientation.Horizontal)
-        self.speed.setRange(0, len(SPEEDS) - 1)
-        self.speed.setValue(len(SPEEDS) - 1)
+        self.speed.setRange(0, FASTEST)
+        self.speed.setValue(FASTEST)
         self.speed.setFixedWidth(130)
         self.speed.setPageStep(1)
         self.speed.valueChanged.connect(self._on_speed_changed)
@@ -390,27 +320,14 @@ class MainWindow(FilesMixin, QMainWindow):
     def _build_menus_and_toolbar(self) -> None:
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
-        for action in (
-            self.new_action,
-            self.open_session_action,
-            self.save_session_action,
-        ):
+        for action in (self.new_action, self.open_action):
             file_menu.addAction(action)
-        self.recent_menu = file_menu.addMenu("Open recent")
-        self._fill_recent_menu()
+        self.files.recent_menu = file_menu.addMenu("Open recent")
+        self.files.fill_recent_menu()
+        for action in (self.save_action, self.save_as_action):
+            file_menu.addAction(action)
         file_menu.addSeparator()
-        for action in (self.open_action, self.save_action):
-            file_menu.addAction(action)
         file_menu.addAction(self.open_data_action)
-        file_menu.addSeparator()
-        for action in (
-            self.export_weights_action,
-            self.import_weights_action,
-            self.export_diagram_action,
-            self.export_plot_action,
-            self.export_loss_csv_action,
-        ):
-            file_menu.addAction(action)
         examples = file_menu.addMenu("Example data")
         for name, dataset in EXAMPLES.items():
             action = QAction(dataset.title, self)
@@ -418,10 +335,20 @@ class MainWindow(FilesMixin, QMainWindow):
             action.triggered.connect(lambda _=False, n=name: self.use_example(n))
             examples.addAction(action)
         file_menu.addSeparator()
+        export_menu = file_menu.addMenu("Export")
+        for action in (
+            self.export_weights_action,
+            self.export_diagram_action,
+            self.export_plot_action,
+            self.export_loss_csv_action,
+        ):
+            export_menu.addAction(action)
+        file_menu.addAction(self.import_weights_action)
+        file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit_menu = menu.addMenu("&Edit")
-        edit_menu.addAction(self.back_action)
-        edit_menu.addAction(self.reset_action)
+        for action in (self.undo_action, self.redo_action, self.back_action, self.reset_action):
+            edit_menu.addAction(action)
         train_menu = menu.addMenu("&Train")
         for action in (
             self.next_phase_action,
@@ -472,784 +399,436 @@ class MainWindow(FilesMixin, QMainWindow):
         self.addToolBar(Qt.ToolBarArea.BottomToolBarArea, timeline_bar)
         self.timeline = QSlider(Qt.Orientation.Horizontal)
         self.timeline.setToolTip("Scrub through training: every step can be revisited")
-        self.timeline.valueChanged.connect(self._on_timeline_moved)
+        self.timeline.valueChanged.connect(self.go_to_step)
         self.timeline_label = QLabel()
         timeline_bar.addWidget(QLabel(" Timeline "))
         timeline_bar.addWidget(self.timeline)
         timeline_bar.addWidget(self.timeline_label)
 
-    # -- building the network and trainer ----------
+    # -- messages -------------------------------------------------------------------------------
 
-    def _targets(self) -> np.ndarray | None:
-        if self.dataset is None:
-            return None
-        return self.dataset.targets_for_loss(self.settings_value.loss)
+    def show_problem(self, text: str) -> None:
+        """A message that stays until dismissed (something was refused or went wrong)."""
+        self.message_bar.show_message(text)
 
-    def _rebuild_from_settings(self) -> None:
-        """A new network from the settings and the data's input/output counts; training restarts."""
-        s = self.settings_value
-        if self.dataset is None:
-            return
-        sizes = [self.dataset.inputs] + [h.units for h in s.hidden]
-        sizes.append(self.dataset.outputs_for_loss(s.loss))
-        network = Network.create(
-            sizes,
-            [h.activation for h in s.hidden] + [s.output_activation],
-            s.loss,
-            bias=[h.bias for h in s.hidden] + [s.output_bias],
-            init=s.init,
-            seed=s.seed,
-        )
-        network.normalization = self.data.normalization
-        network.input_names = self.dataset.input_names
-        self._use_network(network)
+    def say(self, text: str, ms: int = 5000) -> None:
+        """A passing message in the status bar."""
+        self.statusBar().showMessage(text, ms)
 
-    def _use_network(self, network: Network) -> None:
-        self.stop_play()
-        self.network = network
-        self.trainer = None
-        targets = self._targets()
-        if self.dataset is not None and targets is not None:
-            try:
-                self.trainer = self._make_trainer(network, self.dataset.X, targets)
-            except ValueError as exc:
-                self.message_bar.show_message(f"The data does not fit this network: {exc}")
-        self.selection = None
-        self.sample = 0
-        self.evaluations = Evaluations()
-        self.history = TrainingHistory()
-        if self.trainer is not None:
-            self.history.record(self.trainer)
-        self._data_view_data()
+    def _command(self, command, *args, **kwargs) -> bool:
+        """Send a command to the studio; a refusal is shown, a divergence was announced."""
+        try:
+            command(*args, **kwargs)
+        except TrainingDiverged:
+            return False
+        except StudioError as exc:
+            self.show_problem(_sentence(str(exc)))
+            return False
+        return True
+
+    # -- studio -> views ------------------------------------------------------------------------
+
+    def _on_studio_event(self, name: str, args: tuple) -> None:
+        if name == "stepped":
+            if not self.player.threaded:
+                self.refresh()
+        elif name == "settings_changed":
+            self.settings_panel.set_settings(args[0])
+        elif name == "data_changed":
+            self._show_data()
+        elif name == "network_changed":
+            self.canvas.fit()
+        elif name == "document_changed":
+            self._show_document()
+        elif name == "view_changed":
+            self._refresh_view()
+        elif name == "file_changed":
+            self._refresh_title()
+        elif name == "undo_changed":
+            self._refresh_undo()
+        elif name == "run_finished":
+            self.refresh()
+        elif name == "diverged":
+            self.show_problem(args[0])
+        elif name == "notice":
+            self.say(args[0], 8000)
+
+    def _show_document(self) -> None:
+        studio = self.studio
+        self.settings_panel.set_settings(studio.settings)
+        self.explanation.digits.blockSignals(True)
+        self.explanation.set_precision(studio.precision)
+        self.explanation.digits.blockSignals(False)
+        self.message_bar.hide()
+        self._show_data()
         self.refresh()
         self.canvas.fit()
+        self._refresh_title()
+        self._refresh_undo()
 
-    def _reset_evaluations(self) -> None:
-        self.evaluations = Evaluations()
-
-    def _make_trainer(self, network: Network, X: np.ndarray, T: np.ndarray) -> Trainer:
-        s = self.settings_value
-        return Trainer(
-            network,
-            X,
-            T,
-            lr=s.lr,
-            batch_size=s.batch_size,
-            shuffle=s.shuffle,
-            optimizer=s.optimizer,
-            seed=s.seed,
-            regularization=Regularization(s.regularization, s.regularization_rate),
+    def _show_data(self) -> None:
+        studio = self.studio
+        data = studio.data
+        self.data_settings.set_spec(studio.data_spec, data.raw if data is not None else None)
+        if not studio.can_train and studio.network is not None:
+            network = studio.network
+            self.show_problem(
+                f"This network has {network.inputs} inputs and {network.outputs} outputs and no "
+                "example data set fits it: open a CSV data file (File ▸ Open data…) to train it."
+            )
+        if data is None:
+            return
+        # A handful of rows reads best as a table; more as a picture.
+        (self.data_dock if data.raw.samples < 3 else self.data_view_dock).raise_()
+        self.data_view.set_data(
+            data.train_raw,
+            data.test_raw if data.has_test else None,
+            studio.data_spec.features,
+            studio.settings.loss,
         )
-
-    # -- the moment and the views ----------
-
-    def current_moment(self) -> Moment:
-        if self.trainer is None:
-            return Moment(network=self.network)
-        return moment_from_trainer(self.trainer, self.sample)
 
     def refresh(self) -> None:
-        """Redraw every view from the trainer (never while the worker runs)."""
-        moment = self.current_moment()
-        if moment.phase is None and self.trainer is not None:
-            moment = self._idle_moment(self.network)
+        """Redraw every view from the studio (never while a run works in the thread)."""
+        studio = self.studio
+        moment = studio.moment()
         self.canvas.set_moment(moment)
-        self.canvas.set_selection(self.selection)
-        self.canvas.set_editable(not self.playing)
-        self.explanation.show(moment, self.selection)
-        self.data_panel.show_moment(moment, self.dataset, self._targets())
-        done = self._done_phases()
+        self.canvas.set_selection(studio.selection)
+        self.canvas.set_editable(not self.player.playing)
+        self.explanation.show(moment, studio.selection)
+        data = studio.data
+        dataset = data.train if data is not None and studio.can_train else None
+        targets = dataset.targets_for_loss(studio.network.loss_name) if dataset else None
+        self.data_panel.show_moment(moment, dataset, targets)
         self.phase_indicator.set_phase(
-            moment.phase if moment.update is None else Phase.UPDATE, done
+            moment.phase if moment.update is None else Phase.UPDATE, _done_phases(moment)
         )
-        self._record_evaluation(self.network, self.trainer.step_count if self.trainer else 0)
-        self._refresh_history()
+        self._refresh_loss_plot()
         self._refresh_status()
         self._refresh_actions()
-        self._refresh_data_view(self.network)
+        self._refresh_data_view(studio.network)
         self._refresh_timeline()
+        self._refresh_title()
 
-    def _idle_moment(self, network: Network) -> Moment:
-        """Between steps: the forward values of the next step's first sample, for the nodes."""
-        trainer = self.trainer
-        base = moment_from_trainer(trainer, self.sample, show_last_step=False)
-        return replace(base, network=network)
+    def _refresh_view(self) -> None:
+        moment = self.studio.moment()
+        self.canvas.set_moment(moment)
+        self.canvas.set_selection(self.studio.selection)
+        self.explanation.show(moment, self.studio.selection)
 
-    def _done_phases(self) -> tuple[Phase, ...]:
-        progress = self.trainer.progress if self.trainer else None
-        if progress is None:
-            last = self.trainer.last_step if self.trainer else None
-            if last is not None and last.update.step_number == self.trainer.step_count:
-                return (Phase.FORWARD, Phase.ERROR, Phase.BACKWARD)
-            return ()
-        done = []
-        if progress.forward is not None:
-            done.append(Phase.FORWARD)
-        if progress.error is not None:
-            done.append(Phase.ERROR)
-        if progress.backward is not None:
-            done.append(Phase.BACKWARD)
-        return tuple(done)
-
-    def _refresh_history(self) -> None:
-        if self.trainer is None:
+    def _refresh_loss_plot(self) -> None:
+        trainer = self.studio.trainer
+        if trainer is None:
             self.loss_plot.set_history(np.zeros(0), np.zeros(0), np.zeros(0))
             self.loss_plot.set_test_history(np.zeros(0), np.zeros(0))
             return
-        self.loss_plot.set_test_history(*self.evaluations.test_curve())
+        self.loss_plot.set_test_history(*self.studio.evaluations.test_curve())
+        losses = trainer.step_losses
         self.loss_plot.set_history(
-            np.frombuffer(self.trainer.step_losses, dtype=float).copy()
-            if len(self.trainer.step_losses)
-            else np.zeros(0),
-            np.array(self.trainer.epoch_losses),
-            np.array(self.trainer.epoch_end_steps),
+            np.frombuffer(losses, dtype=float).copy() if len(losses) else np.zeros(0),
+            np.array(trainer.epoch_losses),
+            np.array(trainer.epoch_end_steps),
         )
 
-    # -- data: evaluation and the data view ----------
-
-    def _data_view_data(self) -> None:
-        if self.data is None:
-            return
-        # A handful of rows reads best as a table; more as a picture.
-        (self.data_dock if self.data.raw.samples < 3 else self.data_view_dock).raise_()
-        self.data_view.set_data(
-            self.data.train_raw,
-            self.data.test_raw if self.data.has_test else None,
-            self.data_spec.features,
-            self.settings_value.loss,
-        )
-
-    def _refresh_data_view(self, network: Network | None) -> None:
-        if network is None or self.data is None or not self.data_view_dock.isVisible():
+    def _refresh_data_view(self, network) -> None:
+        data = self.studio.data
+        if network is None or data is None or not self.data_view_dock.isVisible():
             self.canvas.set_node_images(None)
             return
         self.data_view.set_network(network)
         self.data_view.refresh()
         images = None
-        if self.data.raw.inputs == 2 and len(network.layers) > 1:
+        if data.raw.inputs == 2 and len(network.layers) > 1:
             images = self.data_view.neuron_images(network, size=32)
         self.canvas.set_node_images(images)
 
-    def evaluate(self, network: Network) -> Evaluation:
-        """Loss and accuracy of ``network`` on the training and the test data."""
-        data = self.data
-        loss = self.settings_value.loss
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            train = _loss_and_accuracy(network, data.train, loss)
-            test = _loss_and_accuracy(network, data.test, loss) if data.has_test else None
-        return Evaluation(
-            train[0], None if test is None else test[0], train[1], None if test is None else test[1]
-        )
-
-    def _record_evaluation(self, network: Network | None, step: int) -> Evaluation | None:
-        if network is None or self.trainer is None or self.data is None:
-            return None
-        evaluation = self.evaluate(network)
-        self.evaluations.add(step, evaluation)
-        return evaluation
-
-    def data_loss(self, network: Network | None = None) -> float | None:
-        """The loss of ``network`` on all the training data (``None`` without data)."""
-        network = network or self.network
-        if self.trainer is None or network is None:
-            return None
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            record = forward(network, self.trainer.X)
-            last = record.layers[-1]
-            return network.loss.value(last.z, last.a, self.trainer.T)
-
     def _refresh_status(
-        self, network: Network | None = None, step: int | None = None, epoch: int | None = None
+        self, step: int | None = None, epoch: int | None = None, batch: int | None = None
     ) -> None:
-        if self.trainer is None:
+        studio = self.studio
+        trainer = studio.trainer
+        if trainer is None:
             self.status.setText("No data")
             return
-        step = self.trainer.step_count if step is None else step
-        epoch = self.trainer.epoch if epoch is None else epoch
-        latest = self.evaluations.latest()
-        loss = latest.train_loss if latest is not None else self.data_loss(network)
-        batch = self.trainer.batch_index + 1
+        step = trainer.step_count if step is None else step
+        epoch = trainer.epoch if epoch is None else epoch
+        batch = (trainer.batch_index if batch is None else batch) + 1
+        evaluation = studio.evaluation
         text = (
-            f"Step {step:,}  ·  epoch {epoch:,} (next batch {batch} of "
-            f"{self.trainer.batches_per_epoch})  ·  loss on all {self.trainer.samples} training "
-            f"samples: {loss:.6g}"
+            f"Step {step:,}  ·  epoch {epoch:,} (next batch {batch} of {trainer.batches_per_epoch})"
         )
-        if latest is not None:
-            text += latest.describe()
+        if evaluation is not None:
+            text += (
+                f"  ·  loss on all {trainer.samples:,} training samples: "
+                f"{evaluation.train_loss:.6g}{evaluation.describe()}"
+            )
         self.status.setText(text)
-        title = self.network.describe() if self.network else ""
-        name = os.path.basename(self.network_path) if self.network_path else "untitled"
-        self.setWindowTitle(f"{name}{' *' if self.dirty else ''} — {title} — BP Studio")
+
+    def _refresh_title(self) -> None:
+        studio = self.studio
+        title = studio.network.describe() if studio.network else ""
+        self.setWindowTitle(f"{studio.name}{' *' if studio.dirty else ''} — {title} — BP Studio")
+
+    def _refresh_undo(self) -> None:
+        studio = self.studio
+        self.undo_action.setEnabled(studio.can_undo)
+        self.redo_action.setEnabled(studio.can_redo)
+        self.undo_action.setText(f"Undo {studio.undo_text}" if studio.can_undo else "Undo")
+        self.redo_action.setText(f"Redo {studio.redo_text}" if studio.can_redo else "Redo")
 
     def _refresh_actions(self) -> None:
-        can_step = self.trainer is not None and not self.playing
+        studio = self.studio
+        can_step = studio.can_train and not self.player.playing
         for action in (
             self.next_phase_action,
             self.next_layer_action,
             self.step_batch_action,
             self.step_epoch_action,
+            self.back_action,
         ):
             action.setEnabled(can_step)
-        online = self.trainer is not None and self.trainer.batch_size == 1
+        online = studio.can_train and studio.trainer.batch_size == 1
         self.step_sample_action.setEnabled(can_step and online)
         self.step_sample_action.setToolTip(
             "One whole step on the next sample (S)"
             if online
             else "Set Batch size to 1 to step one sample at a time (S)"
         )
-        self.play_action.setEnabled(self.trainer is not None)
-        self.back_action.setEnabled(can_step)
-        self.settings_panel.setEnabled(True)
+        self.play_action.setEnabled(studio.can_train)
 
-    # -- commands ----------
-
-    def _run(self, command) -> bool:
-        """Run a trainer command; a diverging step pauses with an explanation."""
-        if self.trainer is None or self.playing:
-            return False
+    def _refresh_timeline(self, step: int | None = None) -> None:
+        studio = self.studio
+        slider = self.timeline
+        slider.blockSignals(True)
         try:
-            command()
-        except TrainingDiverged as exc:
-            self._show_diverged(exc)
-            self.refresh()
-            return False
-        self.dirty = True
-        self.record_history()
-        self.refresh()
-        return True
+            history = studio.history
+            last = history.last_step if len(history) else 0
+            step = studio.step_count if step is None else step
+            slider.setRange(0, max(last, step))
+            slider.setValue(step)
+            slider.setEnabled(studio.can_train and not self.player.playing and last > 0)
+            self.timeline_label.setText(f" step {step:,} of {max(last, step):,} ")
+        finally:
+            slider.blockSignals(False)
 
-    def next_phase(self) -> bool:
-        return self._run(lambda: self.trainer.next_phase())
-
-    def next_layer(self) -> bool:
-        return self._run(lambda: self.trainer.next_layer())
-
-    def step_batch(self) -> bool:
-        return self._run(lambda: self.trainer.step())
-
-    def step_sample(self) -> bool:
-        if self.trainer is None or self.trainer.batch_size != 1:
-            return False
-        return self._run(lambda: self.trainer.step())
-
-    def step_epoch(self) -> bool:
-        """Finish the current epoch. Small epochs run here; large ones in the worker thread."""
-        if self.trainer is None or self.playing:
-            return False
-        steps = self.trainer.batches_per_epoch - self.trainer.batch_index
-        if self.trainer.progress is None and steps * self.trainer.samples > 200_000:
-            self._start_worker(max_steps=steps)
-            return True
-        return self._run(lambda: self.trainer.run_epochs(1))
-
-    def reset(self) -> None:
-        """Seeded re-initialisation: new weights from the seed, training starts over."""
-        self.stop_play()
-        self.dirty = True
-        self._rebuild_from_settings()
-        self.message_bar.hide()
-
-    def _show_diverged(self, exc: TrainingDiverged) -> None:
-        previous = exc.step - 1
-        self.message_bar.show_message(
-            f"{exc.what.capitalize()} became {exc.value} at step {exc.step:,}. Lower the learning "
-            f"rate (now {self.trainer.lr:g}). The weights are those of step {previous:,}; "
-            "training is paused and nothing was lost."
-        )
-
-    # -- play ----------
-
-    def toggle_play(self) -> None:
-        if self.playing:
-            self.stop_play()
-        else:
-            self.start_play()
-
-    def start_play(self) -> None:
-        if self.trainer is None or self.playing:
-            return
-        self.message_bar.hide()
-        _, mode, interval = SPEEDS[self.speed.value()]
-        if mode == "thread":
-            self._start_worker()
-        else:
-            self.playing = True
-            self.play_timer.start(interval)
-        self._set_play_look()
-
-    def _start_worker(self, max_steps: int | None = None) -> None:
-        if self.trainer.progress is not None:
-            try:
-                self.trainer.step()
-            except TrainingDiverged as exc:
-                self._show_diverged(exc)
-                self.refresh()
-                return
-        self.playing = True
-        self._display_network = self.network.copy()
-        self.worker = TrainingWorker(self.trainer, max_steps, after_chunk=self.history.record)
-        self.worker.diverged.connect(self._on_worker_diverged)
-        worker = self.worker
-        worker.finished.connect(lambda: self._on_worker_finished(worker))
-        self._pending_losses = []
-        self._ticks = 0
-        self._tick_cost = DISPLAY_MS * DISPLAY_SHARE / 1000
-        self.display_timer.setInterval(DISPLAY_MS)
-        self.canvas.set_editable(False)
-        self._refresh_actions()
-        self.worker.start()
-        self.display_timer.start()
-        self._set_play_look()
-
-    def stop_play(self) -> None:
-        """Pause: stop the timer or the worker (within one chunk, well under 100 ms)."""
-        self.play_timer.stop()
-        worker = self.worker
-        if worker is not None:
-            worker.stop()
-            worker.wait()
-            self.display_timer.stop()
-            self.worker = None
-            worker.deleteLater()
-        was_playing = self.playing
-        self.playing = False
-        self._set_play_look()
-        if was_playing:
-            self.dirty = True
-            self.record_history()
-            self.refresh()
-
-    def _set_play_look(self) -> None:
-        icon = (
-            QStyle.StandardPixmap.SP_MediaPause
-            if self.playing
-            else QStyle.StandardPixmap.SP_MediaPlay
-        )
-        self.play_action.setIcon(self.style().standardIcon(icon))
-        self.play_action.setText("Pause" if self.playing else "Play")
-        self._refresh_actions()
-
-    def _on_play_tick(self) -> None:
-        """One tick of animated play on the GUI thread."""
-        _, mode, _ = SPEEDS[self.speed.value()]
-        try:
-            if mode == "layer":
-                self.trainer.next_layer()
-            elif mode == "step":
-                self.trainer.step()
-            else:
-                deadline = 0.008
-                start = time.perf_counter()
-                while time.perf_counter() - start < deadline:
-                    self.trainer.run_steps(1)
-        except TrainingDiverged as exc:
-            self.stop_play()
-            self._show_diverged(exc)
-        self.dirty = True
-        self.record_history()
-        self.refresh()
-
-    def _on_display_tick(self) -> None:
-        """While the worker runs: redraw from its latest publication (at most 30 per second)."""
-        worker = self.worker
-        if worker is None:
-            return
-        publication = worker.take()
-        if publication is None:
-            return
-        started = time.perf_counter()
+    def _on_frame(self, publication: Publication, heavy: bool) -> None:
+        """While a run works in the thread: draw its latest state."""
         display = self._display_network
+        if display is None or display.parameters.shape != publication.parameters.shape:
+            display = self._display_network = self.studio.network.copy()
         np.copyto(display.parameters, publication.parameters)
         self.canvas.set_moment(Moment(network=display, step_number=publication.step_count))
-        self.canvas.viewport().repaint()  # now, so that its cost counts in the interval below
-        self._pending_losses.append(publication)
-        self._ticks += 1
-        if self._ticks % HEAVY_EVERY == 0:
-            self._flush_pending_losses()
-            self._record_evaluation(display, publication.step_count)
-            self.loss_plot.set_test_history(*self.evaluations.test_curve())
+        self.canvas.viewport().repaint()  # now, so that its cost counts in the display interval
+        self.loss_plot.append_history(
+            publication.new_step_losses,
+            publication.new_epoch_losses,
+            publication.new_epoch_end_steps,
+        )
+        if heavy:
+            self.loss_plot.set_test_history(*self.studio.evaluations.test_curve())
             self._refresh_data_view(display)
             self.loss_plot.plot.repaint()
             self.data_view.repaint()
-        self._refresh_status(display, publication.step_count, publication.epoch)
-        cost = time.perf_counter() - started
-        self._tick_cost = 0.8 * self._tick_cost + 0.2 * cost
-        interval = round(1000 * self._tick_cost / DISPLAY_SHARE)
-        self.display_timer.setInterval(min(max(interval, 33), 250))
+        self._refresh_status(publication.step_count, publication.epoch, publication.batch_index)
+        self._refresh_timeline(publication.step_count)
 
-    def _flush_pending_losses(self) -> None:
-        pending, self._pending_losses = self._pending_losses, []
-        if pending:
-            self.loss_plot.append_history(
-                np.concatenate([p.new_step_losses for p in pending]),
-                np.concatenate([p.new_epoch_losses for p in pending]),
-                np.concatenate([p.new_epoch_end_steps for p in pending]),
-            )
+    # -- commands -------------------------------------------------------------------------------
 
-    def _on_worker_diverged(self, message: str) -> None:
-        self.stop_play()
-        trainer = self.trainer
-        self.message_bar.show_message(
-            f"{message[0].upper()}{message[1:].split(':')[0]}. Lower the learning rate (now "
-            f"{trainer.lr:g}). The weights are those of step {trainer.step_count:,}; training "
-            "is paused and nothing was lost."
-        )
+    def next_phase(self) -> bool:
+        return self._command(self.studio.next_phase)
 
-    def _on_worker_finished(self, worker: TrainingWorker) -> None:
-        """A worker ended by itself (Step epoch done, or diverged): pause. The signal of a
-        worker that Pause already stopped may arrive after a new one started: ignore it."""
-        if worker is self.worker and self.playing:
-            self.stop_play()
+    def next_layer(self) -> bool:
+        return self._command(self.studio.next_layer)
 
-    def _on_timeline_moved(self, step: int) -> None:
-        self.go_to_step(step)
+    def step_batch(self) -> bool:
+        return self._command(self.studio.step)
 
-    def _on_speed_changed(self, value: int) -> None:
-        self.speed_label.setText(" " + SPEEDS[value][0] + " ")
-        self.speed.setToolTip(SPEEDS[value][0])
-        if self.playing:
-            self.stop_play()
-            self.start_play()
+    def step_sample(self) -> bool:
+        trainer = self.studio.trainer
+        if trainer is None or trainer.batch_size != 1:
+            return False
+        return self._command(self.studio.step)
 
-    # -- view -> engine ----------
+    def step_epoch(self) -> bool:
+        """Finish the current epoch: small epochs at once, large ones in the background."""
+        studio = self.studio
+        if not studio.can_train or self.player.playing:
+            return False
+        steps = studio.steps_left_in_epoch
+        if studio.phase is None and steps * studio.trainer.samples > LARGE_EPOCH:
+            return self.player.start(steps=steps)
+        return self._command(studio.step_epoch)
 
-    def _on_selection_changed(self, selection: Selection | None) -> None:
-        self.selection = selection
-        self.explanation.show(self.current_moment(), selection)
-
-    def _on_precision_changed(self, precision: int) -> None:
-        self.precision = precision
-
-    def _on_sample_chosen(self, sample: int) -> None:
-        self.sample = sample
-        self.refresh()
-
-    def _on_weight_edit_requested(self, layer: int, unit: int, input_: int, value: float) -> None:
-        self._edit(lambda: self.network.set_weight(layer, unit, input_, value))
-
-    def _on_bias_edit_requested(self, layer: int, unit: int, value: float) -> None:
-        self._edit(lambda: self.network.set_bias(layer, unit, value))
-
-    def _edit(self, change) -> None:
-        if self.playing or not self._confirm_rewrite_history():
-            return
+    def back(self) -> bool:
+        if self.player.playing:
+            return False
         try:
-            change()
-        except (ValueError, IndexError) as exc:
-            self.message_bar.show_message(f"The value was not changed: {exc}")
-            return
-        self._after_edit("Weight changed: the step starts over with the new value.")
+            return self.studio.back()
+        except StudioError as exc:
+            self.show_problem(_sentence(str(exc)))
+            return False
 
-    def _after_edit(self, message: str) -> None:
-        """After the network's parameters changed by hand: record it and redraw."""
-        if self.trainer is not None:
-            self.trainer.network_changed()
-        self.dirty = True
-        self.record_history()
-        self.statusBar().showMessage(message, 5000)
-        self.refresh()
+    def toggle_play(self) -> None:
+        if not self.player.playing:
+            self.message_bar.hide()
+        self.player.toggle()
 
-    def _on_settings_changed(self, settings: Settings) -> None:
-        old = self.settings_value
-        self.settings_value = settings
-        if settings.architecture() != old.architecture():
-            self.reset()
-            return
-        trainer = self.trainer
-        if trainer is None:
-            return
-        structural = (
-            settings.batch_size != old.batch_size
-            or settings.shuffle != old.shuffle
-            or settings.optimizer != old.optimizer
-            or (settings.regularization, settings.regularization_rate)
-            != (old.regularization, old.regularization_rate)
-        )
-        if (structural or settings.lr != old.lr) and not self.playing:
-            if not self._confirm_rewrite_history():
-                self.settings_value = old
-                self.settings_panel.set_settings(old)
-                return
-        if settings.lr != old.lr:
-            trainer.lr = settings.lr  # a float attribute: safe while the worker runs
-            if not self.playing:
-                self.record_history()
-        if not structural:
-            return
-        was_playing = self.playing
-        self.stop_play()
-        if settings.batch_size != old.batch_size:
-            trainer.batch_size = settings.batch_size
-        if settings.shuffle != old.shuffle:
-            trainer.shuffle = settings.shuffle
-        if settings.optimizer != old.optimizer:
-            trainer.set_optimizer(settings.optimizer)
-        trainer.regularization = Regularization(
-            settings.regularization, settings.regularization_rate
-        )
-        trainer.revision += 1
-        trainer.discard_progress()
-        self.record_history()
-        self.refresh()
-        if was_playing:
-            self.start_play()
+    def go_to_step(self, step: int) -> bool:
+        """Show training as it was at ``step`` (backwards or forwards in the history)."""
+        if self.player.playing:
+            return False
+        return self._command(self.studio.rewind, step)
 
-    # -- files ----------
+    def reset(self) -> bool:
+        """New initial weights from the seed; asks first when there is training to lose."""
+        self.player.stop()
+        studio = self.studio
+        steps = max(studio.step_count, studio.step_count + studio.later_steps)
+        if steps > 0:
+            answer = QMessageBox.question(
+                self,
+                "Reset the network?",
+                f"Reset draws new initial weights from the seed: the {steps:,} steps trained so "
+                "far are set aside (Edit ▸ Undo brings them back). Reset?",
+                QMessageBox.StandardButton.Reset | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Reset:
+                return False
+        self.message_bar.hide()
+        return self._command(studio.reset)
 
-    def _confirm_discard(self) -> bool:
-        """Ask before throwing away unsaved work; ``True`` to go on."""
-        if not self.dirty:
+    def undo(self) -> bool:
+        self.player.stop()
+        return self._command(self.studio.undo)
+
+    def redo(self) -> bool:
+        self.player.stop()
+        return self._command(self.studio.redo)
+
+    def confirm_change_in_the_past(self) -> bool:
+        """Before a change at an earlier moment: dropping the later history needs a yes."""
+        later = self.studio.later_steps
+        if later <= 0 or self.player.playing:
             return True
         answer = QMessageBox.question(
             self,
-            "Unsaved changes",
-            "The network has changed since it was last saved. Save it first?",
-            QMessageBox.StandardButton.Save
-            | QMessageBox.StandardButton.Discard
-            | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Save,
+            "Change the past?",
+            f"You are at step {self.studio.step_count:,}. Changing something here continues "
+            f"training from this moment and drops the {later:,} later steps. Go on?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
         )
-        if answer == QMessageBox.StandardButton.Cancel:
-            return False
-        if answer == QMessageBox.StandardButton.Save:
-            return self._on_save_network()
-        return True
+        return answer == QMessageBox.StandardButton.Yes
 
-    def new_session(self) -> None:
-        if not self._confirm_discard():
+    def edit_weight(self, layer: int, unit: int, input_: int, value: float) -> bool:
+        if self.player.playing or not self.confirm_change_in_the_past():
+            return False
+        if self._command(self.studio.edit_weight, layer, unit, input_, value):
+            self.say("Weight changed: the step starts over with the new value.")
+            return True
+        return False
+
+    def edit_bias(self, layer: int, unit: int, value: float) -> bool:
+        if self.player.playing or not self.confirm_change_in_the_past():
+            return False
+        if self._command(self.studio.edit_bias, layer, unit, value):
+            self.say("Bias changed: the step starts over with the new value.")
+            return True
+        return False
+
+    def _on_settings_edited(self, settings: Settings) -> None:
+        studio = self.studio
+        old = studio.settings
+        changes = {
+            name: getattr(settings, name)
+            for name in settings.__dataclass_fields__
+            if getattr(settings, name) != getattr(old, name)
+        }
+        if not changes:
             return
-        self.stop_play()
-        self._set_data(DataSpec(), None, rebuild=False)
-        self.settings_value = DEFAULT_SETTINGS
-        self.settings_panel.set_settings(DEFAULT_SETTINGS)
-        self.network_path = None
-        self._rebuild_from_settings()
-        self.dirty = False
-        self._refresh_status()
-
-    def use_example(self, name: str) -> None:
-        """Train on a built-in example; the worked example also gets its published weights."""
-        self.stop_play()
-        self._set_data(DataSpec("example", name), None, rebuild=False)
-        if name == "worked_example":
-            self.settings_value = replace(
-                self.settings_value,
-                hidden=(HiddenLayer(2, "sigmoid", True),),
-                output_activation="sigmoid",
-                output_bias=True,
-                loss="mse",
-                lr=0.5,
-                batch_size=None,
-            )
-            self.settings_panel.set_settings(self.settings_value)
-            network = Network(
-                WORKED_EXAMPLE_WEIGHTS, WORKED_EXAMPLE_BIASES, ["sigmoid", "sigmoid"], "mse"
-            )
-            self._use_network(network)
-        else:
-            self._rebuild_from_settings()
-
-    def _on_open_network(self) -> None:
-        if not self._confirm_discard():
+        architecture = settings.architecture() != old.architecture()
+        if architecture:
+            self.player.stop()
+        elif not self.confirm_change_in_the_past():
+            self.settings_panel.set_settings(old)
             return
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Open network", "", "BP Studio network (*.json);;All files (*)"
-        )
-        if path:
-            self.open_network(path)
+        if not self._command(studio.set, **changes):
+            self.settings_panel.set_settings(studio.settings)
 
-    def open_network(self, path: str) -> bool:
-        """Load a network file; on any problem say so and keep the current work."""
-        try:
-            network = Network.load(path)
-        except NetworkFileError as exc:
-            self.message_bar.show_message(f"Could not open the network: {exc}")
-            return False
-        self.stop_play()
-        self.settings_value = replace(
-            self.settings_value,
-            hidden=tuple(
-                HiddenLayer(layer.units, layer.activation, layer.has_bias)
-                for layer in network.layers[:-1]
-            ),
-            output_activation=network.layers[-1].activation,
-            output_bias=network.layers[-1].has_bias,
-            loss=network.loss_name,
-        )
-        self.settings_panel.set_settings(self.settings_value)
-        fits = self.dataset is not None and (
-            self.dataset.inputs == network.inputs
-            and self.dataset.outputs_for_loss(network.loss_name) == network.outputs
-        )
-        if not fits:
-            match = next(
-                (
-                    name
-                    for name, d in EXAMPLES.items()
-                    if d.inputs == network.inputs
-                    and d.outputs_for_loss(network.loss_name) == network.outputs
-                ),
-                None,
-            )
-            if match is None:
-                self.data = None
-            else:
-                self._set_data(DataSpec("example", match), None, rebuild=False)
-        self.network_path = path
-        self._use_network(network)
-        self.dirty = False
-        if self.dataset is None:
-            self.message_bar.show_message(
-                f"This network has {network.inputs} inputs and {network.outputs} outputs and no "
-                "example data set fits it: open a CSV data file (File ▸ Open data…) to train it."
-            )
-        self._refresh_status()
-        return True
+    def _on_data_spec_edited(self, spec: DataSpec) -> None:
+        studio = self.studio
+        if spec.kind == "rows" and studio.rows is None:
+            self.data_settings.set_spec(studio.data_spec, studio.data.raw if studio.data else None)
+            self.open_data_dialog()
+            return
+        rows = studio.rows if spec.kind == "rows" else None
+        if spec.features and _raw_inputs(spec, rows) != 2:
+            spec = replace(spec, features=())
+        self.player.stop()
+        if not self._command(studio.set_data, spec, rows):
+            self.data_settings.set_spec(studio.data_spec, studio.data.raw if studio.data else None)
 
-    def _on_save_network(self) -> bool:
-        if self.network is None:
-            return False
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Save network", self.network_path or "network.json", "BP Studio network (*.json)"
-        )
-        if not path:
-            return False
-        return self.save_network(path)
+    def use_example(self, name: str) -> bool:
+        self.player.stop()
+        return self._command(self.studio.use_example, name)
 
-    def save_network(self, path: str) -> bool:
-        self.stop_play()
-        try:
-            self.network.save(path)
-        except (AtomicWriteError, OSError, ValueError) as exc:
-            self.message_bar.show_message(f"The network was not saved: {exc}")
-            return False
-        self.network_path = path
-        self.dirty = False
-        self.statusBar().showMessage(f"Saved {path}", 5000)
-        self._refresh_status()
-        return True
-
-    def _on_open_data(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Open data", "", "CSV files (*.csv);;All files (*)"
-        )
+    def open_data_dialog(self) -> None:
+        path = self.files.ask_open("data", "Open data", "CSV files (*.csv);;All files (*)")
         if not path:
             return
         from bp_studio.ui.csv_import import open_csv
 
         dataset = open_csv(self, path)
         if dataset is not None:
-            self.use_rows(dataset)
+            self.player.stop()
+            self._command(self.studio.use_rows, dataset)
 
     def open_data(self, path: str, target_columns: list[str] | None = None) -> bool:
         """Train on a CSV file (no dialog): its last column, or ``target_columns``, as targets."""
+        from bp_studio.data.csv_table import DataError
+        from bp_studio.data.table_import import read_dataset
+
         try:
             dataset = read_dataset(path, target_columns)
         except (DataError, ValueError) as exc:
-            self.message_bar.show_message(f"Could not use the data: {exc}")
+            self.show_problem(f"Could not use the data: {exc}")
             return False
-        return self.use_rows(dataset)
+        self.player.stop()
+        return self._command(self.studio.use_rows, dataset)
 
-    def use_rows(self, dataset: Dataset) -> bool:
-        """Train on rows of the user's own (imported); the network is rebuilt to fit them."""
-        spec = replace(self.data_spec, kind="rows", name=dataset.name, features=())
-        return self._set_data(spec, dataset)
+    def _on_points_edited(self, raw_train) -> None:
+        self.player.stop()
+        self._command(self.studio.edit_points, raw_train)
 
-    def _set_data(self, spec: DataSpec, rows: Dataset | None, rebuild: bool = True) -> bool:
-        """Prepare ``spec``; on a problem say so and keep the current data. Rebuilds the network."""
-        try:
-            data = prepare(spec, rows)
-        except (DataError, ValueError) as exc:
-            self.message_bar.show_message(f"Could not use the data: {exc}")
-            self.data_settings.set_spec(self.data_spec, self.data.raw if self.data else None)
-            return False
-        self.stop_play()
-        self.data_spec, self.rows, self.data = spec, rows, data
-        self.data_settings.set_spec(spec, data.raw)
-        self._fit_loss_to_data(data.raw)
-        if rebuild:
-            self._rebuild_from_settings()
-        self.dirty = True
-        return True
-
-    def _fit_loss_to_data(self, raw: Dataset) -> None:
-        """Classes of three or more: softmax with cross-entropy (one output per class);
-        regression targets: a linear output with mse. Says so when it changes the settings."""
-        s = self.settings_value
-        if raw.classes is not None and len(raw.classes) > 2 and s.loss != "cross_entropy":
-            new = replace(s, loss="cross_entropy", output_activation="softmax")
-        elif raw.classes is None and s.loss != "mse":
-            new = replace(s, loss="mse", output_activation="linear")
-        else:
-            return
-        self.settings_value = new
-        self.settings_panel.set_settings(new)
-        self.statusBar().showMessage(
-            f"{raw.title}: loss set to {new.loss} with a {new.output_activation} output layer",
-            8000,
-        )
-
-    def _on_data_spec_changed(self, spec: DataSpec) -> None:
-        if spec.kind == "rows" and self.rows is None:
-            self.data_settings.set_spec(self.data_spec, self.data.raw if self.data else None)
-            self._on_open_data()
-            return
-        if spec.features and load_inputs(spec, self.rows) != 2:
-            spec = replace(spec, features=())
-        if spec.kind == "example" and spec.name == "worked_example":
-            self.use_example("worked_example")
-            return
-        self._set_data(spec, self.rows if spec.kind == "rows" else None)
-
-    def _on_points_edited(self, raw_train: Dataset) -> None:
-        """Drawn points: the network keeps training on the edited data (no rebuild)."""
-        self.stop_play()
-        test = self.data.test_raw if self.data is not None and self.data.has_test else None
-        rows = raw_train
-        if test is not None:
-            rows = replace(
-                raw_train,
-                X=np.concatenate([raw_train.X, test.X]),
-                T=np.concatenate([raw_train.T, test.T]),
-            )
-        spec = replace(self.data_spec, kind="rows", name="drawn", test_ratio=0.0)
-        try:
-            data = prepare(spec, rows)
-        except ValueError as exc:
-            self.message_bar.show_message(f"The points were not changed: {exc}")
-            return
-        if test is not None:  # keep the same test points aside
-            data = replace(
-                data,
-                train_raw=raw_train,
-                test_raw=test,
-                train=prepare(spec, raw_train).train,
-                test=prepare(spec, test).train,
-            )
-        data = replace(data, normalization=self.network.normalization if self.network else None)
-        self.data_spec, self.rows, self.data = spec, rows, data
-        self.data_settings.set_spec(spec, data.raw)
-        if self.trainer is not None:
-            try:
-                self.trainer.set_data(data.train.X, self._targets())
-            except ValueError as exc:
-                self.message_bar.show_message(f"The points were not changed: {exc}")
-                return
-        self._data_view_data()
-        self.dirty = True
-        self.refresh()
-
-    def _on_node_hovered(self, selection: Selection | None) -> None:
+    def _on_node_hovered(self, selection) -> None:
+        network = self.studio.network
         if (
             selection is not None
             and selection.kind == "node"
-            and 0 < selection.layer < len(self.network.layers)
+            and network is not None
+            and 0 < selection.layer < len(network.layers)
         ):
             self.data_view.show_neuron(selection.layer, selection.unit)
         else:
             self.data_view.show_output()
 
-    # -- help and window state ----------
+    def _on_speed_changed(self, value: int) -> None:
+        self.speed_label.setText(" " + SPEEDS[value][0] + " ")
+        self.speed.setToolTip(SPEEDS[value][0])
+        self.player.set_speed(value)
+
+    def _on_playing_changed(self, playing: bool) -> None:
+        icon = (
+            QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
+        )
+        self.play_action.setIcon(self.style().standardIcon(icon))
+        self.play_action.setText("Pause" if playing else "Play")
+        self.canvas.set_editable(not playing)
+        self._refresh_actions()
+        if not playing:
+            self.refresh()
+
+    # -- help and window state ------------------------------------------------------------------
 
     def show_shortcuts(self) -> None:
         rows = "".join(
@@ -1290,21 +869,36 @@ class MainWindow(FilesMixin, QMainWindow):
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:  # Qt's override name
-        if not self._confirm_discard():
+        if not self.files.confirm_discard():
             event.ignore()
             return
-        self.stop_play()
+        self.player.stop()
         self.autosave_timer.stop()
         settings = app_settings()
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())
-        self.remove_autosave()
+        self.files.remove_autosave()
+        self.bridge.detach()
         event.accept()
 
 
-def load_inputs(spec: DataSpec, rows: Dataset | None) -> int:
+def _done_phases(moment: Moment) -> tuple[Phase, ...]:
+    """The phases finished in the step the moment shows."""
+    if moment.update is not None:
+        return (Phase.FORWARD, Phase.ERROR, Phase.BACKWARD)
+    done = []
+    if moment.forward_layers and len(moment.forward_layers) == len(moment.network.layers):
+        done.append(Phase.FORWARD)
+    if moment.error is not None:
+        done.append(Phase.ERROR)
+    if moment.backward_layers and 0 in moment.backward_layers:
+        done.append(Phase.BACKWARD)
+    return tuple(done)
+
+
+def _raw_inputs(spec: DataSpec, rows) -> int:
     """How many raw inputs the data of ``spec`` has (0 if it cannot be loaded)."""
-    from bp_studio.data.source import load_raw
+    from bp_studio.data.csv_table import DataError
 
     try:
         return load_raw(spec, rows).inputs
@@ -1312,58 +906,5 @@ def load_inputs(spec: DataSpec, rows: Dataset | None) -> int:
         return 0
 
 
-@dataclass(frozen=True)
-class Evaluation:
-    """Loss and accuracy on the training and test data (``None``: no test data/not classes)."""
-
-    train_loss: float
-    test_loss: float | None
-    train_accuracy: float | None
-    test_accuracy: float | None
-
-    def describe(self) -> str:
-        text = ""
-        if self.test_loss is not None:
-            text += f"  ·  test loss {self.test_loss:.6g}"
-        if self.train_accuracy is not None:
-            text += f"  ·  accuracy {self.train_accuracy:.1%}"
-            if self.test_accuracy is not None:
-                text += f" (test {self.test_accuracy:.1%})"
-        return text
-
-
-class Evaluations:
-    """Evaluations recorded at steps: the test-loss curve of the loss plot, and the latest."""
-
-    def __init__(self) -> None:
-        self.steps: list[int] = []
-        self.items: list[Evaluation] = []
-
-    def add(self, step: int, evaluation: Evaluation) -> None:
-        while self.steps and self.steps[-1] >= step:
-            self.steps.pop()
-            self.items.pop()
-        self.steps.append(step)
-        self.items.append(evaluation)
-
-    def latest(self) -> Evaluation | None:
-        return self.items[-1] if self.items else None
-
-    def test_curve(self) -> tuple[np.ndarray, np.ndarray]:
-        pairs = [
-            (s, e.test_loss) for s, e in zip(self.steps, self.items) if e.test_loss is not None
-        ]
-        if not pairs:
-            return np.zeros(0), np.zeros(0)
-        steps, losses = zip(*pairs)
-        return np.array(steps, dtype=float), np.array(losses, dtype=float)
-
-
-def _loss_and_accuracy(network: Network, dataset: Dataset, loss: str) -> tuple[float, float | None]:
-    targets = dataset.targets_for_loss(loss)
-    record = network.forward(dataset.X)
-    last = record.layers[-1]
-    value = network.loss.value(last.z, last.a, targets)
-    if dataset.classes is None:
-        return value, None
-    return value, accuracy(last.a, targets)
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] if text else text

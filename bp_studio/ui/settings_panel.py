@@ -1,6 +1,7 @@
 """The settings panel: the architecture editor and the training settings.
 
-It only edits a ``Settings`` value and emits it; the main window applies it to the engine.
+It only edits a ``Settings`` value (``bp_studio.studio.settings``) and emits it; the window
+sends the change to the studio.
 Combinations the engine refuses cannot be chosen: the output activations offered depend on
 the loss (softmax only with cross-entropy), hidden layers never offer softmax, and a one-line
 reason says why.
@@ -8,7 +9,7 @@ reason says why.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -27,56 +28,16 @@ from PySide6.QtWidgets import (
 )
 
 from bp_studio.engine import INITIALIZERS, LOSSES, OPTIMIZERS, REGULARIZATIONS
-
-HIDDEN_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "linear")
-OUTPUT_ACTIVATIONS = {
-    "mse": ("sigmoid", "tanh", "relu", "leaky_relu", "linear"),
-    "binary_cross_entropy": ("sigmoid",),
-    "cross_entropy": ("softmax",),
-}
-LOSS_REASON = {
-    "mse": "",
-    "binary_cross_entropy": "Binary cross-entropy needs a sigmoid output layer.",
-    "cross_entropy": "Cross-entropy needs a softmax output layer (one output per class).",
-}
-MAX_UNITS = 512
-MAX_HIDDEN_LAYERS = 6
-
-
-@dataclass(frozen=True)
-class HiddenLayer:
-    units: int = 3
-    activation: str = "sigmoid"
-    bias: bool = True
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Everything the user sets: architecture (hidden layers, output) and training."""
-
-    hidden: tuple[HiddenLayer, ...] = field(default=(HiddenLayer(),))
-    output_activation: str = "sigmoid"
-    output_bias: bool = True
-    loss: str = "mse"
-    optimizer: str = "sgd"
-    lr: float = 0.5
-    batch_size: int | None = None
-    shuffle: bool = False
-    regularization: str = "none"
-    regularization_rate: float = 0.001
-    init: str = "xavier"
-    seed: int = 0
-
-    def architecture(self) -> tuple:
-        """The fields that need a new network when they change."""
-        return (
-            self.hidden,
-            self.output_activation,
-            self.output_bias,
-            self.loss,
-            self.init,
-            self.seed,
-        )
+from bp_studio.studio.settings import (
+    MAX_HIDDEN_LAYERS,
+    MAX_SEED,
+    MAX_UNITS,
+    HiddenLayer,
+    Settings,
+    allowed_outputs,
+    hidden_activations,
+    loss_reason,
+)
 
 
 class _HiddenRow(QWidget):
@@ -92,7 +53,7 @@ class _HiddenRow(QWidget):
         self.units.setSuffix(" units")
         self.units.setToolTip(f"Units (neurons) in this hidden layer: 1 to {MAX_UNITS}")
         self.activation = QComboBox()
-        self.activation.addItems(HIDDEN_ACTIVATIONS)
+        self.activation.addItems(hidden_activations())
         self.activation.setCurrentText(layer.activation)
         self.activation.setToolTip("Activation f of this layer: a = f(z)")
         self.bias = QCheckBox("bias")
@@ -182,7 +143,7 @@ class SettingsPanel(QWidget):
         self.init.addItems(INITIALIZERS)
         self.init.setToolTip("How Reset draws the initial weights")
         self.seed = QSpinBox()
-        self.seed.setRange(0, 2**31 - 1)
+        self.seed.setRange(0, MAX_SEED)
         self.seed.setToolTip("Random seed: the same seed gives the same run")
 
         training = QGroupBox("Training")
@@ -240,8 +201,8 @@ class SettingsPanel(QWidget):
             self.regularization_rate.setEnabled(settings.regularization != "none")
             self.init.setCurrentText(settings.init)
             self.seed.setValue(settings.seed)
-            self.reason.setText(LOSS_REASON[settings.loss])
-            self.reason.setVisible(bool(LOSS_REASON[settings.loss]))
+            self.reason.setText(loss_reason(settings.loss))
+            self.reason.setVisible(bool(loss_reason(settings.loss)))
         finally:
             self._updating = False
 
@@ -262,7 +223,7 @@ class SettingsPanel(QWidget):
         self.add_layer.setEnabled(len(hidden) < MAX_HIDDEN_LAYERS)
 
     def _fill_output_activations(self, loss: str, current: str) -> None:
-        allowed = OUTPUT_ACTIVATIONS[loss]
+        allowed = allowed_outputs(loss)
         self.output_activation.blockSignals(True)
         self.output_activation.clear()
         self.output_activation.addItems(allowed)
@@ -304,8 +265,8 @@ class SettingsPanel(QWidget):
             return
         loss = self.loss.currentData()
         self._fill_output_activations(loss, self.output_activation.currentText())
-        self.reason.setText(LOSS_REASON[loss])
-        self.reason.setVisible(bool(LOSS_REASON[loss]))
+        self.reason.setText(loss_reason(loss))
+        self.reason.setVisible(bool(loss_reason(loss)))
         self._emit(self._read())
 
     def _on_add_layer_clicked(self) -> None:

@@ -117,7 +117,7 @@ def test_the_file_format(tmp_path: Path) -> None:
     save_session(path, Session.capture(trainer, SETTINGS, {"generator": "xor", "params": {"n": 4}}))
     document = json.loads(path.read_text(encoding="utf-8"))
     assert document["format"] == FORMAT == "bp-studio.session"
-    assert document["version"] == VERSION == 1
+    assert document["version"] == VERSION == 2
     assert set(document) == {
         "format",
         "version",
@@ -242,7 +242,7 @@ def test_the_valid_text_loads() -> None:
 
 
 def test_refusals_name_the_field() -> None:
-    refused(edited(["version"], 2), "version", "newer than this BP Studio reads")
+    refused(edited(["version"], VERSION + 1), "version", "newer than this BP Studio reads")
     refused(edited(["format"], "bp-studio.network"), "format", "not a BP Studio session file")
     refused(json.dumps({"format": "bp-studio.network", "version": 1}), "format")
     refused(edited(["trainer"]), "trainer", "missing")

@@ -5,7 +5,7 @@ import pytest
 from PySide6.QtCore import QSettings, QStandardPaths
 from PySide6.QtWidgets import QMessageBox
 
-from bp_studio.ui import files
+from bp_studio.ui import file_actions
 from bp_studio.ui.main_window import MainWindow
 
 
@@ -14,7 +14,7 @@ def _isolated_window_state(tmp_path, monkeypatch):
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
     QStandardPaths.setTestModeEnabled(True)
-    monkeypatch.setattr(files, "autosave_path", lambda: tmp_path / "autosave.bpsession")
+    monkeypatch.setattr(file_actions, "autosave_path", lambda: tmp_path / "autosave.bpsession")
     # A modal question would block the run: answer "Discard" unless a test says otherwise.
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
 
@@ -26,5 +26,4 @@ def window(qtbot):
     qtbot.addWidget(w)
     w.show()
     yield w
-    w.stop_play()
-    w.dirty = False
+    w.player.stop()

@@ -16,12 +16,27 @@ def test_window_opens_with_a_network_file(qtbot, tmp_path):
     net.save(path)
     window = MainWindow(str(path))
     qtbot.addWidget(window)
-    assert np.array_equal(window.network.parameters, net.parameters)
-    assert window.network.sizes == [2, 5, 1]
-    assert window.trainer is not None  # XOR fits 2 inputs and 1 output
-    assert "net.json" in window.windowTitle()
+    studio = window.studio
+    assert np.array_equal(studio.parameters, net.parameters)
+    assert studio.network.sizes == [2, 5, 1]
+    assert studio.can_train  # XOR fits 2 inputs and 1 output
+    assert window.windowTitle().startswith("untitled — 2-5-1")  # a new session on the network
     assert window.settings_panel.settings().hidden[0].units == 5
-    window.dirty = False
+
+
+def test_window_opens_with_a_session_as_its_document(qtbot, tmp_path):
+    from bp_studio.studio import Studio
+
+    studio = Studio()
+    studio.next_phase()
+    studio.next_phase()  # saved during the Error phase
+    path = tmp_path / "run.bpsession"
+    studio.save(path)
+    window = MainWindow(str(path))
+    qtbot.addWidget(window)
+    assert window.windowTitle().startswith("run.bpsession — ")
+    assert window.studio.phase == "error"
+    assert window.phase_indicator.current is not None and window.phase_indicator.current.value == 2
 
 
 def test_network_without_fitting_data_says_what_to_do(qtbot, tmp_path):
@@ -29,10 +44,9 @@ def test_network_without_fitting_data_says_what_to_do(qtbot, tmp_path):
     Network.create([7, 3, 2], "sigmoid", "mse").save(path)
     window = MainWindow(str(path))
     qtbot.addWidget(window)
-    assert window.trainer is None
+    assert not window.studio.can_train
     assert not window.next_phase_action.isEnabled()
     assert "7 inputs" in window.message_bar.label.text()
-    window.dirty = False
 
 
 def test_app_starts_and_quits_in_a_subprocess(tmp_path):

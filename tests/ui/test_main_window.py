@@ -6,11 +6,10 @@ from PySide6.QtWidgets import QMessageBox
 
 from bp_studio.data.examples import EXAMPLES
 from bp_studio.engine import Network, Phase, Trainer
+from bp_studio.studio import HiddenLayer
 from bp_studio.studio.moment import Selection
-from bp_studio.ui.main_window import SPEEDS, MainWindow
-from bp_studio.ui.settings_panel import HiddenLayer
-
-FAST = len(SPEEDS) - 1
+from bp_studio.ui.main_window import MainWindow
+from bp_studio.ui.play import FASTEST as FAST
 
 
 def worked_example_trainer() -> Trainer:
@@ -30,8 +29,9 @@ def explanation_text(window: MainWindow) -> str:
 
 def test_window_opens_ready_to_step(window):
     assert "BP Studio" in window.windowTitle()
-    assert window.trainer is not None
-    assert window.network.sizes == [2, 3, 1]
+    assert window.studio.can_train
+    assert window.studio.network.sizes == [2, 3, 1]
+    assert window.windowTitle().startswith("untitled — 2-3-1")
     assert window.next_phase_action.isEnabled()
     assert window.phase_indicator.current is None
 
@@ -43,27 +43,27 @@ def test_each_phase_shows_the_engines_numbers(window):
     window.next_phase()
     forward = reference.next_phase()
     assert window.phase_indicator.current == Phase.FORWARD
-    window.canvas.set_selection(Selection("node", 1, 0))
-    window._on_selection_changed(Selection("node", 1, 0))
+    window.canvas.selection_changed.emit(Selection("node", 1, 0))
+    assert window.studio.selection == Selection("node", 1, 0)
     a = forward.layers[0].a[0, 0]
     assert f"{a:.4g}" in explanation_text(window)  # 0.5933
 
     window.next_phase()
     error = reference.next_phase()
     assert window.phase_indicator.current == Phase.ERROR
-    window._on_selection_changed(Selection("node", 2, 0))
+    window.canvas.selection_changed.emit(Selection("node", 2, 0))
     assert f"{error.error[0, 0]:.4g}" in explanation_text(window)  # -0.7414
 
     window.next_phase()
     backward = reference.next_phase()
-    window._on_selection_changed(Selection("edge", 1, 0, 0))
+    window.canvas.selection_changed.emit(Selection("edge", 1, 0, 0))
     assert f"{backward.layers[1].grad_weight[0, 0]:.4g}" in explanation_text(window)  # 0.08217
 
     window.next_phase()
     update = reference.next_phase()
-    window._on_selection_changed(Selection("edge", 1, 0, 0))
+    window.canvas.selection_changed.emit(Selection("edge", 1, 0, 0))
     assert f"{update.after[1].weight[0, 0]:.4g}" in explanation_text(window)  # 0.3589
-    assert np.array_equal(window.network.parameters, reference.network.parameters)
+    assert np.array_equal(window.studio.parameters, reference.network.parameters)
     assert window.phase_indicator.current == Phase.UPDATE
 
 
@@ -72,7 +72,7 @@ def test_next_layer_walks_forward_then_backward(window):
     pieces = []
     for _ in range(6):
         window.next_layer()
-        moment = window.current_moment()
+        moment = window.canvas.moment
         pieces.append((moment.phase, moment.active_layer))
     assert pieces == [
         (Phase.FORWARD, 0),
@@ -85,82 +85,103 @@ def test_next_layer_walks_forward_then_backward(window):
 
 
 def test_play_then_pause_stops_and_weights_match_the_engine(window, qtbot):
+    studio = window.studio
     window.speed.setValue(FAST)
-    window.start_play()
-    assert window.playing and window.worker is not None
-    worker = window.worker
-    qtbot.waitUntil(lambda: window.trainer.step_count > 50, timeout=10_000)
-    window.stop_play()
-    assert not window.playing and window.worker is None
-    assert worker.isFinished()
-    steps = window.trainer.step_count
+    window.toggle_play()
+    assert window.player.playing and window.player.threaded
+    assert window.play_action.text() == "Pause"
+    assert not window.next_phase_action.isEnabled()
+    qtbot.waitUntil(lambda: studio.step_count > 50, timeout=10_000)
+    window.toggle_play()
+    assert not window.player.playing and not studio.running
+    assert window.play_action.text() == "Play"
+    steps = studio.step_count
     qtbot.wait(100)
-    assert window.trainer.step_count == steps  # nothing runs after Pause
-    assert window.canvas.moment.network is window.network
-    assert len(window.trainer.step_losses) == steps
+    assert studio.step_count == steps  # nothing runs after Pause
+    assert window.canvas.moment.network is studio.network
+    assert len(studio.trainer.step_losses) == steps
     assert window.loss_plot.points == steps
+    assert f"Step {steps:,}" in window.status.text()
+    assert window.timeline.value() == steps and window.timeline.isEnabled()
 
 
 def test_play_while_paused_views_keep_up(window, qtbot):
     window.speed.setValue(FAST)
-    window.start_play()
+    window.player.start()
     qtbot.waitUntil(lambda: window.loss_plot.points > 20, timeout=10_000)
-    window.stop_play()
-    assert window.loss_plot.points == window.trainer.step_count
+    window.player.stop()
+    assert window.loss_plot.points == window.studio.step_count
 
 
 def test_animated_play_steps_on_the_timer(window, qtbot):
     window.speed.setValue(0)
-    window.play_timer.setInterval(1)
-    window.start_play()
-    window.play_timer.setInterval(1)
-    qtbot.waitUntil(lambda: window.trainer.step_count >= 1, timeout=5_000)
-    window.stop_play()
-    assert not window.play_timer.isActive()
+    window.player.start()
+    window.player._timer.setInterval(1)
+    qtbot.waitUntil(lambda: window.studio.pieces >= 2, timeout=5_000)
+    assert window.canvas.moment.phase is not None  # the layers show as they are computed
+    window.player.stop()
+    assert not window.player._timer.isActive()
 
 
 def test_learning_rate_changes_during_training_without_reset(window, qtbot):
+    studio = window.studio
     window.speed.setValue(FAST)
-    window.start_play()
-    qtbot.waitUntil(lambda: window.trainer.step_count > 10, timeout=10_000)
+    window.player.start()
+    qtbot.waitUntil(lambda: studio.step_count > 10, timeout=10_000)
     window.settings_panel.lr.setValue(0.25)
-    assert window.playing
-    assert window.trainer.lr == 0.25
-    window.stop_play()
-    assert window.trainer.step_count > 10
+    assert window.player.playing
+    qtbot.waitUntil(lambda: studio.trainer.lr == 0.25, timeout=5_000)  # at a step boundary
+    window.player.stop()
+    assert studio.step_count > 10
+    change = studio.changes[-1]
+    assert (change.name, change.old, change.new) == ("lr", 0.5, 0.25)
+    assert 0 < change.step <= studio.step_count
 
 
 def test_editing_a_weight_changes_the_engine_and_the_loss(window):
-    before = window.data_loss()
+    studio = window.studio
+    before = studio.evaluation.train_loss
     window.canvas.weight_edit_requested.emit(0, 1, 0, 2.5)
-    assert window.network.layers[0].weight[1, 0] == 2.5
-    assert window.data_loss() != before
-    assert f"{window.data_loss():.6g}" in window.status.text()
+    assert studio.network.layers[0].weight[1, 0] == 2.5
+    assert studio.evaluation.train_loss != before
+    assert f"{studio.evaluation.train_loss:.6g}" in window.status.text()
     window.canvas.bias_edit_requested.emit(1, 0, -0.75)
-    assert window.network.layers[1].bias[0] == -0.75
+    assert studio.network.layers[1].bias[0] == -0.75
+    assert window.undo_action.isEnabled() and "bias" in window.undo_action.text()
+    window.undo_action.trigger()
+    assert studio.network.layers[1].bias[0] == 0.0
 
 
-def test_edit_mid_step_discards_the_half_done_step(window):
+def test_edit_mid_step_redoes_the_step_with_the_new_value(window):
     window.next_phase()
-    assert window.trainer.progress is not None
+    assert window.studio.phase == "forward"
     window.canvas.weight_edit_requested.emit(0, 0, 0, 1.0)
-    assert window.trainer.progress is None
-    assert window.trainer.step_count == 0
+    assert window.studio.phase == "forward" and window.studio.step_count == 0
+    record = window.canvas.moment.forward_layers[0]
+    network = window.studio.network
+    expected = record.inputs @ network.layers[0].weight.T + network.layers[0].bias
+    assert network.layers[0].weight[0, 0] == 1.0
+    assert np.array_equal(record.z, expected)  # the forward pass was redone with the new weight
 
 
 def test_architecture_change_rebuilds_network_and_canvas(window):
+    studio = window.studio
     window.settings_panel.add_layer.click()
-    assert window.network.sizes == [2, 3, 3, 1]
-    assert window.canvas.moment.network is window.network
+    assert studio.network.sizes == [2, 3, 3, 1]
+    assert window.canvas.moment.network is studio.network
     window.settings_panel._rows[0].units.setValue(5)
-    assert window.network.sizes == [2, 5, 3, 1]
+    assert studio.network.sizes == [2, 5, 3, 1]
+    assert "2-5-3-1" in window.windowTitle()
+    window.undo_action.trigger()
+    assert studio.network.sizes == [2, 3, 3, 1]
+    assert window.settings_panel._rows[0].units.value() == 3
 
 
 def test_cross_entropy_forces_a_softmax_output(window):
     index = window.settings_panel.loss.findData("cross_entropy")
     window.settings_panel.loss.setCurrentIndex(index)
-    assert window.network.layers[-1].activation == "softmax"
-    assert window.network.outputs == 2  # XOR: one output per class
+    assert window.studio.network.layers[-1].activation == "softmax"
+    assert window.studio.network.outputs == 2  # XOR: one output per class
     assert not window.settings_panel.output_activation.isEnabled()
     assert "softmax" in window.settings_panel.reason.text()
 
@@ -169,12 +190,13 @@ def test_shortcuts(window, qtbot):
     window.activateWindow()
     window.canvas.setFocus()
     qtbot.keyClick(window.canvas, Qt.Key.Key_N)
-    assert window.trainer.progress is not None
-    assert window.trainer.progress.phase == Phase.ERROR
+    assert window.studio.phase == "forward"
     qtbot.keyClick(window.canvas, Qt.Key.Key_B)
-    assert window.trainer.step_count == 1
+    assert window.studio.step_count == 1
     qtbot.keyClick(window.canvas, Qt.Key.Key_E)
-    assert window.trainer.epoch == 2  # full batch: one step per epoch
+    assert window.studio.epoch == 2  # full batch: one step per epoch
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Backspace)
+    assert window.studio.step_count == 1 and window.studio.phase == "backward"
     labels = {
         a.text(): a.shortcut().toString() for a in window.findChildren(type(window.play_action))
     }
@@ -183,81 +205,74 @@ def test_shortcuts(window, qtbot):
 
 
 def test_diverging_learning_rate_pauses_with_a_message(window, qtbot):
-    window.settings_value = window.settings_value.__class__(
-        hidden=(HiddenLayer(3, "relu"),), output_activation="linear", lr=100.0
-    )
-    window.settings_panel.set_settings(window.settings_value)
-    window._rebuild_from_settings()
+    window.studio.set(hidden=(HiddenLayer(3, "relu"),), output_activation="linear", lr=100.0)
+    assert window.settings_panel.lr.value() == 100.0
     window.speed.setValue(FAST)
-    window.start_play()
-    qtbot.waitUntil(lambda: not window.playing, timeout=10_000)
+    window.toggle_play()
+    qtbot.waitUntil(lambda: not window.player.playing, timeout=10_000)
     text = window.message_bar.label.text()
     assert window.message_bar.isVisible()
     assert "Lower the learning rate" in text
-    assert f"The weights are those of step {window.trainer.step_count:,}" in text
-    assert np.all(np.isfinite(window.network.parameters))
+    assert f"The weights are those of step {window.studio.step_count:,}" in text
+    assert np.all(np.isfinite(window.studio.parameters))
 
 
 def test_diverging_step_by_step_keeps_the_previous_weights(window):
-    window.settings_value = window.settings_value.__class__(
-        hidden=(HiddenLayer(3, "relu"),), output_activation="linear", lr=100.0
-    )
-    window._rebuild_from_settings()
+    window.studio.set(hidden=(HiddenLayer(3, "relu"),), output_activation="linear", lr=100.0)
     for _ in range(200):
         if not window.step_batch():
             break
     assert window.message_bar.isVisible()
     assert "became" in window.message_bar.label.text()
-    assert np.all(np.isfinite(window.network.parameters))
+    assert np.all(np.isfinite(window.studio.parameters))
 
 
 def test_step_sample_needs_online_mode(window):
     assert not window.step_sample_action.isEnabled()
     window.settings_panel.batch.setValue(1)
-    assert window.trainer.batch_size == 1
+    assert window.studio.trainer.batch_size == 1
     assert window.step_sample_action.isEnabled()
     window.step_sample()
-    assert window.trainer.step_count == 1
-    assert len(window.trainer.last_step.batch) == 1
+    assert window.studio.step_count == 1
+    assert len(window.studio.trainer.last_step.batch) == 1
 
 
 def test_batch_mode_shows_one_sample_and_says_so(window):
     window.next_phase()
     assert "batch of 4" in window.data_panel.note.text()
     window.data_panel.sample.setValue(3)
-    moment = window.current_moment()
+    moment = window.canvas.moment
     assert moment.sample == 2
     a = moment.forward_layers[0].a[2, 0]
     assert moment.node_value(1, 0) == a
 
 
-def test_save_and_open_network(window, tmp_path):
+def test_open_a_network_file_starts_an_untitled_session_on_it(window, tmp_path):
     path = tmp_path / "net.json"
     window.step_batch()
-    assert window.save_network(str(path))
-    saved = window.network.parameters.copy()
-    window.reset()
-    assert not np.array_equal(window.network.parameters, saved) or window.trainer.step_count == 0
-    assert window.open_network(str(path))
-    assert np.array_equal(window.network.parameters, saved)
-    assert not window.dirty
+    assert window.files.export_weights_to(str(path), "json")
+    saved = window.studio.parameters.copy()
+    window.files.open_path(str(path))  # the prompt answers Discard
+    assert np.array_equal(window.studio.parameters, saved)
+    assert window.studio.step_count == 0 and not window.studio.dirty
+    assert window.studio.path is None and window.windowTitle().startswith("untitled —")
 
 
 def test_bad_network_file_keeps_current_work(window, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text('{"format": "bp-studio.network", "version": 1, "loss": "mse", "layers": []}')
-    before = window.network
-    assert not window.open_network(str(bad))
-    assert window.network is before
+    before = window.studio.network
+    assert not window.files.open_path(str(bad))
+    assert window.studio.network is before
     assert "bad.json" in window.message_bar.label.text()
 
 
 def test_bad_data_file_keeps_current_work(window, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("x1,x2,y\n1,2,3\n4,oops,6\n")
-    before = window.dataset
+    before = window.studio.data
     assert not window.open_data(str(bad))
-    assert window.dataset is before
+    assert window.studio.data is before
     message = window.message_bar.label.text()
     assert "bad.csv" in message and "line 3" in message
 
@@ -266,13 +281,13 @@ def test_open_data_csv(window, tmp_path):
     good = tmp_path / "and.csv"
     good.write_text("a,b,y\n0,0,0\n0,1,0\n1,0,0\n1,1,1\n")
     assert window.open_data(str(good))
-    assert window.trainer.samples == 4
+    assert window.studio.trainer.samples == 4
     assert window.step_batch()
 
 
 def test_unsaved_changes_prompt_on_close(window, monkeypatch):
     window.step_batch()
-    assert window.dirty
+    assert window.studio.dirty and window.windowTitle().startswith("untitled *")
     asked = []
 
     def answer(*args, **kwargs):
@@ -305,13 +320,13 @@ def test_every_listed_shortcut_belongs_to_an_action(window):
 
 def test_changing_speed_while_playing_keeps_playing(window, qtbot):
     window.speed.setValue(FAST)
-    window.start_play()
-    qtbot.waitUntil(lambda: window.trainer.step_count > 5, timeout=10_000)
+    window.player.start()
+    qtbot.waitUntil(lambda: window.studio.step_count > 5, timeout=10_000)
     window.speed.setValue(FAST - 1)  # restarts play on the timer
     window.speed.setValue(FAST)  # and back to the worker thread
     qtbot.wait(300)  # the first worker's late "finished" signal must not pause the new one
-    assert window.playing and window.worker is not None and window.worker.isRunning()
-    window.stop_play()
+    assert window.player.playing and window.player.threaded and window.studio.running
+    window.player.stop()
 
 
 def test_pause_after_play_on_wide_data_is_quick_to_redraw(window, qtbot):
@@ -320,12 +335,12 @@ def test_pause_after_play_on_wide_data_is_quick_to_redraw(window, qtbot):
 
     spec = DataSpec("real", "digits")
     window.data_settings.set_spec(spec)
-    window._on_data_spec_changed(spec)
+    window.data_settings.spec_changed.emit(spec)
     window.settings_panel.batch.setValue(32)
     window.next_phase()
     model = window.data_panel.table.model()
     assert model.columnCount() == 1 + 64 + 10 + 10
     assert model.rowCount() == 32
-    first = window.trainer.progress.batch[0]
+    first = window.studio.trainer.progress.batch[0]
     assert model.data(model.index(0, 0)) == str(first + 1)
-    assert model.data(model.index(0, 1)) == f"{window.dataset.X[first, 0]:.4g}"
+    assert model.data(model.index(0, 1)) == f"{window.studio.data.train.X[first, 0]:.4g}"

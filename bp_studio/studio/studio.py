@@ -1,0 +1,1080 @@
+"""``Studio``: the application without a window. It owns the open document and its commands.
+
+```python
+from bp_studio.studio import Studio
+
+s = Studio()                        # the XOR example the window opens with
+s.set(lr=0.05, optimizer="adam")    # any setting; architecture fields build a new network
+s.next_phase(); s.step(); s.run(1000)
+s.rewind(500); s.undo(); s.save("run.bpsession")
+```
+
+The document is the settings, the data, the network and its trainer, the run's history
+(every step can be revisited), its evaluations and its list of changes. Every command
+announces what it changed through ``events`` (``bp_studio.studio.events``); the window only
+draws and sends commands.
+
+Threads and step boundaries: ``run(steps)`` trains in chunks of whole steps (about
+``CHUNK_SECONDS`` each). ``set()`` of a training setting and ``edit_weight``/``edit_bias``
+sent from another thread while ``run()`` works are queued and applied between two chunks,
+which is between two steps, and recorded in the history right there, so rewinding to any
+step gives bit for bit the weights the run had. While paused, they apply at once; in the
+middle of a step (after Next layer or Next phase), the half-done step is discarded, the
+change applied at its start, and the same pieces of work redone with it. ``stop()`` makes
+``run()`` return at the end of the chunk in progress. Other commands stop a run in
+progress first.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
+
+import numpy as np
+
+from bp_studio.data.csv_table import DataError
+from bp_studio.data.examples import Dataset
+from bp_studio.data.source import DataSpec, PreparedData, prepare
+from bp_studio.engine import (
+    Network,
+    Regularization,
+    Trainer,
+    TrainingDiverged,
+    TrainingHistory,
+    rewind,
+)
+from bp_studio.studio.changes import Change, bias_name, weight_name
+from bp_studio.studio.document import (
+    WORKED_EXAMPLE,
+    DocumentState,
+    build_network,
+    example_for,
+    fit_settings_to_data,
+    fits,
+    make_trainer,
+    pieces_done,
+    redo_pieces,
+    settings_for_network,
+    worked_example_network,
+    worked_example_settings,
+)
+from bp_studio.studio.evaluation import Evaluation, Evaluations, evaluate
+from bp_studio.studio.events import StudioEvents
+from bp_studio.studio.moment import Moment, Selection, moment_from_trainer
+from bp_studio.studio.progress import ProgressBoard, Publication
+from bp_studio.studio.settings import TRAINING_FIELDS, Settings
+
+CHUNK_SECONDS = 0.02
+"""``run()`` trains in chunks of about this long; ``stop()`` and queued changes are seen
+between chunks."""
+EVALUATION_SHARE = 0.05
+"""While running, the evaluation on all the data takes at most this share of the time."""
+MAX_UNDO = 30
+"""Undo keeps at most this many commands ..."""
+UNDO_BYTES = 256 * 1024 * 1024
+"""... and at most this much memory beyond the live document: the weights, optimiser state,
+losses and the rewind snapshots that only undo entries still hold (a reset keeps the whole
+run it replaced). The oldest entries go first."""
+SESSION_SUFFIX = ".bpsession"
+
+T = TypeVar("T")
+
+
+class StudioError(ValueError):
+    """A command that cannot be done now or with these values; the message says why."""
+
+
+@dataclass
+class _UndoEntry:
+    label: str
+    state: DocumentState
+    merge_key: tuple | None = None
+
+
+class Studio:
+    """The open document and every command on it; see the module docstring."""
+
+    def __init__(self, settings: Settings | None = None, data: DataSpec | None = None) -> None:
+        self.events = StudioEvents()
+        self._lock = threading.RLock()
+        """Held while the trainer is read or changed (the run's chunks hold it too)."""
+        self._pending_lock = threading.Lock()
+        self._idle = threading.Condition(self._pending_lock)
+        self._pending: list[Callable[[], None]] = []
+        self._running = False
+        self._run_thread: int | None = None
+        self._stop = threading.Event()
+        self._board: ProgressBoard | None = None
+
+        self._path: str | None = None
+        self._dirty = False
+        self._undo: list[_UndoEntry] = []
+        self._redo: list[_UndoEntry] = []
+        self.selection: Selection | None = None
+        self.sample = 0
+        """Which sample of the batch the nodes show (0-based)."""
+        self.precision = 4
+        """Significant digits of the explanation's numbers."""
+
+        self._settings = (settings or Settings()).checked()
+        self._data_spec = data or DataSpec()
+        self._rows: Dataset | None = None
+        self._data: PreparedData | None = None
+        self._network: Network | None = None
+        self._trainer: Trainer | None = None
+        self._history = TrainingHistory()
+        self._evaluations = Evaluations()
+        self._evaluation: Evaluation | None = None
+        self._changes: list[Change] = []
+        data_value = prepare(self._data_spec)
+        self._settings, _ = fit_settings_to_data(self._settings, data_value.raw)
+        self._data = data_value
+        self._new_run(build_network(self._settings, data_value))
+
+    # -- opening and saving -------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | os.PathLike) -> Studio:
+        """A studio on a session file, or a new untitled session on a network file (.json).
+
+        ``StudioError`` names the file and what is wrong with it.
+        """
+        studio = cls()
+        studio.load(path)
+        return studio
+
+    def load(self, path: str | os.PathLike) -> None:
+        """Open ``path`` (session or network file) in place of the current document.
+
+        On any problem ``StudioError`` says what and the current document stays as it was.
+        Stops a run in progress. Not undoable (the window asks first about unsaved work).
+        """
+        from bp_studio.studio.session_codec import load_document
+
+        name = os.fspath(path)
+        self._pause()
+        with self._lock:
+            if name.endswith(SESSION_SUFFIX):
+                state, extra = load_document(name)
+                self._restore(state)
+                self._apply_view(extra)
+                self._path = name
+            else:
+                self._open_network_file(name)
+                self._path = None
+            self._undo.clear()
+            self._redo.clear()
+            self._dirty = False
+            self.selection = None
+        self._announce_document()
+
+    def recover(self, path: str | os.PathLike) -> None:
+        """Open an autosaved session as unsaved, untitled work (after a crash)."""
+        self.load(path)
+        self._path = None
+        self._dirty = True
+        self.events.file_changed.emit()
+
+    def _open_network_file(self, path: str) -> None:
+        from bp_studio.io.network_file import NetworkFileError
+
+        try:
+            network = Network.load(path)
+        except NetworkFileError as exc:
+            raise StudioError(str(exc)) from None
+        settings = settings_for_network(self._settings, network)
+        spec, rows, data = self._data_spec, self._rows, self._data
+        if data is None or not fits(network, data.train):
+            match = example_for(network)
+            if match is None:
+                spec, rows, data = DataSpec("example", "xor"), None, None
+            else:
+                spec, rows = DataSpec("example", match), None
+                data = prepare(spec)
+        self._settings = settings
+        self._data_spec, self._rows, self._data = spec, rows, data
+        self._new_run(network)
+        if data is None:
+            self.events.notice.emit(
+                f"This network has {network.inputs} inputs and {network.outputs} outputs and "
+                "no example data set fits it: open a CSV data file to train it."
+            )
+
+    def save(self, path: str | os.PathLike | None = None) -> None:
+        """Write the session (atomically) to ``path``, which it then is; ``save()`` writes to
+        the document's own path. Works while ``run()`` trains (the state of a step boundary
+        is written). ``StudioError`` if there is no path yet or the file cannot be written."""
+        from bp_studio.io.atomic import AtomicWriteError
+        from bp_studio.studio.session_codec import write_session
+
+        if path is None:
+            if self._path is None:
+                raise StudioError("this document has no file yet: save it under a name")
+            path = self._path
+        name = os.fspath(path)
+        session = self.capture_session()
+        try:
+            write_session(name, session)
+        except (AtomicWriteError, OSError, ValueError) as exc:
+            raise StudioError(f"the session was not saved: {exc}") from None
+        self._path = name
+        self._set_dirty(False)
+        self.events.file_changed.emit()
+
+    def capture_session(self) -> Any:
+        """The whole document as a ``bp_studio.io.session.Session`` (taken at a step
+        boundary when ``run()`` works in another thread)."""
+        from bp_studio.studio.session_codec import capture
+
+        if self._trainer is None:
+            raise StudioError("there is no training session to save (no data fits the network)")
+        return self._at_boundary(lambda: capture(self), wait=True)
+
+    def new(self) -> None:
+        """The default document again (the XOR example), untitled and saved."""
+        self._pause()
+        with self._lock:
+            fresh = Studio()
+            self._settings, self._data_spec = fresh._settings, fresh._data_spec
+            self._rows, self._data = fresh._rows, fresh._data
+            self._new_run(fresh._network)
+            self._path = None
+            self._dirty = False
+            self._undo.clear()
+            self._redo.clear()
+            self.selection = None
+        self._announce_document()
+
+    # -- what the document holds ----------------------------------------------------------------
+
+    @property
+    def path(self) -> str | None:
+        """The session file this document is, or ``None`` while untitled."""
+        return self._path
+
+    @property
+    def name(self) -> str:
+        """The file name a title bar shows (``untitled`` before the first save)."""
+        return os.path.basename(self._path) if self._path else "untitled"
+
+    @property
+    def dirty(self) -> bool:
+        """Whether anything changed since the document was opened or saved."""
+        return self._dirty
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    @property
+    def data_spec(self) -> DataSpec:
+        return self._data_spec
+
+    @property
+    def rows(self) -> Dataset | None:
+        """Imported or drawn rows (``None`` for built-in data)."""
+        return self._rows
+
+    @property
+    def data(self) -> PreparedData | None:
+        return self._data
+
+    @property
+    def network(self) -> Network | None:
+        """The live network (read it; change it with the commands)."""
+        return self._network
+
+    @property
+    def trainer(self) -> Trainer | None:
+        """The live trainer (read it; change it with the commands)."""
+        return self._trainer
+
+    @property
+    def history(self) -> TrainingHistory:
+        return self._history
+
+    @property
+    def evaluations(self) -> Evaluations:
+        return self._evaluations
+
+    @property
+    def evaluation(self) -> Evaluation | None:
+        """Loss and accuracy on all the data for the weights now."""
+        return self._evaluation
+
+    @property
+    def changes(self) -> list[Change]:
+        """Every setting change and edit of this run, in order (a copy)."""
+        return list(self._changes)
+
+    @property
+    def step_count(self) -> int:
+        """Completed steps."""
+        return self._trainer.step_count if self._trainer is not None else 0
+
+    @property
+    def epoch(self) -> int:
+        return self._trainer.epoch if self._trainer is not None else 0
+
+    @property
+    def parameters(self) -> np.ndarray:
+        """A read-only copy of the flat parameter vector (``Network.parameters``)."""
+        with self._lock:
+            copy = self._network.parameters.copy()
+        copy.flags.writeable = False
+        return copy
+
+    @property
+    def phase(self) -> str | None:
+        """The phase of the step in progress: ``None`` between steps, else ``"forward"``,
+        ``"error"`` or ``"backward"``: the phase of the last piece of work done."""
+        progress = self._trainer.progress if self._trainer is not None else None
+        if progress is None:
+            return None
+        if progress.backward_layers:
+            return "backward"
+        if progress.error is not None:
+            return "error"
+        if progress.forward_layers:
+            return "forward"
+        return None
+
+    @property
+    def pieces(self) -> int:
+        """Pieces of work done in the step in progress (layers, the error)."""
+        return pieces_done(self._trainer)
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    @property
+    def can_train(self) -> bool:
+        """Whether there is data that fits the network."""
+        return self._trainer is not None
+
+    @property
+    def later_steps(self) -> int:
+        """Recorded steps after the current one (a change now drops them)."""
+        if self._trainer is None or not len(self._history):
+            return 0
+        return max(0, self._history.last_step - self._trainer.step_count)
+
+    def moment(self) -> Moment:
+        """What the views draw now: the step in progress, the last step, or the weights."""
+        with self._lock:
+            if self._trainer is None:
+                return Moment(network=self._network)
+            return moment_from_trainer(self._trainer, self.sample)
+
+    def take_progress(self) -> Publication | None:
+        """While ``run()`` works: its latest state and the losses since the last call."""
+        board = self._board
+        return board.take() if board is not None else None
+
+    # -- settings -----------------------------------------------------------------------------
+
+    def set(self, **changes: Any) -> None:
+        """Change settings (``Settings`` field names), checked first: ``StudioError`` names a
+        bad field and nothing changes.
+
+        Training settings take effect at the next step boundary and are recorded (see the
+        module docstring); architecture settings build a new network from the seed (a new
+        run; Undo brings the old one back). Values equal to the current ones are ignored.
+        """
+        try:
+            wanted = self._settings.updated(**changes)
+        except ValueError as exc:
+            raise StudioError(str(exc)) from None
+        names = [n for n in changes if getattr(wanted, n) != getattr(self._settings, n)]
+        if not names:
+            return
+        training = [n for n in names if n in TRAINING_FIELDS]
+        architecture = [n for n in names if n not in TRAINING_FIELDS]
+        if architecture:
+            self._pause()
+            with self._lock:
+                self._push_undo(f"change {', '.join(architecture)}")
+                old = self._settings
+                self._settings = wanted
+                self._rebuild()
+                for name in names:
+                    self._changes.append(Change(0, name, getattr(old, name), getattr(wanted, name)))
+            self._mark_dirty()
+            self._announce_network()
+            return
+        values = {n: getattr(wanted, n) for n in training}
+        self._at_boundary(lambda: self._apply_training_settings(values))
+
+    def _apply_training_settings(self, values: dict[str, Any]) -> None:
+        """At a step boundary (or the start of the step in progress): apply and record."""
+        old = self._settings
+        key = ("set", tuple(sorted(values)), self.step_count)
+        self._push_undo(f"change {', '.join(values)}", merge_key=key)
+        self._settings = replace(old, **values)
+        trainer = self._trainer
+        if trainer is not None:
+            pieces = pieces_done(trainer)
+            trainer.discard_progress()
+            s = self._settings
+            if "lr" in values:
+                trainer.lr = s.lr
+            if "batch_size" in values:
+                trainer.batch_size = s.batch_size
+            if "shuffle" in values:
+                trainer.shuffle = s.shuffle
+            if "optimizer" in values:
+                trainer.set_optimizer(s.optimizer)
+            if "regularization" in values or "regularization_rate" in values:
+                trainer.regularization = Regularization(s.regularization, s.regularization_rate)
+                trainer.revision += 1
+            self._record_change_at_boundary()
+            for name, value in values.items():
+                self._changes.append(Change(trainer.step_count, name, getattr(old, name), value))
+                self.events.changed.emit(self._changes[-1])
+            self._redo_after_change(pieces)
+        self._mark_dirty()
+        self.events.settings_changed.emit(self._settings)
+        self.events.stepped.emit()
+
+    # -- data ---------------------------------------------------------------------------------
+
+    def set_data(self, spec: DataSpec, rows: Dataset | None = None) -> None:
+        """Train on the data ``spec`` names (``rows`` for imported data); the network is
+        rebuilt to fit it and the loss chosen to suit it (``notice`` says so). Undoable.
+        ``StudioError`` if the data cannot be used; the document stays as it was."""
+        if spec.kind == "example" and spec.name == WORKED_EXAMPLE:
+            self.use_example(WORKED_EXAMPLE)
+            return
+        try:
+            data = prepare(spec, rows)
+        except (DataError, ValueError) as exc:
+            raise StudioError(f"could not use the data: {exc}") from None
+        self._pause()
+        with self._lock:
+            self._push_undo("change the data")
+            settings, notice = fit_settings_to_data(self._settings, data.raw)
+            self._settings = settings
+            self._data_spec, self._rows, self._data = spec, rows, data
+            self._rebuild()
+        if notice:
+            self.events.notice.emit(notice)
+        self._mark_dirty()
+        self.events.data_changed.emit()
+        self._announce_network()
+
+    def use_rows(self, dataset: Dataset) -> None:
+        """Train on rows of the user's own (imported from CSV)."""
+        spec = replace(self._data_spec, kind="rows", name=dataset.name, features=())
+        self.set_data(spec, dataset)
+
+    def use_example(self, name: str) -> None:
+        """Train on a built-in example; the worked example comes with its published weights."""
+        if name != WORKED_EXAMPLE:
+            self.set_data(DataSpec("example", name))
+            return
+        spec = DataSpec("example", WORKED_EXAMPLE)
+        data = prepare(spec)
+        self._pause()
+        with self._lock:
+            self._push_undo("use the worked example")
+            self._settings = worked_example_settings(self._settings)
+            self._data_spec, self._rows, self._data = spec, None, data
+            self._new_run(worked_example_network())
+        self._mark_dirty()
+        self.events.settings_changed.emit(self._settings)
+        self.events.data_changed.emit()
+        self._announce_network()
+
+    def edit_points(self, raw_train: Dataset) -> None:
+        """Drawn points: the same network keeps training on the edited training rows (the
+        test rows stay aside). The history starts afresh (it was recorded on other data)."""
+        data = self._data
+        if data is None or self._trainer is None:
+            raise StudioError("there is no data to draw on")
+        test = data.test_raw if data.has_test else None
+        rows = raw_train
+        if test is not None:
+            rows = replace(
+                raw_train,
+                X=np.concatenate([raw_train.X, test.X]),
+                T=np.concatenate([raw_train.T, test.T]),
+            )
+        spec = replace(self._data_spec, kind="rows", name="drawn", test_ratio=0.0)
+        try:
+            new = prepare(spec, rows)
+            if test is not None:
+                new = replace(
+                    new,
+                    train_raw=raw_train,
+                    test_raw=test,
+                    train=prepare(spec, raw_train).train,
+                    test=prepare(spec, test).train,
+                )
+            new = replace(new, normalization=self._network.normalization)
+        except (DataError, ValueError) as exc:
+            raise StudioError(f"the points were not changed: {exc}") from None
+        self._pause()
+        with self._lock:
+            self._push_undo("draw points")
+            try:
+                self._trainer.set_data(new.train.X, new.train.targets_for_loss(self._settings.loss))
+            except ValueError as exc:
+                self._undo.pop()
+                raise StudioError(f"the points were not changed: {exc}") from None
+            self._data_spec, self._rows, self._data = spec, rows, new
+            self._history.record(self._trainer)
+            self._changes.clear()
+            self._evaluations = Evaluations()
+            self._evaluate()
+        self._mark_dirty()
+        self.events.data_changed.emit()
+        self.events.stepped.emit()
+
+    # -- stepping -----------------------------------------------------------------------------
+
+    def next_layer(self) -> Any:
+        """One more piece of work: a layer of the forward or backward pass, the error, or the
+        update. Returns its record."""
+        return self._stepping(lambda t: t.next_layer())
+
+    def next_phase(self) -> Any:
+        """Finish the current phase; returns its record."""
+        return self._stepping(lambda t: t.next_phase())
+
+    def step(self) -> Any:
+        """Finish the step in progress, or do one whole step; returns its ``StepRecord``."""
+        return self._stepping(lambda t: t.step())
+
+    def step_epoch(self) -> int:
+        """Train until the current epoch is complete; returns the steps done."""
+        trainer = self._require_trainer()
+        return self.run(trainer.batches_per_epoch - trainer.batch_index)
+
+    @property
+    def steps_left_in_epoch(self) -> int:
+        trainer = self._require_trainer()
+        return trainer.batches_per_epoch - trainer.batch_index
+
+    def _stepping(self, command: Callable[[Trainer], T]) -> T:
+        self._pause()
+        with self._lock:
+            trainer = self._require_trainer()
+            try:
+                record = command(trainer)
+            except TrainingDiverged as exc:
+                self._diverged(exc)
+                raise
+            if trainer.progress is None:
+                self._history.record(trainer)
+                self._evaluate()
+            self._mark_dirty()
+        self.events.stepped.emit()
+        return record
+
+    def back(self) -> bool:
+        """Undo the last piece of work: a layer or phase of the step in progress, or the last
+        step's update (the step is then redone up to just before its update). ``False`` when
+        there is nothing to go back to."""
+        self._pause()
+        with self._lock:
+            trainer = self._trainer
+            if trainer is None:
+                return False
+            pieces = pieces_done(trainer)
+            if pieces:
+                trainer.discard_progress()
+                redo_pieces(trainer, pieces - 1)
+            else:
+                if trainer.step_count == 0 or not len(self._history):
+                    return False
+                if trainer.step_count - 1 < self._history.first_step:
+                    return False
+                rewind(trainer, self._history, trainer.step_count - 1)
+                self._history.attach(trainer)
+                redo_pieces(trainer, 2 * len(self._network.layers) + 1)
+            self._evaluate()
+        self.events.stepped.emit()
+        return True
+
+    def rewind(self, step: int) -> None:
+        """Go to recorded step ``step`` (backwards or forwards), bit for bit as the run had it.
+        ``StudioError`` if the step is not in the history."""
+        self._pause()
+        with self._lock:
+            trainer = self._require_trainer()
+            try:
+                rewind(trainer, self._history, int(step))
+            except (ValueError, LookupError) as exc:
+                raise StudioError(f"cannot go to step {step}: {exc}") from None
+            self._history.attach(trainer)
+            self._evaluate()
+        self.events.stepped.emit()
+
+    # -- running ------------------------------------------------------------------------------
+
+    def run(self, steps: int | None = None) -> int:
+        """Train ``steps`` whole steps (``None``: until ``stop()``); returns the steps done.
+
+        A half-done step is finished first, as one of them. Returns early when ``stop()`` is
+        called (from another thread) or a step diverges (then ``diverged`` is announced and
+        ``TrainingDiverged`` raised; the network is as before the failing step).
+        """
+        if steps is not None:
+            if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+                raise StudioError(f"steps must be a whole number of 0 or more, got {steps!r}")
+        trainer = self._require_trainer()
+        with self._pending_lock:
+            if self._running:
+                raise StudioError("training is already running")
+            self._running = True
+            self._run_thread = threading.get_ident()
+            self._stop.clear()
+            self._board = ProgressBoard(trainer)
+        self.events.run_started.emit()
+        done, reason = 0, "done"
+        chunk = 1
+        next_evaluation = time.perf_counter()
+        try:
+            while steps is None or done < steps:
+                self._apply_pending()
+                if self._stop.is_set():
+                    reason = "stopped"
+                    break
+                trainer = self._trainer
+                count = chunk if steps is None else min(chunk, steps - done)
+                started = time.perf_counter()
+                with self._lock:
+                    before = trainer.step_count
+                    try:
+                        trainer.run_steps(count)
+                    except TrainingDiverged as exc:
+                        done += trainer.step_count - before
+                        self._history.record(trainer)
+                        self._board.publish(trainer)
+                        reason = "diverged"
+                        self._diverged(exc)
+                        raise
+                    done += count
+                    self._history.record(trainer)
+                    self._board.publish(trainer)
+                    self._mark_dirty()
+                    now = time.perf_counter()
+                    if now >= next_evaluation:
+                        self._evaluate()
+                        cost = time.perf_counter() - now
+                        next_evaluation = now + max(0.25, cost / EVALUATION_SHARE)
+                elapsed = time.perf_counter() - started
+                if elapsed < CHUNK_SECONDS / 2:
+                    chunk = min(chunk * 2, 1_000_000)
+                elif elapsed > CHUNK_SECONDS * 2 and chunk > 1:
+                    chunk = max(1, chunk // 2)
+        finally:
+            with self._pending_lock:
+                self._running = False
+                self._run_thread = None
+            self._apply_pending()
+            with self._lock:
+                if done and reason != "diverged":
+                    self._evaluate()
+                if done:
+                    self._set_dirty(True)
+            with self._pending_lock:
+                self._idle.notify_all()
+            self.events.stepped.emit()
+            self.events.file_changed.emit()
+            self.events.run_finished.emit(reason)
+        return done
+
+    def stop(self) -> None:
+        """Ask ``run()`` (working in another thread) to return at the end of its chunk."""
+        self._stop.set()
+
+    def _pause(self) -> None:
+        """Stop a run in another thread and wait until it returned."""
+        with self._pending_lock:
+            if not self._running:
+                return
+            if self._run_thread == threading.get_ident():
+                raise StudioError("this command cannot be given while training runs")
+            self._stop.set()
+            while self._running:
+                self._idle.wait()
+
+    def _at_boundary(self, command: Callable[[], T], wait: bool = False) -> T | None:
+        """Run ``command`` now, or, while ``run()`` works in another thread, at its next step
+        boundary (``wait``: block until then and return the result)."""
+        with self._pending_lock:
+            if self._running and self._run_thread != threading.get_ident():
+                if not wait:
+                    self._pending.append(command)
+                    return None
+                done = threading.Event()
+                box: list[Any] = []
+
+                def boxed() -> None:
+                    try:
+                        box.append((True, command()))
+                    except Exception as exc:  # handed to the waiting thread
+                        box.append((False, exc))
+                    finally:
+                        done.set()
+
+                self._pending.append(boxed)
+            else:
+                boxed = None
+        if boxed is None:
+            with self._lock:
+                return command()
+        done.wait()
+        ok, value = box[0]
+        if not ok:
+            raise value
+        return value
+
+    def _apply_pending(self) -> None:
+        with self._pending_lock:
+            todo, self._pending = self._pending, []
+        for command in todo:
+            with self._lock:
+                try:
+                    command()
+                except (ValueError, IndexError) as exc:
+                    self.events.notice.emit(f"Not changed: {exc}")
+
+    # -- editing ------------------------------------------------------------------------------
+
+    def edit_weight(self, layer: int, unit: int, input: int, value: float) -> None:
+        """Set ``weight[unit, input]`` of network layer ``layer`` (0-based) at a step
+        boundary; recorded and undoable. ``StudioError`` for a bad index or value."""
+        network = self._network
+        try:
+            old = float(network.layers[layer].weight[unit, input])
+            value = _finite(value)
+        except (IndexError, TypeError, ValueError) as exc:
+            raise StudioError(f"the weight was not changed: {exc}") from None
+        name = weight_name(layer, unit, input)
+        self._at_boundary(
+            lambda: self._apply_edit(
+                name, old, value, lambda: network.set_weight(layer, unit, input, value)
+            )
+        )
+
+    def edit_bias(self, layer: int, unit: int, value: float) -> None:
+        """Set ``bias[unit]`` of network layer ``layer`` (0-based); as ``edit_weight``."""
+        network = self._network
+        try:
+            bias = network.layers[layer].bias
+            if bias is None:
+                raise ValueError(f"layer {layer + 1} has no bias")
+            old = float(bias[unit])
+            value = _finite(value)
+        except (IndexError, TypeError, ValueError) as exc:
+            raise StudioError(f"the bias was not changed: {exc}") from None
+        name = bias_name(layer, unit)
+        self._at_boundary(
+            lambda: self._apply_edit(name, old, value, lambda: network.set_bias(layer, unit, value))
+        )
+
+    def import_weights(self, path: str | os.PathLike) -> None:
+        """Copy the weights of a JSON or npz file into the network (every shape must match);
+        recorded and undoable. ``StudioError`` names the file and the mismatch."""
+        from bp_studio.io.export import WeightFileError, import_weights
+
+        self._pause()
+        with self._lock:
+            trial = self._network.copy()
+            try:
+                import_weights(trial, path)
+            except (WeightFileError, ValueError, OSError) as exc:
+                raise StudioError(f"the weights were not imported: {exc}") from None
+            old = self._network.parameters.copy()
+            new = trial.parameters.copy()
+            self._apply_edit(
+                "weights", old, new, lambda: self._network.set_parameters(new), "import weights"
+            )
+
+    def _apply_edit(
+        self, name: str, old: Any, new: Any, change: Callable[[], None], label: str = ""
+    ) -> None:
+        self._push_undo(label or f"edit {name}")
+        trainer = self._trainer
+        pieces = pieces_done(trainer)
+        change()
+        if trainer is not None:
+            trainer.network_changed()
+            trainer.last_step = None
+            self._record_change_at_boundary()
+            self._changes.append(Change(trainer.step_count, name, old, new))
+            self.events.changed.emit(self._changes[-1])
+            self._redo_after_change(pieces)
+        self._evaluate()
+        self._mark_dirty()
+        self.events.stepped.emit()
+
+    def reset(self) -> None:
+        """New initial weights from the seed: the run starts over. Undo brings the old run
+        back (weights, step, history)."""
+        self._pause()
+        with self._lock:
+            self._push_undo("reset")
+            self._rebuild()
+        self._mark_dirty()
+        self._announce_network()
+
+    # -- undo ---------------------------------------------------------------------------------
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    @property
+    def undo_text(self) -> str:
+        """What Undo would undo, e.g. ``reset`` (``""`` if nothing)."""
+        return self._undo[-1].label if self._undo else ""
+
+    @property
+    def redo_text(self) -> str:
+        return self._redo[-1].label if self._redo else ""
+
+    def undo(self) -> bool:
+        """Undo the last reset, edit, setting, data or architecture change (and any training
+        done after it); ``False`` if there is nothing to undo."""
+        return self._swap(self._undo, self._redo)
+
+    def redo(self) -> bool:
+        """Redo what Undo undid (as it was when undone); ``False`` if nothing."""
+        return self._swap(self._redo, self._undo)
+
+    def _swap(self, source: list[_UndoEntry], target: list[_UndoEntry]) -> bool:
+        self._pause()
+        with self._lock:
+            if not source:
+                return False
+            entry = source.pop()
+            target.append(_UndoEntry(entry.label, self._capture(entry.label)))
+            old_network = self._network
+            self._restore(entry.state)
+            self._trim_undo()
+        self._mark_dirty()
+        self.events.undo_changed.emit()
+        if self._network is not old_network and (
+            self._network.sizes != old_network.sizes
+            or self._network.activations != old_network.activations
+        ):
+            self.events.data_changed.emit()
+            self._announce_network()
+        else:
+            self.events.settings_changed.emit(self._settings)
+            self.events.stepped.emit()
+        return True
+
+    def _push_undo(self, label: str, merge_key: tuple | None = None) -> None:
+        if merge_key is not None and self._undo and self._undo[-1].merge_key == merge_key:
+            self._redo.clear()
+            return  # one entry for a run of changes of the same setting at the same step
+        self._undo.append(_UndoEntry(label, self._capture(label), merge_key))
+        del self._undo[:-MAX_UNDO]
+        self._redo.clear()
+        self._trim_undo()
+        self.events.undo_changed.emit()
+
+    def _trim_undo(self) -> None:
+        """Drop the oldest undo entries beyond ``UNDO_BYTES`` (snapshot arrays shared with
+        the live history or a newer entry are counted once)."""
+        entries = self._redo + self._undo[::-1]  # newest first
+        if sum(_rough_bytes(e.state) for e in entries) <= UNDO_BYTES:
+            return
+        seen = {id(v) for v in self._history.arrays()}
+        total = 0
+        for position, entry in enumerate(entries):
+            total += _rough_bytes(entry.state) - entry.state.history.nbytes
+            for vector in entry.state.history.arrays():
+                if id(vector) not in seen:
+                    seen.add(id(vector))
+                    total += vector.nbytes
+            if total > UNDO_BYTES:
+                kept = entries[:position]
+                self._redo = [e for e in self._redo if any(e is k for k in kept)]
+                self._undo = [e for e in self._undo if any(e is k for k in kept)]
+                return
+
+    def _capture(self, label: str) -> DocumentState:
+        trainer = self._trainer
+        return DocumentState(
+            label=label,
+            settings=self._settings,
+            data_spec=self._data_spec,
+            rows=self._rows,
+            data=self._data,
+            network=self._network.copy() if self._network is not None else None,
+            trainer_state=trainer.get_state() if trainer is not None else None,
+            pieces=pieces_done(trainer),
+            history=self._history.copy(),
+            evaluations=self._evaluations.copy(),
+            evaluation=self._evaluation,
+            changes=list(self._changes),
+        )
+
+    def _restore(self, state: DocumentState) -> None:
+        """Make ``state`` the document (its objects become the live ones)."""
+        network = state.network
+        trainer = None
+        if state.trainer_state is not None and state.data is not None:
+            trainer = make_trainer(network, state.data, state.settings)
+            trainer.set_state(state.trainer_state)
+            redo_pieces(trainer, state.pieces)
+            state.history.attach(trainer)
+        self._settings = state.settings
+        self._data_spec, self._rows, self._data = state.data_spec, state.rows, state.data
+        self._network, self._trainer = network, trainer
+        self._history = state.history
+        self._evaluations = state.evaluations
+        self._evaluation = state.evaluation
+        self._changes = list(state.changes)
+        self.sample = 0
+
+    # -- view state ---------------------------------------------------------------------------
+
+    def select(self, selection: Selection | None) -> None:
+        """Follow a node, edge or bias in the explanation (``None``: the phase summary)."""
+        self.selection = selection
+        self.events.view_changed.emit()
+
+    def choose_sample(self, sample: int) -> None:
+        """Which sample of the batch the nodes show (0-based)."""
+        self.sample = max(0, int(sample))
+        self.events.view_changed.emit()
+
+    def set_precision(self, digits: int) -> None:
+        self.precision = int(digits)
+        self.events.view_changed.emit()
+
+    def _apply_view(self, view: dict[str, Any]) -> None:
+        self.precision = view.get("precision", self.precision)
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _require_trainer(self) -> Trainer:
+        if self._trainer is None:
+            raise StudioError(
+                "there is no data that fits this network: open a CSV data file to train it"
+            )
+        return self._trainer
+
+    def _rebuild(self) -> None:
+        """A new network from the settings and the data (a new run)."""
+        if self._data is None:
+            return
+        self._new_run(build_network(self._settings, self._data))
+
+    def _new_run(self, network: Network) -> None:
+        """Make ``network`` the document's, with a fresh trainer, history and evaluations."""
+        self._network = network
+        self._trainer = None
+        if self._data is not None:
+            try:
+                self._trainer = make_trainer(network, self._data, self._settings)
+            except ValueError as exc:
+                self.events.notice.emit(f"The data does not fit this network: {exc}")
+        self._history = TrainingHistory()
+        self._evaluations = Evaluations()
+        self._evaluation = None
+        self._changes = []
+        self.sample = 0
+        self.selection = None
+        if self._trainer is not None:
+            self._history.record(self._trainer)
+            self._evaluate()
+
+    def _record_change_at_boundary(self) -> None:
+        """After a change between steps: record it in the history (a keyframe), dropping a
+        recorded future, and the changes and evaluations of that future."""
+        trainer = self._trainer
+        step = trainer.step_count
+        self._history.record(trainer)
+        self._changes = [c for c in self._changes if c.step <= step]
+        latest = self._evaluations.latest()
+        if latest is not None and self._evaluations.steps[-1] > step:
+            kept = Evaluations()
+            for s, e in zip(self._evaluations.steps, self._evaluations.items):
+                if s <= step:
+                    kept.add(s, e)
+            self._evaluations = kept
+
+    def _redo_after_change(self, pieces: int) -> None:
+        try:
+            redo_pieces(self._trainer, pieces)
+        except TrainingDiverged as exc:
+            self._diverged(exc)
+
+    def _evaluate(self) -> None:
+        trainer, data = self._trainer, self._data
+        if trainer is None or data is None:
+            self._evaluation = None
+            return
+        evaluation = evaluate(self._network, data, self._network.loss_name)
+        self._evaluation = evaluation
+        steps = self._evaluations.steps
+        if not steps or trainer.step_count >= steps[-1]:
+            self._evaluations.add(trainer.step_count, evaluation)
+
+    def _diverged(self, exc: TrainingDiverged) -> None:
+        previous = exc.step - 1
+        lr = self._trainer.lr if self._trainer is not None else float("nan")
+        self.events.diverged.emit(
+            f"{exc.what.capitalize()} became {exc.value} at step {exc.step:,}. Lower the "
+            f"learning rate (now {lr:g}). The weights are those of step {previous:,}; "
+            "training is paused and nothing was lost."
+        )
+
+    def _set_dirty(self, dirty: bool) -> None:
+        self._dirty = dirty
+
+    def _mark_dirty(self) -> None:
+        if not self._dirty:
+            self._dirty = True
+            self.events.file_changed.emit()
+
+    def _announce_network(self) -> None:
+        self.events.settings_changed.emit(self._settings)
+        self.events.network_changed.emit()
+        self.events.stepped.emit()
+        self.events.undo_changed.emit()
+
+    def _announce_document(self) -> None:
+        self.events.document_changed.emit()
+        self.events.file_changed.emit()
+        self._announce_network()
+        self.events.view_changed.emit()
+
+
+def _rough_bytes(state: DocumentState) -> int:
+    """Memory an undo entry holds at most: its history (maybe shared) and its own copies."""
+    size = state.history.nbytes
+    if state.network is not None:
+        size += state.network.parameters.nbytes
+    if state.trainer_state is not None:
+        size += state.trainer_state.nbytes
+    return size
+
+
+def _finite(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a number")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{value!r} is not a finite number")
+    return number
+
+
+__all__ = ["Studio", "StudioError"]
