@@ -21,9 +21,9 @@ from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from bp_studio.data.source import DataSpec  # noqa: E402
+from bp_studio.studio import HiddenLayer  # noqa: E402
 from bp_studio.studio.moment import Selection  # noqa: E402
 from bp_studio.ui.main_window import MainWindow  # noqa: E402
-from bp_studio.studio import HiddenLayer  # noqa: E402
 
 
 def settle(app: QApplication) -> None:
