@@ -26,11 +26,15 @@ from bp_studio.data.examples import EXAMPLES, Dataset
 from bp_studio.data.features import FEATURES
 from bp_studio.data.generators import GENERATORS, MAX_SAMPLES
 from bp_studio.data.source import DataSpec
+from bp_studio.ui.section import Section
+from bp_studio.ui.settings_panel import compact
 
 REAL_TITLES = {
     "iris": "Iris (150 flowers, 4 measurements, 3 species)",
     "digits": "Digits (1,797 8x8 images, 10 classes)",
 }
+GENERATED_TEST_RATIO = 0.2
+"""The test share generated data starts with."""
 FEATURE_LABELS = {
     "x1": "x₁",
     "x2": "x₂",
@@ -69,12 +73,14 @@ class DataSettings(QWidget):
         self.source.insertSeparator(self.source.count())
         for name, info in GENERATORS.items():
             kind = "classification" if info.classification else "regression"
-            self.source.addItem(f"{info.title} ({kind}, generated)", ("generator", name))
+            what = "generated" if kind in info.title.lower() else f"{kind}, generated"
+            self.source.addItem(f"{info.title} ({what})", ("generator", name))
         self.source.insertSeparator(self.source.count())
         for name, title in REAL_TITLES.items():
             self.source.addItem(title, ("real", name))
         self.source.insertSeparator(self.source.count())
         self.source.addItem("Your own rows (CSV or drawn)", ("rows", ""))
+        compact(self.source)
         self.open_file = QPushButton("Open CSV file…")
         self.open_file.setToolTip("Train on your own data: a CSV file with a header row")
         self.open_file.clicked.connect(self.open_file_requested)
@@ -101,7 +107,7 @@ class DataSettings(QWidget):
             box = QCheckBox(FEATURE_LABELS.get(name, name))
             box.setToolTip(f"Give the network the input {name} (2-D data sets only)")
             self.features[name] = box
-            grid.addWidget(box, index // 4, index % 4)
+            grid.addWidget(box, index // 3, index % 3)
         self.features_widget = QWidget()
         self.features_widget.setLayout(grid)
 
@@ -112,6 +118,7 @@ class DataSettings(QWidget):
             ("min-max (0 to 1)", "minmax"),
         ):
             self.normalization.addItem(label, value)
+        compact(self.normalization)
         self.normalization.setToolTip(
             "Scale the inputs before the first layer; stored in the network, so predict "
             "takes raw inputs"
@@ -126,16 +133,22 @@ class DataSettings(QWidget):
         form = QFormLayout()
         form.addRow("Data", self.source)
         form.addRow("", self.open_file)
-        form.addRow("Samples", self.samples)
-        form.addRow("Noise", self.noise)
-        form.addRow("Classes", self.classes)
-        form.addRow("Data seed", self.data_seed)
-        form.addRow("Features", self.features_widget)
-        form.addRow("Normalise", self.normalization)
-        form.addRow("Split", self.test_percent)
+        options = QWidget()
+        oform = QFormLayout(options)
+        oform.setContentsMargins(0, 0, 0, 0)
+        oform.addRow("Samples", self.samples)
+        oform.addRow("Noise", self.noise)
+        oform.addRow("Classes", self.classes)
+        oform.addRow("Data seed", self.data_seed)
+        oform.addRow("Features", self.features_widget)
+        oform.addRow("Normalise", self.normalization)
+        oform.addRow("Split", self.test_percent)
+        self.options = Section("Samples, features, split", options)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(form)
         layout.addWidget(self.summary)
+        layout.addWidget(self.options)
         layout.addStretch(1)
 
         self.set_spec(self._spec)
@@ -206,8 +219,15 @@ class DataSettings(QWidget):
             seed=self.data_seed.value(),
             features=features if self.features_widget.isEnabled() else (),
             normalization=self.normalization.currentData(),
-            test_ratio=self.test_percent.value() / 100,
+            test_ratio=self._test_ratio(kind),
         )
+
+    def _test_ratio(self, kind: str) -> float:
+        """The split shown; switching to generated data starts with 20 % test, so that
+        overfitting shows (the tiny built-in tables keep every sample for training)."""
+        if kind == "generator" and self._spec.kind != "generator":
+            return GENERATED_TEST_RATIO
+        return self.test_percent.value() / 100
 
     def _on_edited(self, *_args) -> None:
         if self._updating:

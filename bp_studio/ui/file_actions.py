@@ -41,8 +41,11 @@ EXPORT_FILTERS = {
 
 
 def app_settings() -> QSettings:
-    """The window's remembered settings (layout, recent files, dialog folders)."""
-    return QSettings("BP Studio", "BP Studio")
+    """The window's remembered settings (layout, recent files, dialog folders), in an INI
+    file in the user's configuration folder (``QSettings.setPath`` moves it, as tests do)."""
+    return QSettings(
+        QSettings.Format.IniFormat, QSettings.Scope.UserScope, "BP Studio", "BP Studio"
+    )
 
 
 def autosave_path() -> Path:

@@ -11,14 +11,16 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QRect, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
     QSlider,
     QSplitter,
     QStyle,
@@ -43,9 +45,16 @@ from bp_studio.ui.explain_panel import ExplanationPanel
 from bp_studio.ui.file_actions import AUTOSAVE_MS, FileActions, app_settings
 from bp_studio.ui.loss_plot import LossPlot
 from bp_studio.ui.panels import DataPanel, PhaseIndicator
-from bp_studio.ui.play import FASTEST, SPEEDS, Player
+from bp_studio.ui.play import FASTEST, SPEED_LABELS, SPEEDS, Player
 from bp_studio.ui.settings_panel import SettingsPanel
 
+MIN_WINDOW = (1024, 640)
+"""The window can be made at least this small at any architecture (a laptop screen, a
+projector): no widget's minimum size may push it beyond (tests/ui/test_window_geometry.py)."""
+SETTINGS_WIDTH = (250, 320)
+"""The settings column: its minimum and first-start widths."""
+EXPLAIN_WIDTH = (260, 380)
+"""The explanation/data column: its minimum and first-start widths."""
 LARGE_EPOCH = 200_000
 """Step epoch runs in the background when an epoch touches more (samples x steps) than this."""
 
@@ -104,12 +113,12 @@ class MainWindow(QMainWindow):
     def __init__(self, path: str | None = None, studio: Studio | None = None) -> None:
         super().__init__()
         self.setWindowTitle("BP Studio")
-        self.resize(1360, 860)
         self.studio = studio or Studio()
         self.bridge = StudioBridge(self.studio, self)
         self.player = Player(self.studio, self)
         self.files = FileActions(self)
         self._display_network = None
+        self._shown = False
 
         self._build_views()
         self._build_actions()
@@ -145,17 +154,17 @@ class MainWindow(QMainWindow):
         top_layout.addWidget(self.phase_indicator)
         top_layout.addWidget(self.message_bar)
         top_layout.addWidget(self.canvas, 1)
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(top)
-        splitter.addWidget(self.loss_plot)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 1)
-        self.setCentralWidget(splitter)
+        self.centre = QSplitter(Qt.Orientation.Vertical)
+        self.centre.addWidget(top)
+        self.centre.addWidget(self.loss_plot)
+        self.centre.setStretchFactor(0, 3)
+        self.centre.setStretchFactor(1, 1)
+        self.centre.setChildrenCollapsible(False)
+        self.setCentralWidget(self.centre)
 
         self.settings_panel = SettingsPanel(self.studio.settings)
         self.settings_panel.settings_changed.connect(self._on_settings_edited)
         self.explanation = ExplanationPanel(precision=self.studio.precision)
-        self.explanation.setMinimumHeight(330)  # room for a whole equation with its numbers
         self.explanation.precision_changed.connect(self.studio.set_precision)
         self.data_panel = DataPanel()
         self.data_panel.sample_chosen.connect(self.studio.choose_sample)
@@ -165,23 +174,37 @@ class MainWindow(QMainWindow):
         self.data_view = DataView()
         self.data_view.points_edited.connect(self._on_points_edited)
 
-        self.settings_dock = self._dock(
-            "Settings", self.settings_panel, Qt.DockWidgetArea.LeftDockWidgetArea
-        )
+        # Left: everything the user sets, in one scrolling column (data first).
+        column = QWidget()
+        column_layout = QVBoxLayout(column)
+        column_layout.setContentsMargins(6, 6, 6, 6)
+        data_box = QGroupBox("Data set")
+        data_layout = QVBoxLayout(data_box)
+        data_layout.addWidget(self.data_settings)
+        column_layout.addWidget(data_box)
+        column_layout.addWidget(self.settings_panel)
+        column_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(column)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(SETTINGS_WIDTH[0])
+        self.settings_dock = self._dock("Settings", scroll, Qt.DockWidgetArea.LeftDockWidgetArea)
+        # Right: what explains the numbers, as tabs.
         self.explain_dock = self._dock(
             "Explanation", self.explanation, Qt.DockWidgetArea.RightDockWidgetArea
-        )
-        self.data_dock = self._dock("Data", self.data_panel, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.data_settings_dock = self._dock(
-            "Data set", self.data_settings, Qt.DockWidgetArea.LeftDockWidgetArea
         )
         self.data_view_dock = self._dock(
             "Data view", self.data_view, Qt.DockWidgetArea.RightDockWidgetArea
         )
-        self.tabifyDockWidget(self.data_dock, self.data_view_dock)
-        self.data_view_dock.raise_()
+        self.data_dock = self._dock("Data", self.data_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.splitDockWidget(self.explain_dock, self.data_view_dock, Qt.Orientation.Vertical)
+        self.tabifyDockWidget(self.explain_dock, self.data_dock)
+        self.explain_dock.raise_()
+        self.data_view_dock.visibilityChanged.connect(self._on_data_view_shown)
         self.status = QLabel()
-        self.statusBar().addPermanentWidget(self.status)
+        self.status.setMinimumWidth(1)  # long texts are cut by the window, not widen it
+        self.statusBar().addPermanentWidget(self.status, 1)
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -315,6 +338,9 @@ class MainWindow(QMainWindow):
         self.speed.setPageStep(1)
         self.speed.valueChanged.connect(self._on_speed_changed)
         self.speed_label = QLabel()
+        metrics = self.speed_label.fontMetrics()
+        self.speed_label.setFixedWidth(max(metrics.horizontalAdvance(t) for t in SPEED_LABELS) + 12)
+        self.speed_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._on_speed_changed(self.speed.value())
 
     def _build_menus_and_toolbar(self) -> None:
@@ -364,7 +390,6 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         for dock in (
             self.settings_dock,
-            self.data_settings_dock,
             self.explain_dock,
             self.data_dock,
             self.data_view_dock,
@@ -478,8 +503,6 @@ class MainWindow(QMainWindow):
             )
         if data is None:
             return
-        # A handful of rows reads best as a table; more as a picture.
-        (self.data_dock if data.raw.samples < 3 else self.data_view_dock).raise_()
         self.data_view.set_data(
             data.train_raw,
             data.test_raw if data.has_test else None,
@@ -528,6 +551,11 @@ class MainWindow(QMainWindow):
             np.array(trainer.epoch_losses),
             np.array(trainer.epoch_end_steps),
         )
+
+    def _on_data_view_shown(self, visible: bool) -> None:
+        """The data view is drawn only while it shows: draw it when it comes into view."""
+        if visible and not self.player.threaded:
+            self._refresh_data_view(self.studio.network)
 
     def _refresh_data_view(self, network) -> None:
         data = self.studio.data
@@ -813,8 +841,9 @@ class MainWindow(QMainWindow):
             self.data_view.show_output()
 
     def _on_speed_changed(self, value: int) -> None:
-        self.speed_label.setText(" " + SPEEDS[value][0] + " ")
-        self.speed.setToolTip(SPEEDS[value][0])
+        self.speed_label.setText(SPEED_LABELS[value])
+        self.speed.setToolTip(f"Play speed: {SPEEDS[value][0].lower()}")
+        self.speed_label.setToolTip(SPEEDS[value][0])
         self.player.set_speed(value)
 
     def _on_playing_changed(self, playing: bool) -> None:
@@ -853,20 +882,69 @@ class MainWindow(QMainWindow):
         )
 
     def _restore_layout(self) -> None:
+        """The remembered size, position and docks, kept inside the screen the window opens
+        on; on first start a size that suits the screen (90 % of it, at most 1500 x 940)."""
         settings = app_settings()
         geometry = settings.value("window/geometry")
         state = settings.value("window/state")
         if geometry is not None:
             self.restoreGeometry(geometry)
+        else:
+            area = self._available()
+            if area.width() < 1400 or area.height() < 850:  # a laptop or a projector: all of it
+                self.resize(area.width(), area.height())
+            else:
+                self.resize(min(1600, int(area.width() * 0.9)), min(1000, int(area.height() * 0.9)))
+        self.fit_to_screen()
         if state is not None:
             self.restoreState(state)
-        else:  # first start: once the window has its size, give the explanation room
+        else:  # first start: once the window has its size, share the width out
             QTimer.singleShot(0, self._default_dock_sizes)
 
+    def _available(self) -> QRect:
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        return screen.availableGeometry()
+
+    def fit_to_screen(self) -> None:
+        """Move and shrink the window so that all of it lies inside the available screen area
+        (a geometry remembered on a larger screen must not open off-screen)."""
+        area = self._available()
+        frame = self.frameGeometry()
+        extra_w = frame.width() - self.width()
+        extra_h = frame.height() - self.height()
+        least = self.minimumSizeHint()
+        width = max(min(self.width(), area.width() - extra_w), least.width())
+        height = max(min(self.height(), area.height() - extra_h), least.height())
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+        frame = self.frameGeometry()
+        x = min(max(frame.x(), area.left()), area.right() + 1 - frame.width())
+        y = min(max(frame.y(), area.top()), area.bottom() + 1 - frame.height())
+        self.move(max(x, area.left()), max(y, area.top()))
+
     def _default_dock_sizes(self) -> None:
+        """The network gets the most room: the side columns take what they need, the loss
+        plot a quarter of the height, the data view 40 % of the right column."""
+        wide = self.width() >= 1600
         self.resizeDocks(
-            [self.settings_dock, self.explain_dock], [330, 400], Qt.Orientation.Horizontal
+            [self.settings_dock, self.explain_dock],
+            [SETTINGS_WIDTH[1] + 40 * wide, EXPLAIN_WIDTH[1] + 80 * wide],
+            Qt.Orientation.Horizontal,
         )
+        column = self.explain_dock.height() + self.data_view_dock.height()
+        self.resizeDocks(
+            [self.explain_dock, self.data_view_dock],
+            [column - column * 2 // 5, column * 2 // 5],
+            Qt.Orientation.Vertical,
+        )
+        height = self.centre.height()
+        self.centre.setSizes([height - height // 4, height // 4])
+
+    def showEvent(self, event) -> None:  # Qt's override name
+        super().showEvent(event)
+        if not self._shown:  # the frame's size is known once shown: keep all of it on screen
+            self._shown = True
+            QTimer.singleShot(0, self.fit_to_screen)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # Qt's override name
         if not self.files.confirm_discard():

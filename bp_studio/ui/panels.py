@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QSizePolicy,
     QSpinBox,
     QTableView,
     QVBoxLayout,
@@ -31,8 +32,39 @@ ACTIVE_COLOR = "#2166ac"
 DONE_COLOR = "#92c5de"
 
 
+class ElidedLabel(QLabel):
+    """One line of text that ends in "…" when there is no room (the whole text in the
+    tooltip): its height never changes, so nothing below it moves."""
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__()
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.set_full_text(text)
+
+    def set_full_text(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def resizeEvent(self, event) -> None:  # Qt's override name
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        metrics = self.fontMetrics()
+        self.setText(metrics.elidedText(self._full, Qt.TextElideMode.ElideRight, self.width()))
+
+
 class PhaseIndicator(QWidget):
-    """The seed's four steps as four stages; the current one is lit, finished ones ticked."""
+    """The seed's four steps as four stages; the current one is lit, finished ones ticked.
+
+    Its height is fixed (one line: the hint is cut with "…", whole in its tooltip), so the
+    drawing below never jumps when the text changes.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -43,17 +75,20 @@ class PhaseIndicator(QWidget):
         for phase in Phase:
             label = QLabel(f"{phase.value}  {phase.title}")
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            label.setMinimumWidth(110)
+            label.setMinimumWidth(92)
             label.setToolTip(PHASE_HINTS[phase])
             layout.addWidget(label)
             self.stages[phase] = label
-        self.hint = QLabel()
-        self.hint.setWordWrap(True)
+        self.hint = ElidedLabel()
         layout.addWidget(self.hint, 1)
         self.set_phase(None, done=())
+        self.setFixedHeight(self.sizeHint().height())
 
-    def set_phase(self, phase: Phase | None, done: tuple[Phase, ...] = ()) -> None:
-        """Light ``phase`` (``None``: between steps); ``done`` are the finished phases."""
+    def set_phase(
+        self, phase: Phase | None, done: tuple[Phase, ...] = (), hint: str | None = None
+    ) -> None:
+        """Light ``phase`` (``None``: between steps); ``done`` are the finished phases;
+        ``hint`` replaces the phase's sentence (e.g. while training runs)."""
         for stage, label in self.stages.items():
             font = label.font()
             font.setBold(stage == phase)
@@ -65,7 +100,9 @@ class PhaseIndicator(QWidget):
             else:
                 style = "border:1px solid palette(mid); border-radius:4px; padding:3px;"
             label.setStyleSheet(style)
-        self.hint.setText(PHASE_HINTS[phase] if phase else "Ready: press Next phase or Step.")
+        if hint is None:
+            hint = PHASE_HINTS[phase] if phase else "Ready: press Next phase or Step."
+        self.hint.set_full_text(hint)
         self.current = phase
 
 

@@ -27,7 +27,9 @@ SPEEDS = (
     ("Fast: many steps per frame", "burst", 16),
     ("As fast as possible", "thread", 33),
 )
-"""Play speeds: (label, what one tick does, tick interval in ms)."""
+"""Play speeds: (description, what one tick does, tick interval in ms)."""
+SPEED_LABELS = ("0.8 s / layer", "0.25 s / layer", "10 steps / s", "fast", "fastest")
+"""The short names the toolbar shows beside the speed slider (one fixed width)."""
 FASTEST = len(SPEEDS) - 1
 DISPLAY_MS = 100
 HEAVY_EVERY = 5

@@ -38,6 +38,15 @@ from bp_studio.studio.settings import (
     hidden_activations,
     loss_reason,
 )
+from bp_studio.ui.section import Section
+
+
+def compact(box: QComboBox, characters: int = 6) -> QComboBox:
+    """Let a combo box be narrower than its longest item (the settings column scrolls
+    vertically only): it shows about ``characters`` characters, the list shows them all."""
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(characters)
+    return box
 
 
 class _HiddenRow(QWidget):
@@ -46,22 +55,23 @@ class _HiddenRow(QWidget):
 
     def __init__(self, number: int, layer: HiddenLayer) -> None:
         super().__init__()
-        self.label = QLabel(f"Hidden {number}")
+        self.label = QLabel(f"{number}")
+        self.label.setToolTip(f"Hidden layer {number}")
         self.units = QSpinBox()
         self.units.setRange(1, MAX_UNITS)
         self.units.setValue(layer.units)
-        self.units.setSuffix(" units")
-        self.units.setToolTip(f"Units (neurons) in this hidden layer: 1 to {MAX_UNITS}")
+        self.units.setToolTip(f"Units (neurons) in hidden layer {number}: 1 to {MAX_UNITS}")
         self.activation = QComboBox()
         self.activation.addItems(hidden_activations())
         self.activation.setCurrentText(layer.activation)
         self.activation.setToolTip("Activation f of this layer: a = f(z)")
-        self.bias = QCheckBox("bias")
+        self.bias = QCheckBox("b")
         self.bias.setChecked(layer.bias)
-        self.bias.setToolTip("Give this layer's units a bias b: z = W a + b")
+        self.bias.setToolTip(f"Give the units of hidden layer {number} a bias b: z = W a + b")
         self.remove = QToolButton()
         self.remove.setText("−")
-        self.remove.setToolTip("Remove this hidden layer")
+        self.remove.setToolTip(f"Remove hidden layer {number}")
+        compact(self.activation)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         for widget in (self.label, self.units, self.activation, self.bias, self.remove):
@@ -111,6 +121,9 @@ class SettingsPanel(QWidget):
         form.addRow("Output", output_row)
         form.addRow(self.reason)
         box = QVBoxLayout(architecture)
+        heading = QLabel("Hidden layers: units, activation, bias (b)")
+        heading.setStyleSheet("color: palette(mid);")
+        box.addWidget(heading)
         box.addLayout(self.hidden_box)
         box.addWidget(self.add_layer)
         box.addLayout(form)
@@ -152,15 +165,26 @@ class SettingsPanel(QWidget):
         tform.addRow("Learning rate", self.lr)
         tform.addRow("Batch size", self.batch)
         tform.addRow("", self.shuffle)
-        tform.addRow("Regularisation", self.regularization)
-        tform.addRow("Rate λ", self.regularization_rate)
-        tform.addRow("Initialiser", self.init)
-        tform.addRow("Seed", self.seed)
+        # Changed once, if ever: folded away until asked for.
+        more = QWidget()
+        mform = QFormLayout(more)
+        mform.setContentsMargins(0, 0, 0, 0)
+        mform.addRow("Regularisation", self.regularization)
+        mform.addRow("Rate λ", self.regularization_rate)
+        mform.addRow("Initialiser", self.init)
+        mform.addRow("Seed", self.seed)
+        self.more = Section("Regularisation, seed", more)
+        tform.addRow(self.more)
 
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(architecture)
         layout.addWidget(training)
         layout.addStretch(1)
+
+        for box in (self.output_activation, self.loss, self.optimizer, self.regularization):
+            compact(box)
+        compact(self.init)
 
         self.set_settings(self._settings)
         self.loss.currentIndexChanged.connect(self._on_loss_changed)
