@@ -43,6 +43,7 @@ __all__ = [
     "RegularizationCode",
     "TrainingOptions",
     "predict_script",
+    "step_lines",
     "training_script",
 ]
 
@@ -896,6 +897,31 @@ def training_script(
         "",
     ]
     return "\n".join(lines)
+
+
+def step_lines(script: str) -> dict[int, tuple[int, int]]:
+    """Where each of the four steps is in a ``training_script``: ``{step: (first, last)}``.
+
+    Lines are counted from 1; a step runs from its ``# Step k:`` comment to the line before
+    the next step's comment (step 4 to the line before ``loss_sum += loss * n``), so a code
+    view can highlight the phase being stepped through.
+    """
+    lines = script.splitlines()
+    starts = {}
+    for number, line in enumerate(lines, start=1):
+        text = line.strip()
+        for step in (1, 2, 3, 4):
+            if text.startswith(f"# Step {step}: "):
+                starts[step] = number
+    end = next(n for n, line in enumerate(lines, start=1) if line.strip() == "loss_sum += loss * n")
+    bounds = [starts[1], starts[2], starts[3], starts[4], end]
+    result = {}
+    for step in (1, 2, 3, 4):
+        last = bounds[step] - 1
+        while not lines[last - 1].strip():
+            last -= 1
+        result[step] = (bounds[step - 1], last)
+    return result
 
 
 def _save_function(network: Network) -> list[str]:

@@ -28,7 +28,13 @@ import pytest
 from bp_studio.cli import main
 from bp_studio.engine import ACTIVATIONS, LOSSES, OPTIMIZERS, REGULARIZATIONS, Network
 from bp_studio.engine.normalization import Normalization
-from bp_studio.io.codegen import NUMPY_CODE, TrainingOptions, predict_script, training_script
+from bp_studio.io.codegen import (
+    NUMPY_CODE,
+    TrainingOptions,
+    predict_script,
+    step_lines,
+    training_script,
+)
 from bp_studio.io.export import export_weights
 
 STANDARD_MODULES = {"csv", "io", "json", "math", "os", "re", "sys"}
@@ -344,6 +350,25 @@ def test_a_script_holds_only_what_its_options_need() -> None:
     assert "velocity" not in adam
     momentum = training_script(network, TrainingOptions(optimizer="momentum"))
     assert "MOMENTUM = 0.9" in momentum and "BETA1" not in momentum
+
+
+def test_step_lines_frame_each_step() -> None:
+    network = Network.create([2, 3, 2, 1], ["tanh", "relu", "sigmoid"], "mse", seed=0)
+    script = training_script(network, TrainingOptions(optimizer="adam"))
+    lines = script.splitlines()
+    where = step_lines(script)
+    assert list(where) == [1, 2, 3, 4]
+    for step, (first, last) in where.items():
+        assert lines[first - 1].strip().startswith(f"# Step {step}: ")
+        assert lines[last - 1].strip()
+    assert lines[where[1][1] - 1].strip() == "a3 = sigmoid(z3)  # the predictions o"
+    assert lines[where[2][1] - 1].strip() == 'stop_if_not_finite("loss", [loss], step)'
+    assert lines[where[3][1] - 1].strip() == "db1 = delta1.sum(axis=0) * (1.0 / n)"
+    assert (
+        lines[where[4][1] - 1].strip()
+        == 'stop_if_not_finite("weights", [W3, b3, W2, b2, W1, b1], step)'
+    )
+    assert where[1][1] < where[2][0] and where[3][1] < where[4][0]
 
 
 def test_a_network_with_an_unknown_registry_name_is_refused() -> None:
