@@ -6,6 +6,8 @@ bp-studio FILE.json | FILE.bpsession       open the window with a network or a s
 bp-studio init    --layers 2,4,1 --activations tanh,sigmoid --out net.json
 bp-studio train   net.json --data xor.csv --epochs 2000 --lr 1 --out trained.json
 bp-studio predict trained.json --data xor.csv > outputs.csv
+bp-studio code    net.json --data xor.csv --epochs 2000 --lr 1 --out train.py
+bp-studio worksheet net.json --data xor.csv --format html --out step.html
 ```
 
 Qt-free: the window's module is imported only when the window is asked for, so the commands
@@ -42,7 +44,7 @@ from bp_studio.engine.regularization import Regularization
 from bp_studio.io.network_file import NetworkFileError
 
 PROG = "bp-studio"
-COMMANDS = ("init", "train", "predict", "export")
+COMMANDS = ("init", "train", "predict", "export", "code", "worksheet")
 WINDOW_SUFFIXES = (".json", ".bpsession")
 EXIT_OK = 0
 EXIT_ERROR = 2
@@ -135,6 +137,27 @@ def _seed(text: str) -> int:
     return _whole_number(text, 0)
 
 
+def _rows(text: str) -> list[int]:
+    try:
+        rows = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected row numbers separated by commas, such as 1,2, got {text!r}"
+        ) from None
+    if min(rows) < 1:
+        raise argparse.ArgumentTypeError(f"rows are counted from 1, got {text!r}")
+    if len(set(rows)) != len(rows):
+        raise argparse.ArgumentTypeError(f"a row is named more than once in {text!r}")
+    return rows
+
+
+def _digits(text: str) -> int:
+    value = _whole_number(text, 1)
+    if value > 17:
+        raise argparse.ArgumentTypeError(f"must be 17 or less, got {text!r}")
+    return value
+
+
 def _batch_size(text: str) -> int | None:
     if text.strip().lower() == "full":
         return None
@@ -155,7 +178,7 @@ def _batch_size(text: str) -> int | None:
 
 _USAGE = f"""\
 {PROG} [FILE.json | FILE.bpsession]
-       {PROG} {{init,train,predict,export}} ...
+       {PROG} {{init,train,predict,export,code,worksheet}} ...
        {PROG} [-h] [--version]"""
 
 _DESCRIPTION = """\
@@ -170,6 +193,8 @@ examples:
   {PROG} train net.json --data xor.csv --epochs 2000 --lr 1 --out trained.json
   {PROG} predict trained.json --data xor.csv > outputs.csv
   {PROG} export trained.json --format onnx --out trained.onnx
+  {PROG} code net.json --data xor.csv --epochs 2000 --lr 1 --out train.py
+  {PROG} worksheet net.json --data xor.csv --format md --out step.md
 
 Data files are CSV with a header row naming the columns; every other cell is a number.
 On an error, {PROG} prints one line to stderr, writes nothing and exits with status 2."""
@@ -192,7 +217,35 @@ atomically: an interrupted export never leaves a half-written file.
   npz   layers.{i}.weight (units, inputs) and layers.{i}.bias: the names and orientation
         of a PyTorch stack of nn.Linear layers, plus activations and loss
   csv   one long table: layer, parameter, to, from, value
-  onnx  Gemm and activation nodes in float64, for any ONNX runtime"""
+  onnx  Gemm and activation nodes in float64, for any ONNX runtime
+  py    a standalone script (numpy only): predict(X), and 'python model.py DATA.csv'
+        prints what 'bp-studio predict' prints"""
+
+_CODE_HELP = """\
+Write a standalone Python script (numpy only) that trains NETWORK as 'train' does with the
+same options: the initial weights and the options are written into the script, and
+
+  python train.py DATA.csv OUT.json
+
+writes the network file that 'bp-studio train NETWORK --data DATA.csv [options] --out
+OUT.json' writes, with the same weights. The code is the four steps of backpropagation as
+commented blocks, vectorised over the batch, with only what the chosen options need. --data
+is checked against the network now; the script reads the file named on its command line."""
+
+_WORKSHEET_HELP = """\
+Write one training step of NETWORK as a worked solution: the weights and the batch it starts
+from, every z and a of the forward pass, the error and the loss, every delta and gradient of
+the backward pass, every update and the weights after, each an equation with the numbers
+plugged in (the explanation panel's text).
+
+  md    Markdown (renders on GitHub)
+  html  one self-contained file, with the network drawn as SVG
+  tex   LaTeX for pdflatex
+
+The step is the first batch 'train' would take with the same options, or the rows --rows
+names. With --blanks the sheet is an exercise: the chosen quantities (z, a, error, loss,
+delta, gradient, update; all of them by default) are numbered blanks, and the answer key
+goes to --answers."""
 
 _PREDICT_HELP = """\
 Print the network's outputs for every row of a CSV file to stdout, as CSV with the
@@ -284,60 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the network file (or session, .bpsession) to start from",
     )
     _add_data_arguments(train)
-    train.add_argument(
-        "--epochs",
-        type=_epochs,
-        default=100,
-        metavar="N",
-        help="passes over the data (default: 100)",
-    )
-    train.add_argument(
-        "--lr",
-        type=_positive_float,
-        default=0.5,
-        metavar="RATE",
-        help="learning rate, above 0 (default: 0.5)",
-    )
-    train.add_argument(
-        "--batch-size",
-        type=_batch_size,
-        default=None,
-        metavar="full|N",
-        help="samples per update: 'full' for the whole data set, 1 for online learning "
-        "(default: full)",
-    )
-    train.add_argument(
-        "--optimizer",
-        choices=list(OPTIMIZERS),
-        default="sgd",
-        help="how the gradient becomes a weight update (default: sgd)",
-    )
-    train.add_argument(
-        "--shuffle",
-        action=argparse.BooleanOptionalAction,
-        default=False,
-        help="visit the rows in a new random order every epoch (default: off, file order)",
-    )
-    train.add_argument(
-        "--regularization",
-        choices=REGULARIZATIONS,
-        default="none",
-        help="weight penalty (default: none); needs --regularization-rate",
-    )
-    train.add_argument(
-        "--regularization-rate",
-        type=_rate,
-        default=0.0,
-        metavar="RATE",
-        help="strength lambda of the weight penalty (default: 0)",
-    )
-    train.add_argument(
-        "--seed",
-        type=_seed,
-        default=0,
-        metavar="N",
-        help="random seed for --shuffle (default: 0)",
-    )
+    _add_training_options(train)
     train.add_argument(
         "--out",
         metavar="FILE",
@@ -369,7 +369,7 @@ def build_parser() -> argparse.ArgumentParser:
     # export
     export = commands.add_parser(
         "export",
-        help="write a network's learned weights as json, npz, csv or onnx",
+        help="write a network's learned weights as json, npz, csv, onnx or a NumPy script",
         description=_EXPORT_HELP,
         epilog=f"example:\n  {PROG} export trained.json --format npz --out weights.npz",
         formatter_class=formatter,
@@ -381,12 +381,130 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--format",
         required=True,
-        choices=("json", "npz", "csv", "onnx"),
+        choices=("json", "npz", "csv", "onnx", "py"),
         help="json: the network file; npz: one array per parameter with PyTorch's names; "
-        "csv: one long table; onnx: a standard ONNX model (needs bp-studio[onnx])",
+        "csv: one long table; onnx: a standard ONNX model (needs bp-studio[onnx]); "
+        "py: a standalone NumPy script",
     )
     export.add_argument("--out", required=True, metavar="PATH", help="the file to write")
+
+    # code
+    code = commands.add_parser(
+        "code",
+        help="write a standalone NumPy script that trains a network as 'train' does",
+        description=_CODE_HELP,
+        epilog=f"example:\n  {PROG} code net.json --data xor.csv --epochs 2000 --lr 1 "
+        "--out train.py\n  python train.py xor.csv trained.json",
+        formatter_class=formatter,
+        allow_abbrev=False,
+    )
+    code.add_argument("network", metavar="NETWORK", help="the network file to start from")
+    _add_data_arguments(code)
+    _add_training_options(code)
+    code.add_argument("--out", required=True, metavar="FILE", help="the script to write (.py)")
+
+    # worksheet
+    worksheet = commands.add_parser(
+        "worksheet",
+        help="write one training step as a worked solution (md, html or tex)",
+        description=_WORKSHEET_HELP,
+        epilog=f"example:\n  {PROG} worksheet net.json --data xor.csv --rows 1,2 --digits 5 "
+        "--format html --out step.html",
+        formatter_class=formatter,
+        allow_abbrev=False,
+    )
+    worksheet.add_argument("network", metavar="NETWORK", help="the network before the step")
+    _add_data_arguments(worksheet)
+    _add_training_options(worksheet, epochs=False)
+    worksheet.add_argument(
+        "--rows",
+        type=_rows,
+        metavar="ROWS",
+        help="the data rows of the step, counted from 1, e.g. 1,2 (default: the first batch)",
+    )
+    worksheet.add_argument(
+        "--digits",
+        type=_digits,
+        default=4,
+        metavar="N",
+        help="significant digits of the numbers, 1 to 17 (default: 4)",
+    )
+    worksheet.add_argument("--format", required=True, choices=("md", "html", "tex"))
+    worksheet.add_argument(
+        "--blanks",
+        nargs="?",
+        const="all",
+        type=_names,
+        metavar="KINDS",
+        help="write an exercise: leave these quantities blank (z, a, error, loss, delta, "
+        "gradient, update, or all, the default) and the answers to --answers",
+    )
+    worksheet.add_argument(
+        "--answers",
+        metavar="FILE",
+        help="with --blanks, the answer key's file (default: FILE-answers beside --out)",
+    )
+    worksheet.add_argument("--out", required=True, metavar="FILE", help="the worksheet to write")
     return parser
+
+
+def _add_training_options(parser: argparse.ArgumentParser, *, epochs: bool = True) -> None:
+    """The training options of ``train`` (``code`` and ``worksheet`` take them too)."""
+    if epochs:
+        parser.add_argument(
+            "--epochs",
+            type=_epochs,
+            default=100,
+            metavar="N",
+            help="passes over the data (default: 100)",
+        )
+    parser.add_argument(
+        "--lr",
+        type=_positive_float,
+        default=0.5,
+        metavar="RATE",
+        help="learning rate, above 0 (default: 0.5)",
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=_batch_size,
+        default=None,
+        metavar="full|N",
+        help="samples per update: 'full' for the whole data set, 1 for online learning "
+        "(default: full)",
+    )
+    parser.add_argument(
+        "--optimizer",
+        choices=list(OPTIMIZERS),
+        default="sgd",
+        help="how the gradient becomes a weight update (default: sgd)",
+    )
+    parser.add_argument(
+        "--shuffle",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="visit the rows in a new random order every epoch (default: off, file order)",
+    )
+    parser.add_argument(
+        "--regularization",
+        choices=REGULARIZATIONS,
+        default="none",
+        help="weight penalty (default: none); needs --regularization-rate",
+    )
+    parser.add_argument(
+        "--regularization-rate",
+        type=_rate,
+        default=0.0,
+        metavar="RATE",
+        help="strength lambda of the weight penalty (default: 0)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=_seed,
+        default=0,
+        metavar="N",
+        help="random seed for --shuffle (default: 0)",
+    )
 
 
 def _add_data_arguments(parser: argparse.ArgumentParser) -> None:
@@ -448,9 +566,11 @@ def _run_command(args_list: list[str]) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_OK
     if args.command is None:
         raise _UsageError("a command is needed", PROG)
-    command = {"init": _init, "train": _train, "predict": _predict, "export": _export}[
-        args.command
-    ]
+    if args.command in ("code", "worksheet"):
+        from bp_studio import cli_generate
+
+        return {"code": cli_generate.code, "worksheet": cli_generate.worksheet}[args.command](args)
+    command = {"init": _init, "train": _train, "predict": _predict, "export": _export}[args.command]
     return command(args)
 
 
@@ -530,12 +650,7 @@ def _init(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    if args.regularization != "none" and args.regularization_rate == 0.0:
-        raise CliError(
-            f"--regularization {args.regularization} needs a --regularization-rate above 0"
-        )
-    if args.regularization == "none" and args.regularization_rate != 0.0:
-        raise CliError("--regularization-rate needs --regularization l1 or l2")
+    check_training_options(args)
     network = load_network_or_session(args.network)
     table = read_csv(args.data)
     X, T = _split_columns(table, network, args.network, args.targets, with_targets=True)
@@ -624,6 +739,16 @@ def load_network_or_session(path: str) -> Network:
 
         return load_session(path).network
     return Network.load(path)
+
+
+def check_training_options(args: argparse.Namespace) -> None:
+    """``CliError`` for a regularisation without a rate, or a rate without one."""
+    if args.regularization != "none" and args.regularization_rate == 0.0:
+        raise CliError(
+            f"--regularization {args.regularization} needs a --regularization-rate above 0"
+        )
+    if args.regularization == "none" and args.regularization_rate != 0.0:
+        raise CliError("--regularization-rate needs --regularization l1 or l2")
 
 
 def _split_columns(

@@ -16,6 +16,10 @@ QT_FREE_MODULES = [
     "bp_studio.io",
     "bp_studio.studio",
     "bp_studio.cli",
+    "bp_studio.cli_generate",
+    "bp_studio.io.codegen",
+    "bp_studio.studio.glossary",
+    "bp_studio.studio.worksheet",
 ]
 
 SCRIPT = textwrap.dedent(

@@ -3,6 +3,10 @@
 A ``Dataset`` holds inputs ``X`` ``(samples, inputs)`` and targets ``T`` ``(samples, outputs)``,
 with names for the columns. Classification sets with two classes keep one 0/1 target column;
 ``targets_for_loss`` turns it into one-hot columns for a softmax/cross-entropy network.
+
+An example made for one network (the worked example, the glossary network) carries it as an
+``ExampleNetwork``: plain data (sizes, activations, biases, loss, training settings and, when
+published, the initial weights) that the studio reads to build and train it.
 """
 
 from __future__ import annotations
@@ -10,6 +14,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+
+@dataclass(frozen=True)
+class ExampleNetwork:
+    """The network and training settings an example is made for.
+
+    ``sizes`` runs from the inputs to the outputs; ``activations`` and ``bias`` have one entry
+    per layer after the input. ``weights`` (``(units, inputs)`` per layer) and ``biases``
+    (``None`` for a layer without) are the published initial values; without them the weights
+    are drawn by ``init`` from ``seed``. ``batch_size=None`` is the full batch.
+    """
+
+    sizes: tuple[int, ...]
+    activations: tuple[str, ...]
+    bias: tuple[bool, ...]
+    loss: str
+    lr: float
+    batch_size: int | None
+    optimizer: str = "sgd"
+    shuffle: bool = False
+    init: str = "xavier"
+    seed: int = 0
+    weights: tuple | None = None
+    biases: tuple | None = None
 
 
 @dataclass(frozen=True)
@@ -28,6 +56,8 @@ class Dataset:
     target_names: tuple[str, ...]
     classes: tuple[str, ...] | None = None
     source: str = ""
+    network: ExampleNetwork | None = None
+    """The network this example is made for, if any."""
 
     @property
     def samples(self) -> int:
@@ -76,6 +106,16 @@ def _logic(name: str, title: str, column: list[float]) -> Dataset:
     )
 
 
+WORKED_EXAMPLE_WEIGHTS = (
+    [[0.15, 0.20], [0.25, 0.30]],
+    [[0.40, 0.45], [0.50, 0.55]],
+)
+WORKED_EXAMPLE_BIASES = ([0.35, 0.35], [0.60, 0.60])
+"""The weights of the worked example, whose every number is published."""
+
+# A 3 x 3 grid; the first sample is not (0, 0), whose step would leave layer 1 unchanged.
+_GRID = np.array([[a, b] for a in (0.5, 1.0, 0.0) for b in (0.5, 1.0, 0.0)])
+
 EXAMPLES: dict[str, Dataset] = {
     d.name: d
     for d in (
@@ -90,17 +130,38 @@ EXAMPLES: dict[str, Dataset] = {
             ("i1", "i2"),
             ("o1", "o2"),
             source="the classic hand-worked backpropagation example (Mazur, 2015)",
+            network=ExampleNetwork(
+                sizes=(2, 2, 2),
+                activations=("sigmoid", "sigmoid"),
+                bias=(True, True),
+                loss="mse",
+                lr=0.5,
+                batch_size=None,
+                weights=WORKED_EXAMPLE_WEIGHTS,
+                biases=WORKED_EXAMPLE_BIASES,
+            ),
+        ),
+        Dataset(
+            "glossary",
+            "Glossary network: y = x1 · x2 (9 samples)",
+            _GRID,
+            (_GRID[:, 0] * _GRID[:, 1]).reshape(-1, 1),
+            ("x1", "x2"),
+            ("y",),
+            source="the glossary entry's network: one sigmoid hidden layer, a linear output, "
+            "no biases, 1/2 squared error, one sample at a time, plain gradient descent",
+            network=ExampleNetwork(
+                sizes=(2, 3, 1),
+                activations=("sigmoid", "linear"),
+                bias=(False, False),
+                loss="mse",
+                lr=0.5,
+                batch_size=1,
+            ),
         ),
     )
 }
 """Built-in example data sets by name, in menu order."""
-
-WORKED_EXAMPLE_WEIGHTS = (
-    [[0.15, 0.20], [0.25, 0.30]],
-    [[0.40, 0.45], [0.50, 0.55]],
-)
-WORKED_EXAMPLE_BIASES = ([0.35, 0.35], [0.60, 0.60])
-"""The weights of the worked example, whose every number is published."""
 
 
 def dataset_from_table(

@@ -54,6 +54,11 @@ an optional ``bias`` ``(units,)``.
     microsoft/onnxruntime#19612; with 1.17 set ``graph_optimization_level`` to
     ``ORT_ENABLE_BASIC``).
 
+``py``
+    A standalone Python script importing only numpy, with the weights (and the input
+    normalisation) embedded: ``predict(X)``, and ``python model.py DATA.csv`` prints what
+    ``bp-studio predict`` prints (``bp_studio.io.codegen.predict_script``).
+
 ``import_weights`` reads a ``json`` network file or an ``npz`` archive as above and copies its
 values into a network of the same shapes, all or nothing.
 """
@@ -95,7 +100,7 @@ __all__ = [
     "weights_csv",
 ]
 
-FORMATS = ("json", "npz", "csv", "onnx")
+FORMATS = ("json", "npz", "csv", "onnx", "py")
 """The export formats, by name (also the usual file suffixes)."""
 
 MAX_IMPORT_BYTES = 256 * 1024 * 1024
@@ -154,8 +159,8 @@ def format_for_path(path: str | os.PathLike) -> str:
 def export_weights(network: Network, path: str | os.PathLike, format: str | None = None) -> None:
     """Write ``network``'s weights to ``path`` as ``format`` (see the module docstring).
 
-    ``format`` is ``"json"``, ``"npz"``, ``"csv"`` or ``"onnx"``; ``None`` takes it from the
-    file's suffix. The file is written atomically (``AtomicWriteError`` if it cannot be).
+    ``format`` is ``"json"``, ``"npz"``, ``"csv"``, ``"onnx"`` or ``"py"``; ``None`` takes it
+    from the file's suffix. The file is written atomically (``AtomicWriteError`` if it cannot be).
     ``ImportError`` with ``ONNX_MISSING_MESSAGE`` when ``onnx`` is asked for but not installed.
     """
     if format is None:
@@ -177,6 +182,10 @@ def weights_bytes(network: Network, format: str) -> bytes:
         return weights_csv(network).encode("utf-8")
     if format == "onnx":
         return onnx_model(network).SerializeToString()
+    if format == "py":
+        from bp_studio.io.codegen import predict_script
+
+        return predict_script(network).encode("utf-8")
     raise ValueError(f"unknown export format {format!r} (known: {', '.join(FORMATS)})")
 
 
