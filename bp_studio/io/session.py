@@ -42,7 +42,9 @@ on from a loaded session gives the same bits as never having closed it::
   opening, so a session saved during the Error phase reopens in it), ``"changes"`` (the
   run's setting changes and edits: ``[{"step": 120, "name": "lr", "old": 0.5, "new": 0.1}]``)
   and ``"evaluations"`` (``[[step, train_loss, test_loss, train_accuracy, test_accuracy],
-  ...]`` with ``null`` where there is none). ``settings`` then holds ``{"training": {...
+  ...]`` with ``null`` where there is none) and ``"quiz"`` (``{"enabled": true, "kinds":
+  ["z", "delta"], "scores": {"z": [3, 4], ...}}``: right and asked per kind). ``settings``
+  then holds ``{"training": {...
   bp_studio.studio.Settings ...}, "data_spec": {...}, "view": {"precision": 4}}``; version 1
   files (``{"window": {...}, "data_spec": {...}, "precision": 4}``) still open.
 
@@ -86,7 +88,7 @@ __all__ = [
 FORMAT = "bp-studio.session"
 VERSION = 2
 """Version 2 adds the optional top-level fields of ``EXTRA_FIELDS``; version 1 files open."""
-EXTRA_FIELDS = ("progress", "changes", "evaluations")
+EXTRA_FIELDS = ("progress", "changes", "evaluations", "quiz")
 """Optional top-level fields an application keeps with the session (``Session.extra``): the
 studio stores the step in progress, the run's changes and its evaluations there."""
 SUFFIX = ".bpsession"

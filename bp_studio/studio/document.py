@@ -12,19 +12,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from bp_studio.data.examples import (
-    EXAMPLES,
-    WORKED_EXAMPLE_BIASES,
-    WORKED_EXAMPLE_WEIGHTS,
-    Dataset,
-)
+from bp_studio.data.examples import EXAMPLES, Dataset, ExampleNetwork
 from bp_studio.data.source import DataSpec, PreparedData
 from bp_studio.engine import Network, Regularization, Trainer, TrainerState, TrainingHistory
 from bp_studio.studio.changes import Change
 from bp_studio.studio.evaluation import Evaluation, Evaluations
 from bp_studio.studio.settings import HiddenLayer, Settings
-
-WORKED_EXAMPLE = "worked_example"
 
 
 def build_network(settings: Settings, data: PreparedData) -> Network:
@@ -50,22 +43,26 @@ def build_network(settings: Settings, data: PreparedData) -> Network:
     return network
 
 
-def worked_example_network() -> Network:
-    """The 2-2-2 network of the classic worked example, with its published weights."""
-    return Network(WORKED_EXAMPLE_WEIGHTS, WORKED_EXAMPLE_BIASES, ["sigmoid", "sigmoid"], "mse")
-
-
-def worked_example_settings(settings: Settings) -> Settings:
-    """``settings`` with the worked example's architecture and training (as published)."""
+def example_settings(settings: Settings, example: ExampleNetwork) -> Settings:
+    """``settings`` with the architecture and training an example is made for."""
+    hidden = tuple(
+        HiddenLayer(units, activation, bias)
+        for units, activation, bias in zip(
+            example.sizes[1:-1], example.activations[:-1], example.bias[:-1]
+        )
+    )
     return replace(
         settings,
-        hidden=(HiddenLayer(2, "sigmoid", True),),
-        output_activation="sigmoid",
-        output_bias=True,
-        loss="mse",
-        lr=0.5,
-        batch_size=None,
-        optimizer="sgd",
+        hidden=hidden,
+        output_activation=example.activations[-1],
+        output_bias=example.bias[-1],
+        loss=example.loss,
+        lr=example.lr,
+        batch_size=example.batch_size,
+        optimizer=example.optimizer,
+        shuffle=example.shuffle,
+        init=example.init,
+        seed=example.seed,
     )
 
 

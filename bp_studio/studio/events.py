@@ -29,7 +29,8 @@ class StudioEvents(SignalGroup):
       (``"done"``, ``"stopped"`` or ``"diverged"``);
     - ``diverged(message)``: a step's loss, gradient or weights were not finite; the network
       is as before that step and the message says what to do;
-    - ``notice(message)``: something the user should know (a loss chosen to fit the data).
+    - ``notice(message)``: something the user should know (a loss chosen to fit the data);
+    - ``quiz_changed()``: quiz mode, its question or its scores changed.
     """
 
     document_changed = Signal()
@@ -45,3 +46,4 @@ class StudioEvents(SignalGroup):
     run_finished = Signal(str)
     diverged = Signal(str)
     notice = Signal(str)
+    quiz_changed = Signal()

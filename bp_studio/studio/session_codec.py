@@ -22,6 +22,7 @@ from bp_studio.io.session import Session, SessionFileError, load_session, save_s
 from bp_studio.studio.changes import Change
 from bp_studio.studio.document import DocumentState, make_trainer, pieces_done, settings_for_network
 from bp_studio.studio.evaluation import Evaluation, Evaluations
+from bp_studio.studio.quiz import Quiz
 from bp_studio.studio.settings import Settings
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ def capture(studio: Studio) -> Session:
             [step, _number(e.train_loss), _number(e.test_loss), e.train_accuracy, e.test_accuracy]
             for step, e in zip(list(evaluations.steps), list(evaluations.items))
         ],
+        "quiz": studio.quiz.to_dict(),
     }
     return session
 
@@ -69,7 +71,8 @@ def write_session(path: str, session: Session) -> None:
 
 
 def load_document(path: str) -> tuple[DocumentState, dict[str, Any]]:
-    """Read a session file: the document and its view settings (``{"precision": 4}``)."""
+    """Read a session file: the document, and its view settings and quiz
+    (``{"precision": 4, "quiz": Quiz}``)."""
     from bp_studio.studio.studio import StudioError
 
     try:
@@ -122,6 +125,11 @@ def load_document(path: str) -> tuple[DocumentState, dict[str, Any]]:
     pieces = _pieces(extra.get("progress"), len(network.layers), fail)
     changes = _changes(extra.get("changes", []), fail)
     evaluations = _evaluations(extra.get("evaluations", []), fail)
+    try:
+        quiz = Quiz.from_dict(extra.get("quiz", {}))
+    except ValueError as exc:
+        where, _, message = str(exc).partition(": ")
+        raise fail(where, message) from None
     history = session.history if session.history is not None else TrainingHistory()
     if not len(history):
         history.record(trainer)
@@ -140,7 +148,7 @@ def load_document(path: str) -> tuple[DocumentState, dict[str, Any]]:
         evaluation=latest,
         changes=changes,
     )
-    return document, {"precision": precision}
+    return document, {"precision": precision, "quiz": quiz}
 
 
 def _rows(session: Session, spec: DataSpec) -> Dataset | None:

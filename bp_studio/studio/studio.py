@@ -38,7 +38,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from bp_studio.data.csv_table import DataError
-from bp_studio.data.examples import Dataset
+from bp_studio.data.examples import EXAMPLES, Dataset
 from bp_studio.data.source import DataSpec, PreparedData, prepare
 from bp_studio.engine import (
     Network,
@@ -50,23 +50,23 @@ from bp_studio.engine import (
 )
 from bp_studio.studio.changes import Change, bias_name, weight_name
 from bp_studio.studio.document import (
-    WORKED_EXAMPLE,
     DocumentState,
     build_network,
     example_for,
+    example_settings,
     fit_settings_to_data,
     fits,
     make_trainer,
     pieces_done,
     redo_pieces,
     settings_for_network,
-    worked_example_network,
-    worked_example_settings,
 )
 from bp_studio.studio.evaluation import Evaluation, Evaluations, evaluate
 from bp_studio.studio.events import StudioEvents
+from bp_studio.studio.glossary import example_network
 from bp_studio.studio.moment import Moment, Selection, moment_from_trainer
 from bp_studio.studio.progress import ProgressBoard, Publication
+from bp_studio.studio.quiz import Quiz, Verdict
 from bp_studio.studio.settings import TRAINING_FIELDS, Settings
 
 CHUNK_SECONDS = 0.02
@@ -120,6 +120,8 @@ class Studio:
         """Which sample of the batch the nodes show (0-based)."""
         self.precision = 4
         """Significant digits of the explanation's numbers."""
+        self.quiz = Quiz()
+        """Quiz mode: the open question and the scores (``start_quiz``, ``answer``)."""
 
         self._settings = (settings or Settings()).checked()
         self._data_spec = data or DataSpec()
@@ -163,6 +165,7 @@ class Studio:
                 state, extra = load_document(name)
                 self._restore(state)
                 self._apply_view(extra)
+                self.quiz = extra["quiz"]
                 self._path = name
             else:
                 self._open_network_file(name)
@@ -240,6 +243,7 @@ class Studio:
         self._pause()
         with self._lock:
             fresh = Studio()
+            self.quiz = Quiz()
             self._settings, self._data_spec = fresh._settings, fresh._data_spec
             self._rows, self._data = fresh._rows, fresh._data
             self._new_run(fresh._network)
@@ -448,8 +452,8 @@ class Studio:
         """Train on the data ``spec`` names (``rows`` for imported data); the network is
         rebuilt to fit it and the loss chosen to suit it (``notice`` says so). Undoable.
         ``StudioError`` if the data cannot be used; the document stays as it was."""
-        if spec.kind == "example" and spec.name == WORKED_EXAMPLE:
-            self.use_example(WORKED_EXAMPLE)
+        if spec.kind == "example" and spec.name in EXAMPLES and EXAMPLES[spec.name].network:
+            self.use_example(spec.name)
             return
         try:
             data = prepare(spec, rows)
@@ -474,18 +478,23 @@ class Studio:
         self.set_data(spec, dataset)
 
     def use_example(self, name: str) -> None:
-        """Train on a built-in example; the worked example comes with its published weights."""
-        if name != WORKED_EXAMPLE:
+        """Train on a built-in example. An example made for one network (the worked example,
+        the glossary network) comes with that network, its settings and any published
+        weights; undoable."""
+        dataset = EXAMPLES.get(name)
+        if dataset is None:
+            raise StudioError(f"unknown example {name!r} (known: {', '.join(EXAMPLES)})")
+        if dataset.network is None:
             self.set_data(DataSpec("example", name))
             return
-        spec = DataSpec("example", WORKED_EXAMPLE)
+        spec = DataSpec("example", name)
         data = prepare(spec)
         self._pause()
         with self._lock:
-            self._push_undo("use the worked example")
-            self._settings = worked_example_settings(self._settings)
+            self._push_undo(f"use the example {dataset.title}")
+            self._settings = example_settings(self._settings, dataset.network).checked()
             self._data_spec, self._rows, self._data = spec, None, data
-            self._new_run(worked_example_network())
+            self._new_run(example_network(dataset))
         self._mark_dirty()
         self.events.settings_changed.emit(self._settings)
         self.events.data_changed.emit()
@@ -565,6 +574,11 @@ class Studio:
         self._pause()
         with self._lock:
             trainer = self._require_trainer()
+            if self.quiz.question is not None:
+                raise StudioError(
+                    f"answer the question first (or reveal it): {self.quiz.question.prompt}"
+                )
+            before = self.moment() if self.quiz.enabled else None
             try:
                 record = command(trainer)
             except TrainingDiverged as exc:
@@ -574,8 +588,52 @@ class Studio:
                 self._history.record(trainer)
                 self._evaluate()
             self._mark_dirty()
+            asked = before is not None and self.quiz.ask(
+                before, self.moment(), self.precision, trainer.step_count
+            )
         self.events.stepped.emit()
+        if asked:
+            self.events.quiz_changed.emit()
         return record
+
+    # -- quiz ---------------------------------------------------------------------------------
+
+    def start_quiz(self, kinds: tuple[str, ...] | list[str] | None = None) -> None:
+        """Quiz mode: each stepping command then hides one quantity it computed, of the
+        ``kinds`` chosen (default all of ``bp_studio.studio.quiz.KINDS``), and asks for it."""
+        from bp_studio.studio.quiz import KINDS
+
+        try:
+            self.quiz.start(tuple(kinds) if kinds is not None else KINDS)
+        except ValueError as exc:
+            raise StudioError(str(exc)) from None
+        self._mark_dirty()
+        self.events.quiz_changed.emit()
+
+    def stop_quiz(self) -> None:
+        self.quiz.stop()
+        self.events.quiz_changed.emit()
+
+    def answer(self, value: float) -> Verdict:
+        """Answer the open question; right to the digits shown, else a hint (the equation,
+        then the numbers plugged in)."""
+        try:
+            verdict = self.quiz.answer(value, self.precision)
+        except ValueError as exc:
+            raise StudioError(str(exc)) from None
+        self._mark_dirty()
+        self.events.quiz_changed.emit()
+        return verdict
+
+    def reveal(self) -> float:
+        """Show the open question's value (it counts as asked, not right)."""
+        try:
+            value = self.quiz.reveal()
+        except ValueError as exc:
+            raise StudioError(str(exc)) from None
+        self._mark_dirty()
+        self.events.quiz_changed.emit()
+        return value
 
     def back(self) -> bool:
         """Undo the last piece of work: a layer or phase of the step in progress, or the last
@@ -586,6 +644,7 @@ class Studio:
             trainer = self._trainer
             if trainer is None:
                 return False
+            self.quiz.question = None
             pieces = pieces_done(trainer)
             if pieces:
                 trainer.discard_progress()
@@ -613,6 +672,7 @@ class Studio:
             except (ValueError, LookupError) as exc:
                 raise StudioError(f"cannot go to step {step}: {exc}") from None
             self._history.attach(trainer)
+            self.quiz.question = None
             self._evaluate()
         self.events.stepped.emit()
 
@@ -942,6 +1002,7 @@ class Studio:
         self._evaluation = state.evaluation
         self._changes = list(state.changes)
         self.sample = 0
+        self.quiz.question = None
 
     # -- view state ---------------------------------------------------------------------------
 
@@ -992,6 +1053,7 @@ class Studio:
         self._changes = []
         self.sample = 0
         self.selection = None
+        self.quiz.question = None
         if self._trainer is not None:
             self._history.record(self._trainer)
             self._evaluate()
@@ -1012,6 +1074,7 @@ class Studio:
             self._evaluations = kept
 
     def _redo_after_change(self, pieces: int) -> None:
+        self.quiz.question = None  # the pieces are computed anew
         try:
             redo_pieces(self._trainer, pieces)
         except TrainingDiverged as exc:
