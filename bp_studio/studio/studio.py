@@ -376,6 +376,22 @@ class Studio:
                 return Moment(network=self._network)
             return moment_from_trainer(self._trainer, self.sample)
 
+    def whole_step(self) -> Moment:
+        """The moment of a whole step for a worksheet: the step just completed when that is
+        what shows, else the step in progress (or the next one) done on a copy, so that the
+        document does not move."""
+        from bp_studio.studio.worksheet import record_step
+
+        with self._lock:
+            trainer = self._require_trainer()
+            moment = self.moment()
+            if moment.update is not None:
+                return moment
+            copy = make_trainer(self._network.copy(), self._data, self._settings)
+            copy.set_state(trainer.get_state())
+            stepped = record_step(copy)
+        return replace(stepped, sample=min(self.sample, len(stepped.batch) - 1))
+
     def take_progress(self) -> Publication | None:
         """While ``run()`` works: its latest state and the losses since the last call."""
         board = self._board

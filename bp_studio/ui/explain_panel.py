@@ -35,6 +35,7 @@ class ExplanationPanel(QWidget):
         super().__init__(parent)
         self._moment: Moment | None = None
         self._selection: Selection | None = None
+        self._page: str | None = None
 
         self.digits = QSpinBox()
         self.digits.setRange(MIN_DIGITS, MAX_DIGITS)
@@ -94,10 +95,22 @@ class ExplanationPanel(QWidget):
             return
         self._moment = moment
         self._selection = selection
+        self._page = None
         self.refresh()
+
+    def show_page(self, rich_text: str, moment: Moment | None = None) -> None:
+        """Show ``rich_text`` instead of an explanation (a quiz question, an example's first
+        page); ``moment`` is kept as the moment shown."""
+        self._page = rich_text
+        self._moment = moment
+        self._selection = None
+        self.browser.setHtml(rich_text)
 
     def refresh(self) -> None:
         """Render the last moment and selection again (e.g. after the network was edited)."""
+        if self._page is not None and self._selection is None:
+            self.browser.setHtml(self._page)
+            return
         if self._moment is None:
             self.browser.clear()
             return

@@ -37,6 +37,12 @@ EXPORT_FILTERS = {
     "npz": "NumPy arrays, PyTorch names (*.npz)",
     "csv": "Spreadsheet table (*.csv)",
     "onnx": "ONNX model (*.onnx)",
+    "py": "Python script, NumPy only (*.py)",
+}
+WORKSHEET_FILTERS = {
+    "md": "Markdown (*.md)",
+    "html": "Web page (*.html)",
+    "tex": "LaTeX (*.tex)",
 }
 
 
@@ -236,6 +242,36 @@ class FileActions(QObject):
             self.window.show_problem(str(exc).capitalize())
             return False
         self.window.say("Imported the weights of " + os.path.basename(path))
+        return True
+
+    # -- worksheets -----------------------------------------------------------------------------
+
+    def export_worksheet_dialog(self) -> None:
+        self.window.player.stop()
+        filters = ";;".join(WORKSHEET_FILTERS.values())
+        path, chosen = self.ask_save("exports", "Export worksheet", "worksheet.html", filters)
+        if not path:
+            return
+        suffix = Path(path).suffix.lstrip(".").lower()
+        fmt = suffix if suffix in WORKSHEET_FILTERS else None
+        fmt = fmt or next((k for k, v in WORKSHEET_FILTERS.items() if v == chosen), "html")
+        if not Path(path).suffix:
+            path += "." + fmt
+        self.export_worksheet(path, fmt)
+
+    def export_worksheet(self, path: str, fmt: str) -> bool:
+        """The current step as a worked solution (every number to the explanation's digits)."""
+        from bp_studio.studio.worksheet import build, render
+
+        studio = self.studio
+        try:
+            moment = studio.whole_step()
+            text = render(build(moment, studio.precision, data_name=studio.data_spec.name), fmt)
+            atomic_write_bytes(path, text.encode("utf-8"))
+        except (StudioError, ValueError, AtomicWriteError, OSError) as exc:
+            self.window.show_problem(f"The worksheet was not written: {exc}")
+            return False
+        self.window.say(f"Wrote the worksheet of step {moment.update.step_number:,} to {path}")
         return True
 
     # -- figures and logs -----------------------------------------------------------------------

@@ -8,11 +8,12 @@ the display tick), the file dialogs in ``FileActions``.
 
 from __future__ import annotations
 
+import html
 from dataclasses import replace
 
 import numpy as np
 from PySide6.QtCore import QRect, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QDockWidget,
     QGroupBox,
@@ -31,14 +32,16 @@ from PySide6.QtWidgets import (
 )
 
 from bp_studio import __version__
-from bp_studio.data.examples import EXAMPLES
 from bp_studio.data.source import DataSpec, load_raw
 from bp_studio.engine import Phase, TrainingDiverged
 from bp_studio.studio import Settings, Studio, StudioError
+from bp_studio.studio.glossary import glossary_page
 from bp_studio.studio.moment import Moment
 from bp_studio.studio.progress import Publication
+from bp_studio.ui import commands
 from bp_studio.ui.bridge import StudioBridge
 from bp_studio.ui.canvas import NetworkCanvas
+from bp_studio.ui.code_view import CodeView
 from bp_studio.ui.data_settings import DataSettings
 from bp_studio.ui.data_view import DataView
 from bp_studio.ui.explain_panel import ExplanationPanel
@@ -46,6 +49,7 @@ from bp_studio.ui.file_actions import AUTOSAVE_MS, FileActions, app_settings
 from bp_studio.ui.loss_plot import LossPlot
 from bp_studio.ui.panels import DataPanel, PhaseIndicator
 from bp_studio.ui.play import FASTEST, SPEED_LABELS, SPEEDS, Player
+from bp_studio.ui.quiz_panel import QuizPanel
 from bp_studio.ui.settings_panel import SettingsPanel
 
 MIN_WINDOW = (1024, 640)
@@ -57,29 +61,6 @@ EXPLAIN_WIDTH = (260, 380)
 """The explanation/data column: its minimum and first-start widths."""
 LARGE_EPOCH = 200_000
 """Step epoch runs in the background when an epoch touches more (samples x steps) than this."""
-
-SHORTCUTS = (
-    ("Next phase", "N"),
-    ("Next layer", "L"),
-    ("Step sample", "S"),
-    ("Step batch", "B"),
-    ("Step epoch", "E"),
-    ("Play / Pause", "Space"),
-    ("Back: one layer, phase or step", "Backspace"),
-    ("Undo", "Ctrl+Z"),
-    ("Redo", "Ctrl+Shift+Z"),
-    ("Reset (seeded re-initialisation)", "Ctrl+R"),
-    ("Fit the network in view", "Ctrl+0"),
-    ("Open session or network", "Ctrl+O"),
-    ("Save session", "Ctrl+S"),
-    ("Save session as", "Ctrl+Shift+S"),
-    ("Open data (CSV)", "Ctrl+D"),
-    ("Export weights", "Ctrl+Shift+E"),
-    ("Import weights", "Ctrl+Shift+I"),
-    ("New", "Ctrl+N"),
-    ("Quit", "Ctrl+Q"),
-    ("Keyboard shortcuts", "F1"),
-)
 
 
 class MessageBar(QWidget):
@@ -121,8 +102,7 @@ class MainWindow(QMainWindow):
         self._shown = False
 
         self._build_views()
-        self._build_actions()
-        self._build_menus_and_toolbar()
+        self._build_controls()
         self.bridge.relayed.connect(self._on_studio_event)
         self.player.frame.connect(self._on_frame)
         self.player.playing_changed.connect(self._on_playing_changed)
@@ -202,6 +182,14 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.explain_dock, self.data_dock)
         self.explain_dock.raise_()
         self.data_view_dock.visibilityChanged.connect(self._on_data_view_shown)
+        self.code_view = CodeView(self.studio)
+        self.code_dock = self._dock("Code", self.code_view, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.quiz_panel = QuizPanel(self.studio)
+        self.quiz_dock = self._dock("Quiz", self.quiz_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        for dock in (self.code_dock, self.quiz_dock):
+            self.tabifyDockWidget(self.explain_dock, dock)
+            dock.hide()
+        self.explain_dock.raise_()
         self.status = QLabel()
         self.status.setMinimumWidth(1)  # long texts are cut by the window, not widen it
         self.statusBar().addPermanentWidget(self.status, 1)
@@ -213,124 +201,8 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
-    def _action(self, text: str, shortcut: str | None, slot, tip: str, icon=None) -> QAction:
-        action = QAction(text, self)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-            native = QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)
-            tip = f"{tip} ({native})"
-        action.setToolTip(tip)
-        action.setStatusTip(tip)
-        if icon is not None:
-            action.setIcon(self.style().standardIcon(icon))
-        action.triggered.connect(slot)
-        return action
-
-    def _build_actions(self) -> None:
-        sp = QStyle.StandardPixmap
-        files = self.files
-        self.next_phase_action = self._action(
-            "Next phase", "N", self.next_phase, "Finish the current phase of the step"
-        )
-        self.next_layer_action = self._action(
-            "Next layer", "L", self.next_layer, "Compute one more layer (forward or backward)"
-        )
-        self.step_sample_action = self._action(
-            "Step sample", "S", self.step_sample, "One whole step on one sample (batch size 1)"
-        )
-        self.step_batch_action = self._action(
-            "Step batch", "B", self.step_batch, "One whole step on the current batch"
-        )
-        self.step_epoch_action = self._action(
-            "Step epoch", "E", self.step_epoch, "Train until the current epoch is complete"
-        )
-        self.play_action = self._action(
-            "Play",
-            "Space",
-            self.toggle_play,
-            "Train continuously; press again to pause",
-            sp.SP_MediaPlay,
-        )
-        self.reset_action = self._action(
-            "Reset",
-            "Ctrl+R",
-            self.reset,
-            "Draw new initial weights from the seed and start over (Undo brings it back)",
-            sp.SP_BrowserReload,
-        )
-        self.back_action = self._action(
-            "Back", "Backspace", self.back, "Go back one layer, phase or step", sp.SP_ArrowBack
-        )
-        self.undo_action = self._action("Undo", "Ctrl+Z", self.undo, "Undo the last change")
-        self.redo_action = self._action("Redo", "Ctrl+Shift+Z", self.redo, "Redo what was undone")
-        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        self.fit_action = self._action(
-            "Fit network", "Ctrl+0", self.canvas.fit, "Fit the network in view"
-        )
-        self.new_action = self._action(
-            "New", "Ctrl+N", files.new, "Start again with the XOR example", sp.SP_FileIcon
-        )
-        self.open_action = self._action(
-            "Open…",
-            "Ctrl+O",
-            files.open_dialog,
-            "Open a session (.bpsession) or a network file (.json)",
-            sp.SP_DialogOpenButton,
-        )
-        self.save_action = self._action(
-            "Save", "Ctrl+S", files.save, "Save the session", sp.SP_DialogSaveButton
-        )
-        self.save_as_action = self._action(
-            "Save as…",
-            "Ctrl+Shift+S",
-            files.save_as,
-            "Save everything (network, optimiser state, settings, data, losses and history) "
-            "under a new name",
-        )
-        self.open_data_action = self._action(
-            "Open data…",
-            "Ctrl+D",
-            self.open_data_dialog,
-            "Train on a CSV file (header row; targets in the last columns)",
-        )
-        self.quit_action = self._action("Quit", "Ctrl+Q", self.close, "Quit BP Studio")
-        self.export_weights_action = self._action(
-            "Export weights…",
-            "Ctrl+Shift+E",
-            files.export_weights_dialog,
-            "Export the learned weights as a network file (JSON), NumPy (PyTorch names), "
-            "CSV or ONNX",
-        )
-        self.import_weights_action = self._action(
-            "Import weights…",
-            "Ctrl+Shift+I",
-            files.import_weights_dialog,
-            "Load weights from a JSON or npz file into this network (shapes must match)",
-        )
-        self.export_diagram_action = self._action(
-            "Export diagram…",
-            None,
-            lambda: files.export_figure_dialog("diagram"),
-            "Save the network diagram as it looks now (PNG or SVG)",
-        )
-        self.export_plot_action = self._action(
-            "Export loss plot…",
-            None,
-            lambda: files.export_figure_dialog("plot"),
-            "Save the loss plot (PNG or SVG)",
-        )
-        self.export_loss_csv_action = self._action(
-            "Export loss history…",
-            None,
-            lambda: files.export_figure_dialog("loss_csv"),
-            "Save the loss of every step as CSV (step, epoch, train and test loss, accuracy)",
-        )
-        self.shortcuts_action = self._action(
-            "Keyboard shortcuts", "F1", self.show_shortcuts, "List the keyboard shortcuts"
-        )
-        self.about_action = self._action(
-            "About BP Studio", None, self.show_about, "About BP Studio"
-        )
+    def _build_controls(self) -> None:
+        """The speed slider, the commands (``bp_studio.ui.commands``) and the timeline."""
         self.speed = QSlider(Qt.Orientation.Horizontal)
         self.speed.setRange(0, FASTEST)
         self.speed.setValue(FASTEST)
@@ -342,82 +214,7 @@ class MainWindow(QMainWindow):
         self.speed_label.setFixedWidth(max(metrics.horizontalAdvance(t) for t in SPEED_LABELS) + 12)
         self.speed_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._on_speed_changed(self.speed.value())
-
-    def _build_menus_and_toolbar(self) -> None:
-        menu = self.menuBar()
-        file_menu = menu.addMenu("&File")
-        for action in (self.new_action, self.open_action):
-            file_menu.addAction(action)
-        self.files.recent_menu = file_menu.addMenu("Open recent")
-        self.files.fill_recent_menu()
-        for action in (self.save_action, self.save_as_action):
-            file_menu.addAction(action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.open_data_action)
-        examples = file_menu.addMenu("Example data")
-        for name, dataset in EXAMPLES.items():
-            action = QAction(dataset.title, self)
-            action.setToolTip(dataset.source)
-            action.triggered.connect(lambda _=False, n=name: self.use_example(n))
-            examples.addAction(action)
-        file_menu.addSeparator()
-        export_menu = file_menu.addMenu("Export")
-        for action in (
-            self.export_weights_action,
-            self.export_diagram_action,
-            self.export_plot_action,
-            self.export_loss_csv_action,
-        ):
-            export_menu.addAction(action)
-        file_menu.addAction(self.import_weights_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
-        edit_menu = menu.addMenu("&Edit")
-        for action in (self.undo_action, self.redo_action, self.back_action, self.reset_action):
-            edit_menu.addAction(action)
-        train_menu = menu.addMenu("&Train")
-        for action in (
-            self.next_phase_action,
-            self.next_layer_action,
-            self.step_sample_action,
-            self.step_batch_action,
-            self.step_epoch_action,
-            self.play_action,
-        ):
-            train_menu.addAction(action)
-        view_menu = menu.addMenu("&View")
-        view_menu.addAction(self.fit_action)
-        view_menu.addSeparator()
-        for dock in (
-            self.settings_dock,
-            self.explain_dock,
-            self.data_dock,
-            self.data_view_dock,
-        ):
-            view_menu.addAction(dock.toggleViewAction())
-        help_menu = menu.addMenu("&Help")
-        help_menu.addAction(self.shortcuts_action)
-        help_menu.addAction(self.about_action)
-
-        toolbar = self.addToolBar("Steps")
-        toolbar.setObjectName("steps_toolbar")
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        for action in (
-            self.next_phase_action,
-            self.next_layer_action,
-            self.step_sample_action,
-            self.step_batch_action,
-            self.step_epoch_action,
-        ):
-            toolbar.addAction(action)
-        toolbar.addSeparator()
-        toolbar.addAction(self.play_action)
-        toolbar.addWidget(QLabel(" Speed "))
-        toolbar.addWidget(self.speed)
-        toolbar.addWidget(self.speed_label)
-        toolbar.addSeparator()
-        toolbar.addAction(self.back_action)
-        toolbar.addAction(self.reset_action)
+        commands.build(self)
 
         timeline_bar = QToolBar("Timeline")
         timeline_bar.setObjectName("timeline_toolbar")
@@ -477,6 +274,9 @@ class MainWindow(QMainWindow):
             self.show_problem(args[0])
         elif name == "notice":
             self.say(args[0], 8000)
+        elif name == "quiz_changed":
+            self.quiz_panel.refresh()
+            self._refresh_view()
 
     def _show_document(self) -> None:
         studio = self.studio
@@ -517,7 +317,9 @@ class MainWindow(QMainWindow):
         self.canvas.set_moment(moment)
         self.canvas.set_selection(studio.selection)
         self.canvas.set_editable(not self.player.playing)
-        self.explanation.show(moment, studio.selection)
+        self._explain(moment)
+        if self.code_dock.isVisible():
+            self.code_view.refresh()
         data = studio.data
         dataset = data.train if data is not None and studio.can_train else None
         targets = dataset.targets_for_loss(studio.network.loss_name) if dataset else None
@@ -536,7 +338,28 @@ class MainWindow(QMainWindow):
         moment = self.studio.moment()
         self.canvas.set_moment(moment)
         self.canvas.set_selection(self.studio.selection)
-        self.explanation.show(moment, self.studio.selection)
+        self._explain(moment)
+
+    def _explain(self, moment: Moment) -> None:
+        """The explanation of the selection, unless a quiz question would give it away."""
+        question = self.studio.quiz.question
+        if question is not None:
+            self.explanation.show_page(
+                f"<p><b>Quiz</b></p><p>{html.escape(question.prompt)}</p><p style='color:#5f6368'>"
+                "Answer in the Quiz panel; the explanation comes back once it is answered or "
+                "revealed.</p>"
+            )
+            self.quiz_dock.show()
+            self.quiz_dock.raise_()
+            return
+        intro = None
+        spec = self.studio.data_spec
+        if self.studio.selection is None and spec.kind == "example" and spec.name == "glossary":
+            intro = glossary_page(moment.phase if moment.update is None else Phase.UPDATE)
+        if intro is not None:
+            self.explanation.show_page(intro, moment)
+        else:
+            self.explanation.show(moment, self.studio.selection)
 
     def _refresh_loss_plot(self) -> None:
         trainer = self.studio.trainer
@@ -859,15 +682,31 @@ class MainWindow(QMainWindow):
 
     # -- help and window state ------------------------------------------------------------------
 
+    def docks(self) -> list[QDockWidget]:
+        return [
+            self.settings_dock,
+            self.explain_dock,
+            self.data_dock,
+            self.data_view_dock,
+            self.code_dock,
+            self.quiz_dock,
+        ]
+
+    def show_code(self) -> None:
+        """Show the code view (the NumPy code of this training) beside the network."""
+        self.code_dock.show()
+        self.code_dock.raise_()
+        self.code_view.refresh()
+
+    def show_quiz(self) -> None:
+        self.quiz_dock.show()
+        self.quiz_dock.raise_()
+
     def show_shortcuts(self) -> None:
-        rows = "".join(
-            f"<tr><td style='padding-right:16px'>{name}</td><td><b>{keys}</b></td></tr>"
-            for name, keys in SHORTCUTS
-        )
         box = QMessageBox(self)
         box.setWindowTitle("Keyboard shortcuts")
         box.setTextFormat(Qt.TextFormat.RichText)
-        box.setText(f"<table>{rows}</table>")
+        box.setText(commands.shortcuts_table())
         box.setModal(False)
         box.show()
         self._shortcuts_box = box

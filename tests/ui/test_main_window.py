@@ -308,14 +308,20 @@ def test_keyboard_shortcuts_dialog_lists_them(window):
         assert name in text
 
 
-def test_every_listed_shortcut_belongs_to_an_action(window):
-    from PySide6.QtGui import QAction
+def test_every_command_shows_its_keys_in_its_tooltip_and_the_dialog(window):
+    from bp_studio.ui.commands import COMMANDS, key_text
 
-    from bp_studio.ui.main_window import SHORTCUTS
-
-    bound = {a.shortcut().toString() for a in window.findChildren(QAction)}
-    for name, keys in SHORTCUTS:
-        assert keys in bound, f"{name}: {keys} is listed but no action has it"
+    window.show_shortcuts()
+    text = window._shortcuts_box.text()
+    keys = set()
+    for command in COMMANDS:
+        action = getattr(window, f"{command.name}_action")
+        assert [k.toString() for k in action.shortcuts()] == list(command.keys)
+        if command.keys:
+            assert f"({key_text(command.keys)})" in action.toolTip()
+            assert key_text(command.keys) in text
+            keys.update(command.keys)
+    assert len(keys) == sum(len(c.keys) for c in COMMANDS)  # no key used twice
 
 
 def test_changing_speed_while_playing_keeps_playing(window, qtbot):
