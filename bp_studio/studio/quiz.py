@@ -184,18 +184,20 @@ def _computed(before: Moment, after: Moment) -> list[tuple[str, Phase, Selection
     network = after.network
     layers = len(network.layers)
     found: list[tuple[str, Phase, Selection]] = []
-    done_forward = {r.index for r in before.forward_layers} if before.update is None else set()
+    # Between steps (phase None) the nodes show a preview, not computed pieces of a step.
+    fresh = before.update is not None or before.phase is None
+    done_forward = set() if fresh else {r.index for r in before.forward_layers}
     for record in after.forward_layers:
         if record.index in done_forward:
             continue
         for unit in range(network.layers[record.index].units):
             node = Selection("node", record.index + 1, unit)
             found += [("z", Phase.FORWARD, node), ("a", Phase.FORWARD, node)]
-    had_error = before.error is not None and before.update is None
+    had_error = before.error is not None and not fresh
     if after.error is not None and not had_error:
         for unit in range(network.outputs):
             found.append(("error", Phase.ERROR, Selection("node", layers, unit)))
-    done_backward = set(before.backward_layers) if before.update is None else set()
+    done_backward = set() if fresh else set(before.backward_layers)
     for index in after.backward_layers:
         if index in done_backward:
             continue

@@ -46,6 +46,7 @@ from bp_studio.engine import (
     Trainer,
     TrainingDiverged,
     TrainingHistory,
+    forward,
     rewind,
 )
 from bp_studio.studio.changes import Change, bias_name, weight_name
@@ -118,6 +119,8 @@ class Studio:
         self.selection: Selection | None = None
         self.sample = 0
         """Which sample of the batch the nodes show (0-based)."""
+        self.row = 0
+        """Which training row the nodes show between steps (0-based; the data table's)."""
         self.precision = 4
         """Significant digits of the explanation's numbers."""
         self.quiz = Quiz()
@@ -370,11 +373,33 @@ class Studio:
         return max(0, self._history.last_step - self._trainer.step_count)
 
     def moment(self) -> Moment:
-        """What the views draw now: the step in progress, the last step, or the weights."""
+        """What the views draw now: the step in progress, the last whole step, or between
+        steps a preview: the forward pass of training row ``row`` with the weights now."""
         with self._lock:
-            if self._trainer is None:
+            trainer = self._trainer
+            if trainer is None:
                 return Moment(network=self._network)
-            return moment_from_trainer(self._trainer, self.sample)
+            moment = moment_from_trainer(trainer, self.sample)
+            if moment.phase is not None or moment.update is not None:
+                return moment
+            row = min(self.row, trainer.samples - 1)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                preview = forward(self._network, trainer.X[row : row + 1])
+            return replace(moment, forward_layers=preview.layers, batch=np.array([row]), sample=0)
+
+    def losses(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Copies of the run's loss arrays: the loss of every step, the mean loss of every
+        completed epoch and the step each epoch ended at (taken between two chunks of a
+        run in another thread)."""
+        with self._lock:
+            trainer = self._trainer
+            if trainer is None:
+                return np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.int64)
+            return (
+                np.array(trainer.step_losses, dtype=np.float64),
+                np.array(trainer.epoch_losses, dtype=np.float64),
+                np.array(trainer.epoch_end_steps, dtype=np.int64),
+            )
 
     def whole_step(self) -> Moment:
         """The moment of a whole step for a worksheet: the step just completed when that is
@@ -768,7 +793,10 @@ class Studio:
         return done
 
     def stop(self) -> None:
-        """Ask ``run()`` (working in another thread) to return at the end of its chunk."""
+        """Ask ``run()`` (working in another thread) to return at the end of its chunk.
+
+        A ``run()`` that begins later is not affected: to stop a run that another thread is
+        about to begin, ask until that thread has returned."""
         self._stop.set()
 
     def _pause(self) -> None:
@@ -1032,6 +1060,20 @@ class Studio:
         self.sample = max(0, int(sample))
         self.events.view_changed.emit()
 
+    def choose_row(self, row: int) -> None:
+        """Show training row ``row`` (0-based): between steps its forward pass, during a step
+        its values if it is in the batch."""
+        trainer = self._trainer
+        if trainer is None:
+            return
+        self.row = min(max(0, int(row)), trainer.samples - 1)
+        progress = trainer.progress
+        if progress is not None:
+            where = np.flatnonzero(progress.batch == self.row)
+            if where.size:
+                self.sample = int(where[0])
+        self.events.view_changed.emit()
+
     def set_precision(self, digits: int) -> None:
         self.precision = int(digits)
         self.events.view_changed.emit()
@@ -1068,6 +1110,7 @@ class Studio:
         self._evaluation = None
         self._changes = []
         self.sample = 0
+        self.row = 0
         self.selection = None
         self.quiz.question = None
         if self._trainer is not None:

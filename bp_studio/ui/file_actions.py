@@ -14,7 +14,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 from PySide6.QtCore import QObject, QRectF, QSettings, QSize, QStandardPaths
 from PySide6.QtGui import QAction, QImage, QPainter
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
@@ -356,21 +355,16 @@ class FileActions(QObject):
 
     def export_loss_csv(self, path: str) -> bool:
         """step, epoch, train loss, test loss, accuracy, test accuracy: one row per step."""
-        trainer = self.studio.trainer
-        if trainer is None:
+        if not self.studio.can_train:
             return False
+        step_losses, _, epoch_end_steps = self.studio.losses()
         evaluations = self.studio.evaluations
         measured = {
             step: (e.test_loss, e.train_accuracy, e.test_accuracy)
             for step, e in zip(list(evaluations.steps), list(evaluations.items))
         }
         try:
-            write_loss_history(
-                path,
-                np.frombuffer(trainer.step_losses, dtype=float),
-                np.asarray(trainer.epoch_end_steps, dtype=np.int64),
-                measured,
-            )
+            write_loss_history(path, step_losses, epoch_end_steps, measured)
         except (AtomicWriteError, OSError) as exc:
             self.window.show_problem(f"The loss history was not exported: {exc}")
             return False

@@ -46,6 +46,7 @@ from bp_studio.ui.data_settings import DataSettings
 from bp_studio.ui.data_view import DataView
 from bp_studio.ui.explain_panel import ExplanationPanel
 from bp_studio.ui.file_actions import AUTOSAVE_MS, FileActions, app_settings
+from bp_studio.ui.focus import ReturnFocus
 from bp_studio.ui.loss_plot import LossPlot
 from bp_studio.ui.panels import DataPanel, PhaseIndicator
 from bp_studio.ui.play import FASTEST, SPEED_LABELS, SPEEDS, Player
@@ -103,6 +104,11 @@ class MainWindow(QMainWindow):
 
         self._build_views()
         self._build_controls()
+        self.return_focus = ReturnFocus(
+            self.settings_dock,
+            self.canvas,
+            lambda: self.settings_panel.set_settings(self.studio.settings),
+        )
         self.bridge.relayed.connect(self._on_studio_event)
         self.player.frame.connect(self._on_frame)
         self.player.playing_changed.connect(self._on_playing_changed)
@@ -148,6 +154,7 @@ class MainWindow(QMainWindow):
         self.explanation.precision_changed.connect(self.studio.set_precision)
         self.data_panel = DataPanel()
         self.data_panel.sample_chosen.connect(self.studio.choose_sample)
+        self.data_panel.row_chosen.connect(self.studio.choose_row)
         self.data_settings = DataSettings(self.studio.data_spec)
         self.data_settings.spec_changed.connect(self._on_data_spec_edited)
         self.data_settings.open_file_requested.connect(self.open_data_dialog)
@@ -256,6 +263,7 @@ class MainWindow(QMainWindow):
                 self.refresh()
         elif name == "settings_changed":
             self.settings_panel.set_settings(args[0])
+            self.return_focus.watch(self.settings_dock)
         elif name == "data_changed":
             self._show_data()
         elif name == "network_changed":
@@ -269,7 +277,8 @@ class MainWindow(QMainWindow):
         elif name == "undo_changed":
             self._refresh_undo()
         elif name == "run_finished":
-            self.refresh()
+            if not self.player.threaded:  # a late signal of a run stopped before this one
+                self.refresh()
         elif name == "diverged":
             self.show_problem(args[0])
         elif name == "notice":
@@ -311,7 +320,10 @@ class MainWindow(QMainWindow):
         )
 
     def refresh(self) -> None:
-        """Redraw every view from the studio (never while a run works in the thread)."""
+        """Redraw every view from the studio (never while a run works in the thread: then
+        the display tick draws the run's publications)."""
+        if self.player.threaded:
+            return
         studio = self.studio
         moment = studio.moment()
         self.canvas.set_moment(moment)
@@ -339,6 +351,10 @@ class MainWindow(QMainWindow):
         self.canvas.set_moment(moment)
         self.canvas.set_selection(self.studio.selection)
         self._explain(moment)
+        data = self.studio.data
+        if data is not None and self.studio.can_train:
+            targets = data.train.targets_for_loss(self.studio.network.loss_name)
+            self.data_panel.show_moment(moment, data.train, targets)
 
     def _explain(self, moment: Moment) -> None:
         """The explanation of the selection, unless a quiz question would give it away."""
@@ -362,18 +378,8 @@ class MainWindow(QMainWindow):
             self.explanation.show(moment, self.studio.selection)
 
     def _refresh_loss_plot(self) -> None:
-        trainer = self.studio.trainer
-        if trainer is None:
-            self.loss_plot.set_history(np.zeros(0), np.zeros(0), np.zeros(0))
-            self.loss_plot.set_test_history(np.zeros(0), np.zeros(0))
-            return
         self.loss_plot.set_test_history(*self.studio.evaluations.test_curve())
-        losses = trainer.step_losses
-        self.loss_plot.set_history(
-            np.frombuffer(losses, dtype=float).copy() if len(losses) else np.zeros(0),
-            np.array(trainer.epoch_losses),
-            np.array(trainer.epoch_end_steps),
-        )
+        self.loss_plot.set_history(*self.studio.losses())
 
     def _on_data_view_shown(self, visible: bool) -> None:
         """The data view is drawn only while it shows: draw it when it comes into view."""
@@ -481,6 +487,14 @@ class MainWindow(QMainWindow):
             self.data_view.repaint()
         self._refresh_status(publication.step_count, publication.epoch, publication.batch_index)
         self._refresh_timeline(publication.step_count)
+        self.phase_indicator.set_phase(
+            None,
+            (),
+            hint=f"Training: step {publication.step_count:,}, epoch {publication.epoch:,}. "
+            "Space pauses; then step through a step's phases.",
+        )
+        if heavy:
+            self.explanation.show_page(_run_page(publication, self.studio.evaluation))
 
     # -- commands -------------------------------------------------------------------------------
 
@@ -797,6 +811,24 @@ class MainWindow(QMainWindow):
         self.files.remove_autosave()
         self.bridge.detach()
         event.accept()
+
+
+def _run_page(publication: Publication, evaluation) -> str:
+    """The explanation while training runs at full speed."""
+    loss = ""
+    if evaluation is not None:
+        loss = (
+            f"<p>Loss on all the training data: <b>{evaluation.train_loss:.4g}</b>"
+            f"{html.escape(evaluation.describe())}</p>"
+        )
+    return (
+        f"<p><b><span style='font-size:large'>Training: step {publication.step_count:,}"
+        f"</span></b></p><p style='color:#5f6368'>Epoch {publication.epoch:,}, next batch "
+        f"{publication.batch_index + 1}</p>{loss}<p>At full speed each step still runs the "
+        "four phases, forward, error, backward and update, but their records are not kept. "
+        "Press <b>Space</b> to pause, then <b>Next layer</b> or <b>Next phase</b> to see the "
+        "numbers of the next step, or scrub the timeline back to any step.</p>"
+    )
 
 
 def _done_phases(moment: Moment) -> tuple[Phase, ...]:

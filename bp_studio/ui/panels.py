@@ -110,10 +110,11 @@ class DataPanel(QWidget):
     """The current sample or mini-batch: inputs, targets and (once computed) outputs.
 
     ``sample_chosen(int)`` is emitted when the user picks which sample of the batch the nodes
-    show.
+    show; ``row_chosen(int)`` when a row of the table is clicked (its 0-based data row).
     """
 
     sample_chosen = Signal(int)
+    row_chosen = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -128,6 +129,8 @@ class DataPanel(QWidget):
         self.table.setModel(self.model)
         self.table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QTableView.SelectionMode.NoSelection)
+        self.table.setToolTip("Click a row to show it on the network")
+        self.table.clicked.connect(self._on_clicked)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setDefaultSectionSize(64)
@@ -148,13 +151,16 @@ class DataPanel(QWidget):
             self.model.set_rows([], np.zeros((0, 0)), -1)
             return
         batch = moment.batch
-        if batch is None or len(batch) == 0:
+        idle = moment.phase is None and moment.update is None
+        if batch is None or len(batch) == 0 or idle:
+            shown_row = int(batch[0]) if batch is not None and len(batch) else -1
             batch = np.arange(dataset.samples)
             self.note.setText(
-                f"{dataset.title}: {dataset.samples} samples. The next step uses them as set "
-                "in Batch size."
+                f"{dataset.title}: {dataset.samples:,} samples; the nodes show row "
+                f"{shown_row + 1} (click a row to show another). The next step uses them as "
+                "set in Batch size."
             )
-            highlight = -1
+            highlight = shown_row if shown_row < MAX_ROWS else -1
         else:
             n = len(batch)
             if n == 1:
@@ -168,11 +174,15 @@ class DataPanel(QWidget):
         self.sample.blockSignals(True)
         self.sample.setMaximum(max(1, len(batch)))
         self.sample.setValue(max(highlight, 0) + 1)
-        self.sample.setEnabled(moment.batch is not None and len(batch) > 1)
+        self.sample.setEnabled(not idle and moment.batch is not None and len(batch) > 1)
         self.sample.blockSignals(False)
         outputs = (
             moment.forward_layers[-1].a
-            if (moment.forward_layers and len(moment.forward_layers) == len(moment.network.layers))
+            if (
+                not idle
+                and moment.forward_layers
+                and len(moment.forward_layers) == len(moment.network.layers)
+            )
             else None
         )
         target_names = [f"t: {name}" for name in _names(targets.shape[1], dataset, moment)]
@@ -188,6 +198,11 @@ class DataPanel(QWidget):
         self.model.set_rows(headers, np.hstack(columns), highlight)
         if len(headers) <= 16:  # measuring every cell is cheap only for narrow tables
             self.table.resizeColumnsToContents()
+
+    def _on_clicked(self, index) -> None:
+        values = self.model.values
+        if 0 <= index.row() < values.shape[0]:
+            self.row_chosen.emit(int(values[index.row(), 0]) - 1)
 
 
 class _RowsModel(QAbstractTableModel):

@@ -50,6 +50,11 @@ class _RunThread(QThread):
             self.studio.run(self.steps)
         except (TrainingDiverged, StudioError):
             pass  # the studio announced it (diverged / notice); the window says so
+        except Exception as exc:  # a bug: say so instead of dying silently in the thread
+            self.studio.events.notice.emit(
+                f"Training stopped by an internal error ({type(exc).__name__}: {exc}); this is "
+                "a bug in BP Studio, please report it"
+            )
 
 
 class Player(QObject):
@@ -123,8 +128,11 @@ class Player(QObject):
         self._timer.stop()
         thread = self._thread
         if thread is not None:
+            # A run that had not begun when asked clears the request as it begins: ask again
+            # until the thread is done (each ask is seen within one chunk).
             self.studio.stop()
-            thread.wait()
+            while not thread.wait(20):
+                self.studio.stop()
             self.display_timer.stop()
             self._thread = None
             thread.deleteLater()

@@ -350,3 +350,37 @@ def test_pause_after_play_on_wide_data_is_quick_to_redraw(window, qtbot):
     first = window.studio.trainer.progress.batch[0]
     assert model.data(model.index(0, 0)) == str(first + 1)
     assert model.data(model.index(0, 1)) == f"{window.studio.data.train.X[first, 0]:.4g}"
+
+
+def test_space_plays_from_a_checkbox_but_types_in_a_text_box(window, qtbot):
+    shuffle = window.settings_panel.shuffle
+    shuffle.setFocus()
+    qtbot.keyClick(shuffle, Qt.Key.Key_Space)
+    assert window.player.playing and not shuffle.isChecked()  # Space played, no tick
+    qtbot.keyClick(shuffle, Qt.Key.Key_Space)
+    assert not window.player.playing
+    quiz_entry = window.quiz_panel.entry
+    window.show_quiz()
+    quiz_entry.setEnabled(True)
+    quiz_entry.setFocus()
+    qtbot.keyClicks(quiz_entry, "0 5")
+    assert quiz_entry.text() == "0 5" and not window.player.playing
+
+
+def test_enter_or_escape_in_a_number_box_hands_the_keys_back(window, qtbot):
+    lr = window.settings_panel.lr
+    lr.setFocus()
+    lr.lineEdit().selectAll()
+    qtbot.keyClicks(lr, "0.25")
+    assert window.studio.settings.lr == 0.5  # not while typing
+    qtbot.keyClick(lr, Qt.Key.Key_Return)
+    assert window.studio.settings.lr == 0.25
+    assert window.canvas.hasFocus()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_N)
+    assert window.studio.phase == "forward"  # the keys step again
+    lr.setFocus()
+    lr.lineEdit().selectAll()
+    qtbot.keyClicks(lr, "3")
+    qtbot.keyClick(lr, Qt.Key.Key_Escape)
+    assert window.canvas.hasFocus()
+    assert lr.value() == 0.25 and window.studio.settings.lr == 0.25  # the edit was dropped

@@ -1,0 +1,44 @@
+"""Keyboard focus goes back to the network after a number is typed.
+
+The stepping keys (N, L, S, B, E, Space) act on the window, but a number box keeps the focus
+after it was edited, so Space would type into it. ``ReturnFocus`` watches the number boxes:
+Enter (the value is taken) or Escape (the edit is left as it was) hands the focus back to
+the canvas, and the keys step again.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QAbstractSpinBox, QWidget
+
+KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape)
+
+
+class ReturnFocus(QObject):
+    """After Enter or Escape in a number box below ``root``, focus ``target``."""
+
+    def __init__(self, root: QWidget, target: QWidget, on_escape=None) -> None:
+        super().__init__(root)
+        self.target = target
+        self.on_escape = on_escape
+        """Called after Escape (the window shows the settings as they are again)."""
+        self.watch(root)
+
+    def watch(self, root: QWidget) -> None:
+        """Watch every number box below ``root`` (again after rows were rebuilt); a value
+        counts once Enter is pressed or the focus leaves, not at every key typed."""
+        for box in root.findChildren(QAbstractSpinBox):
+            box.setKeyboardTracking(False)
+            box.removeEventFilter(self)
+            box.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt's override name
+        if event.type() == QEvent.Type.KeyPress and event.key() in KEYS:
+            escape = event.key() == Qt.Key.Key_Escape
+            if escape and self.on_escape is not None:
+                self.on_escape()  # the unfinished edit is dropped
+            elif isinstance(watched, QAbstractSpinBox):
+                watched.interpretText()
+            self.target.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            return escape
+        return False
