@@ -435,7 +435,7 @@ def test_size_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "w.npz"
     export_weights(net, path, "npz")
     monkeypatch.setattr(export, "MAX_IMPORT_BYTES", 100)
-    with pytest.raises(WeightFileError, match="MB a weight file may have"):
+    with pytest.raises(WeightFileError, match="MiB a weight file may have"):
         import_weights(net, path)
 
 

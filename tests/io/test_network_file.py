@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -419,7 +420,7 @@ def test_too_large_file_is_refused_before_reading(
     path = tmp_path / "big.json"
     path.write_text(json.dumps(valid_dict()), encoding="utf-8")
     monkeypatch.setattr(network_file, "MAX_BYTES", 10)
-    with pytest.raises(NetworkFileError, match="MB"):
+    with pytest.raises(NetworkFileError, match=r"big.json: the file is 0.000\d+ MiB, more than"):
         load_network(path)
 
 
@@ -731,3 +732,14 @@ def test_any_normalization_round_trips_exactly(offset, scale, kind) -> None:
     assert loaded.normalization.scale.tobytes() == net.normalization.scale.tobytes()
     X = np.array([[0.3, -2.0], [1e3, 4.0]])
     assert loaded.predict(X).tobytes() == net.predict(X).tobytes()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_pipe_given_as_network_file_is_refused_at_once(tmp_path, time_limit) -> None:
+    pipe = tmp_path / "net.json"
+    os.mkfifo(pipe)
+    with time_limit(20), pytest.raises(NetworkFileError) as info:
+        Network.load(pipe)
+    assert str(info.value) == (
+        f"{pipe}: not a regular file (a pipe, device or socket), not a network file"
+    )
