@@ -26,7 +26,14 @@ from typing import NoReturn, TextIO
 import numpy as np
 
 from bp_studio import __version__
-from bp_studio.data.csv_table import DataError, Table, read_csv, write_csv_text
+from bp_studio.data.csv_table import (
+    CsvData,
+    DataError,
+    _quote,
+    _show,
+    read_columns,
+    write_csv_text,
+)
 from bp_studio.engine import (
     ACTIVATIONS,
     INITIALIZERS,
@@ -181,8 +188,10 @@ if --out names it.
 
 Data layout: the first columns are the network's inputs and the last columns are its
 targets, one per output (for a cross_entropy network with k outputs, a single column of
-class numbers 0..k-1 also works). --targets names the target columns instead; all other
-columns are then the inputs, in file order."""
+class numbers 0..k-1, or of text class labels, also works: the labels in sorted order are
+the classes 0..k-1). --targets names the target columns instead; all other columns are
+then the inputs, in file order. Cells may be separated by commas, semicolons or tabs, and
+numbers written with a decimal comma (1,5); both are detected, as the window does."""
 
 _EXPORT_HELP = """\
 Write a network's learned weights in a format other tools read. The file is written
@@ -280,6 +289,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("network", metavar="NETWORK", help="the network file to start from")
     _add_data_arguments(train)
+    train.add_argument(
+        "--drop-missing",
+        action="store_true",
+        help="skip rows with missing values (empty, NA, N/A, NaN, null or ?) instead of "
+        "refusing the file",
+    )
     train.add_argument(
         "--epochs",
         type=_epochs,
@@ -440,9 +455,7 @@ def _run_command(args_list: list[str]) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_OK
     if args.command is None:
         raise _UsageError("a command is needed", PROG)
-    command = {"init": _init, "train": _train, "predict": _predict, "export": _export}[
-        args.command
-    ]
+    command = {"init": _init, "train": _train, "predict": _predict, "export": _export}[args.command]
     return command(args)
 
 
@@ -529,8 +542,8 @@ def _train(args: argparse.Namespace) -> int:
     if args.regularization == "none" and args.regularization_rate != 0.0:
         raise CliError("--regularization-rate needs --regularization l1 or l2")
     network = Network.load(args.network)
-    table = read_csv(args.data)
-    X, T = _split_columns(table, network, args.network, args.targets, with_targets=True)
+    data = _read_data(args, network, with_targets=True)
+    X, T = data.inputs, data.targets
     if args.out is not None:
         _check_out_folder(args.out)
         if os.path.exists(args.out) and os.path.samefile(args.out, args.data):
@@ -549,7 +562,7 @@ def _train(args: argparse.Namespace) -> int:
                 regularization=Regularization(args.regularization, args.regularization_rate),
             )
         except ValueError as exc:
-            raise CliError(f"{table.path}: {exc}") from None
+            raise CliError(f"{data.path}: {exc}") from None
         show = _is_terminal(sys.stderr) if args.progress is None else args.progress
         bar = _ProgressBar(args.epochs, sys.stderr) if show and args.epochs > 0 else None
         try:
@@ -580,14 +593,14 @@ def _train(args: argparse.Namespace) -> int:
 
 def _predict(args: argparse.Namespace) -> int:
     network = Network.load(args.network)
-    table = read_csv(args.data)
-    X, _ = _split_columns(table, network, args.network, args.targets, with_targets=False)
+    data = _read_data(args, network, with_targets=False)
+    X = data.inputs
     with np.errstate(all="ignore"):
         outputs = network.predict(X)
     if not np.all(np.isfinite(outputs)):
         row, column = np.argwhere(~np.isfinite(outputs))[0]
         raise CliError(
-            f"{table.path}: data row {row + 1}: output {column + 1} of {args.network} is "
+            f"{data.path}: data row {row + 1}: output {column + 1} of {args.network} is "
             f"{outputs[row, column]} (the numbers overflowed)"
         )
     text = write_csv_text([f"output_{j + 1}" for j in range(network.outputs)], outputs)
@@ -608,56 +621,83 @@ def _predict(args: argparse.Namespace) -> int:
 # -- helpers ------------------------------------------------------------------------------
 
 
-def _split_columns(
-    table: Table,
+def _read_data(args: argparse.Namespace, network: Network, *, with_targets: bool) -> CsvData:
+    """Read ``--data`` with the one CSV reader (the window's); the layout fits ``network``.
+
+    The inputs are the network's inputs; the targets (for training) one column per output,
+    or one column of class numbers or text labels for cross_entropy. ``predict`` leaves the
+    other columns out. ``DataError`` or ``CliError`` name the problem.
+    """
+    choose = _target_chooser(
+        network, args.network, args.data, args.targets, with_targets=with_targets
+    )
+    drop = bool(getattr(args, "drop_missing", False))
+    hint = "add --drop-missing to skip them" if with_targets else ""
+    return read_columns(args.data, choose, drop_missing=drop, missing_hint=hint)
+
+
+def _target_chooser(
     network: Network,
     network_path: str,
+    data_path: str,
     targets: list[str] | None,
     *,
     with_targets: bool,
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """The input columns ``X`` and (for training) the target columns ``T`` of ``table``."""
-    path, columns = table.path, table.columns
+) -> Callable[[tuple[str, ...]], list[int]]:
+    """The target columns of a data file for ``network``, as a function of its header.
+
+    Called by the reader on the header, before any row is read, so a file that does not fit
+    the network is refused at once (``CliError``). For ``predict`` the "targets" are the
+    columns left out; they are read (text allowed) but not used.
+    """
     inputs, outputs = network.inputs, network.outputs
     where = f"the network {network_path} ({network.describe()})"
     labels = network.loss_name == "cross_entropy" and outputs > 1
-    if targets is not None:
-        duplicates = sorted({name for name in targets if targets.count(name) > 1})
-        if duplicates:
-            raise CliError(f"--targets names the column {duplicates[0]!r} more than once")
-        T = table.select(targets)  # DataError naming an unknown column
-        if with_targets and len(targets) != outputs and not (labels and len(targets) == 1):
+    path = _show(data_path)
+
+    def choose(columns: tuple[str, ...]) -> list[int]:
+        width = len(columns)
+        if targets is not None:
+            duplicates = sorted({name for name in targets if targets.count(name) > 1})
+            if duplicates:
+                raise CliError(f"--targets names the column {duplicates[0]!r} more than once")
+            index = {name: i for i, name in enumerate(columns)}
+            for name in targets:
+                if name not in index:
+                    available = ", ".join(_quote(c) for c in columns)
+                    raise DataError(
+                        f"{path}: no column {_quote(name)} (the columns are {available})"
+                    )
+            if with_targets and len(targets) != outputs and not (labels and len(targets) == 1):
+                raise CliError(
+                    f"--targets names {_count(len(targets), 'column')}, but {where} has "
+                    f"{_count(outputs, 'output')}"
+                )
+            if width - len(targets) != inputs:
+                raise CliError(
+                    f"{path}: {_count(width - len(targets), 'column')} besides the targets, "
+                    f"but {where} has {_count(inputs, 'input')}"
+                )
+            return [index[name] for name in targets]
+        if with_targets:
+            if width == inputs + outputs or (labels and width == inputs + 1):
+                return list(range(inputs, width))
+            need = f"{inputs + outputs}: {_count(inputs, 'input')} then {_count(outputs, 'target')}"
+            if labels:
+                need += f" (or {inputs + 1}, with one column of class numbers)"
             raise CliError(
-                f"--targets names {_count(len(targets), 'column')}, but {where} has "
-                f"{_count(outputs, 'output')}"
+                f"{path} has {_count(width, 'column')}, {where} needs {need}; "
+                "--targets names the target columns"
             )
-        rest = [name for name in columns if name not in targets]
-        if len(rest) != inputs:
-            raise CliError(
-                f"{path}: {_count(len(rest), 'column')} besides the targets, but {where} "
-                f"has {_count(inputs, 'input')}"
-            )
-        return table.select(rest), T
-    width = len(columns)
-    if with_targets:
-        if width == inputs + outputs:
-            return table.values[:, :inputs].copy(), table.values[:, inputs:].copy()
-        if labels and width == inputs + 1:
-            return table.values[:, :inputs].copy(), table.values[:, inputs:].copy()
-        need = f"{inputs + outputs}: {_count(inputs, 'input')} then {_count(outputs, 'target')}"
-        if labels:
-            need += f" (or {inputs + 1}, with one column of class numbers)"
+        if width == inputs or width == inputs + outputs or (labels and width == inputs + 1):
+            return list(range(inputs, width))
+        need = f"{inputs} (its inputs) or {inputs + outputs} (inputs then targets)"
         raise CliError(
             f"{path} has {_count(width, 'column')}, {where} needs {need}; "
-            "--targets names the target columns"
+            "--targets names columns to leave out"
         )
-    if width == inputs or width == inputs + outputs or (labels and width == inputs + 1):
-        return table.values[:, :inputs].copy(), None
-    need = f"{inputs} (its inputs) or {inputs + outputs} (inputs then targets)"
-    raise CliError(
-        f"{path} has {_count(width, 'column')}, {where} needs {need}; "
-        "--targets names columns to leave out"
-    )
+
+    return choose
 
 
 def _check_out_folder(path: str) -> None:

@@ -168,7 +168,7 @@ BAD_INPUTS = {
     "nan": (
         {"nan.csv": "x1,x2,y\n0,0,0\n0,nan,1\n"},
         ["train", "net.json", "--data", "nan.csv"],
-        ["nan.csv", "line 3", 'column "x2" (2)', "not a finite number"],
+        ["nan.csv", "line 3", 'column "x2" (2)', 'missing value "nan"', "--drop-missing"],
     ),
     "inf": (
         {"inf.csv": "x1,x2,y\n0,0,0\n0,1,1\n1,0,inf\n"},
@@ -325,6 +325,38 @@ def test_cross_entropy_accepts_a_column_of_class_numbers(tmp_path: Path, capsys)
     data.write_text("x1,x2,class\n0,0,0\n0,1,3\n")
     assert main(["train", str(net), "--data", str(data), "--out", str(out)]) == 2
     assert_one_error_line(capsys.readouterr().err, "classes.csv", "row 2", "class label 3")
+
+
+def test_the_command_line_reads_what_the_window_reads(tmp_path: Path, capsys) -> None:
+    """Text class labels, semicolons and decimal commas, missing values to skip (issue 9)."""
+    from bp_studio.data.table_import import read_dataset
+
+    net = tmp_path / "net.json"
+    Network.create([2, 3, 3], ["tanh", "softmax"], "cross_entropy", seed=1).save(net)
+    data = tmp_path / "iris.csv"
+    data.write_text(
+        "a;b;species\n5,1;3,5;setosa\n7,0;3,2;versicolor\n6,3;;virginica\n6,4;3,2;versicolor\n"
+    )
+    out = tmp_path / "trained.json"
+    args = ["train", str(net), "--data", str(data), "--epochs", "5", "--out", str(out)]
+    assert main(args) == 2
+    assert_one_error_line(
+        capsys.readouterr().err,
+        'iris.csv, line 4, column "b" (2): missing value (empty cell); 1 row has missing '
+        "values; add --drop-missing to skip them",
+    )
+    assert main([*args, "--drop-missing"]) == 0
+    assert FINAL_LOSS.match(capsys.readouterr().out)
+    window = read_dataset(data, drop_missing=True)
+    expected = Network.load(net)
+    expected.train(window.X, window.targets_for_loss("cross_entropy"), epochs=5)
+    assert np.array_equal(Network.load(out).parameters, expected.parameters)
+    assert main(["predict", str(out), "--data", str(data)]) == 2  # predict needs every row
+    assert "missing value" in capsys.readouterr().err
+    data.write_text("a\tb\tspecies\n5.1\t3.5\tsetosa\n")
+    assert main(["predict", str(out), "--data", str(data)]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert rows[0] == ["output_1", "output_2", "output_3"] and len(rows) == 2
 
 
 def test_train_without_out_saves_nothing_and_says_so(work: Path, capsys) -> None:
