@@ -105,7 +105,11 @@ def read_capped(path: str | os.PathLike, max_bytes: int, what: str) -> bytes:
                 raise CappedReadError(
                     f"{name}: the file is {size_shown}, more than the {cap_shown} {what} may have"
                 )
-            raw = handle.read(max_bytes + 1)
+            # Read what fstat promised (plus one byte, to see growth): reading max_bytes + 1
+            # would allocate a buffer of the cap for every small file.
+            raw = handle.read(size + 1)
+            if len(raw) > size:  # the file grew since it was opened
+                raw += handle.read(max_bytes + 1 - len(raw))
     except FileNotFoundError:
         raise CappedReadError(f"{name}: file not found") from None
     except IsADirectoryError:
