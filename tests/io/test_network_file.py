@@ -743,3 +743,21 @@ def test_a_pipe_given_as_network_file_is_refused_at_once(tmp_path, time_limit) -
     assert str(info.value) == (
         f"{pipe}: not a regular file (a pipe, device or socket), not a network file"
     )
+
+
+def test_a_utf8_bom_is_accepted_as_csv_session_and_weight_files_accept_it(tmp_path) -> None:
+    net = mazur()
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + network_to_json(net).encode("utf-8"))
+    loaded = Network.load(path)
+    assert loaded.parameters.tobytes() == net.parameters.tobytes()
+
+
+@pytest.mark.parametrize("scale", [5e-324, 1e-310, 2.2250738585072e-308])
+def test_a_normalization_scale_that_is_not_a_normal_number_is_refused(scale: float) -> None:
+    assert error_for(with_normalization(scale=[1.0, scale])) == (
+        f"net.json: normalization.scale[1]: {scale!r} is too small to divide by "
+        "(below 2.2250738585072014e-308, the smallest normal float64)"
+    )
+    smallest = network_from_json(json.dumps(with_normalization(scale=[2.2250738585072014e-308, 1])))
+    assert smallest.normalization.scale[0] == np.finfo(np.float64).tiny
