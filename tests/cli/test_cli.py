@@ -523,3 +523,13 @@ def test_export_bad_input(tmp_path, capsys):
     assert "invalid choice: 'xml'" in capsys.readouterr().err
     assert main(["export", str(net), "--format", "csv", "--out", str(tmp_path / "no/x.csv")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_init_refuses_a_network_beyond_the_limit_in_one_line(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "big.json"
+    assert main(["init", "--layers", "100000,100000,1", "--out", str(out)]) == 2
+    line = assert_one_error_line(
+        capsys.readouterr().err, "cannot create the network", "10,000,200,001 parameters"
+    )
+    assert "2,000,000" in line and "MemoryError" not in line
+    assert not out.exists()

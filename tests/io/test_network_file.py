@@ -122,6 +122,8 @@ def networks(draw) -> Network:
         activations.append(draw(hidden))
     else:
         activations.append("sigmoid" if loss == "binary_cross_entropy" else "softmax")
+    if activations[-1] == "softmax":
+        sizes[-1] = max(sizes[-1], 2)  # softmax needs two units
     weights, biases = [], []
     for inputs, units in zip(sizes[:-1], sizes[1:]):
         weights.append(
