@@ -10,7 +10,10 @@ bp-studio predict trained.json --data xor.csv > outputs.csv
 
 Qt-free: the window's module is imported only when the window is asked for, so the commands
 work without PySide6. Every failure is one line on stderr, ``bp-studio: error: <message>``,
-with exit status 2 (130 after Ctrl+C); nothing is written then.
+with exit status 2 (130 after Ctrl+C, 143 after SIGTERM, which is handled the same way);
+nothing is written then. The file a command writes is checked before any work (its folder
+accepts a new file, it is not write-protected), every write to stdout is checked (a full
+disk is exit status 2, never a silently cut output), and saves are atomic.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -46,6 +50,8 @@ from bp_studio.engine import (
 )
 from bp_studio.engine.phases import error as error_phase
 from bp_studio.engine.regularization import Regularization
+from bp_studio.io.atomic import check_writable, plain_reason
+from bp_studio.io.capped import NOT_REGULAR
 from bp_studio.io.network_file import NetworkFileError
 
 PROG = "bp-studio"
@@ -54,6 +60,7 @@ WINDOW_SUFFIXES = (".json", ".bpsession")
 EXIT_OK = 0
 EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 128 + 15  # 143, as a shell reports a process ended by SIGTERM
 
 _clock: Callable[[], float] = time.monotonic
 """The progress bar's clock (tests replace it)."""
@@ -61,6 +68,14 @@ _clock: Callable[[], float] = time.monotonic
 
 class CliError(Exception):
     """A problem to report as ``bp-studio: error: <message>`` with exit status 2."""
+
+
+class _Terminated(KeyboardInterrupt):
+    """Raised by the SIGTERM handler: a kill is handled like Ctrl+C (saves clean up, exit)."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated
 
 
 class _UsageError(CliError):
@@ -415,6 +430,10 @@ def main(argv: list[str] | None = None) -> int:
     """Run ``bp-studio`` with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread: signals cannot be handled here
+        previous = None
+    try:
         if _wants_window(args_list):
             path = args_list[0] if args_list else None
             run = _window(path)
@@ -426,6 +445,9 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as exc:
         _error(str(exc))
         return EXIT_ERROR
+    except _Terminated:
+        _error("terminated (SIGTERM); nothing was saved", prefix="")
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         _error("interrupted (Ctrl+C); nothing was saved", prefix="")
         return EXIT_INTERRUPTED
@@ -444,6 +466,9 @@ def main(argv: list[str] | None = None) -> int:
             prefix="internal error: ",
         )
         return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     return run(path)  # the window reports its own problems
 
 
@@ -483,8 +508,10 @@ def _window(path: str | None) -> Callable[[str | None], int]:
     if path is not None:
         if not os.path.exists(path):
             raise CliError(f"{path}: file not found")
-        if not os.path.isfile(path):
+        if os.path.isdir(path):
             raise CliError(f"{path}: is a folder, not a file")
+        if not os.path.isfile(path):
+            raise CliError(f"{path}: {NOT_REGULAR}; the window opens files")
     try:
         from bp_studio.ui.app import run
     except ImportError as exc:
@@ -501,19 +528,19 @@ def _window(path: str | None) -> Callable[[str | None], int]:
 def _export(args: argparse.Namespace) -> int:
     from bp_studio.io.export import export_weights
 
+    check_writable(args.out)
     network = Network.load(args.network)
-    _check_out_folder(args.out)
     try:
         export_weights(network, args.out, args.format)
     except ImportError as exc:
         raise CliError(str(exc)) from None
-    print(f"wrote {args.out}: {network.describe()} as {args.format}")
+    _say(f"wrote {args.out}: {network.describe()} as {args.format}")
     return EXIT_OK
 
 
 def _init(args: argparse.Namespace) -> int:
     activations = args.activations[0] if len(args.activations) == 1 else args.activations
-    _check_out_folder(args.out)
+    check_writable(args.out)
     try:
         network = Network.create(
             args.layers,
@@ -527,7 +554,7 @@ def _init(args: argparse.Namespace) -> int:
         raise CliError(f"cannot create the network: {exc}") from None
     network.save(args.out)
     bias = ", no biases" if args.no_bias else ""
-    print(
+    _say(
         f"wrote {args.out}: network {network.describe()}{bias}, "
         f"{network.parameters.size} parameters"
     )
@@ -541,13 +568,13 @@ def _train(args: argparse.Namespace) -> int:
         )
     if args.regularization == "none" and args.regularization_rate != 0.0:
         raise CliError("--regularization-rate needs --regularization l1 or l2")
+    if args.out is not None:  # before any work: training is not lost to an unwritable file
+        check_writable(args.out)
+        if os.path.exists(args.out) and os.path.samefile(args.out, args.data):
+            raise CliError(f"--out {args.out} is the data file; choose another file name")
     network = Network.load(args.network)
     data = _read_data(args, network, with_targets=True)
     X, T = data.inputs, data.targets
-    if args.out is not None:
-        _check_out_folder(args.out)
-        if os.path.exists(args.out) and os.path.samefile(args.out, args.data):
-            raise CliError(f"--out {args.out} is the data file; choose another file name")
     with np.errstate(all="ignore"):
         try:
             trainer = Trainer(
@@ -580,10 +607,13 @@ def _train(args: argparse.Namespace) -> int:
     if args.out is not None:
         network.save(args.out)
     start = f", from {history[0]:.6g} in epoch 1" if len(history) > 1 else ""
-    print(f"final loss {loss:.6g} after {_count(epochs, 'epoch')} ({_count(steps, 'step')}){start}")
+    report = (
+        f"final loss {loss:.6g} after {_count(epochs, 'epoch')} ({_count(steps, 'step')}){start}"
+    )
     if args.out is not None:
-        print(f"wrote {args.out}")
-    else:
+        report += f"\nwrote {args.out}"
+    _say(report, "the final loss" + (f" (the network was saved to {args.out})" if args.out else ""))
+    if args.out is None:
         print(
             f"{PROG}: note: the trained network was not saved; add --out FILE to save it",
             file=sys.stderr,
@@ -605,16 +635,9 @@ def _predict(args: argparse.Namespace) -> int:
         )
     text = write_csv_text([f"output_{j + 1}" for j in range(network.outputs)], outputs)
     try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        _say(text, "the predictions", end="")
     except BrokenPipeError:
-        # The reader went away (e.g. `| head`): stop quietly, as other tools do.
-        # Point stdout at devnull so the flush at exit does not fail a second time.
-        try:
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        except (AttributeError, ValueError, OSError):
-            pass
-        return 1
+        return 1  # the reader went away (e.g. `| head`): stop quietly, as other tools do
     return EXIT_OK
 
 
@@ -700,13 +723,25 @@ def _target_chooser(
     return choose
 
 
-def _check_out_folder(path: str) -> None:
-    """Fail before any work if ``path`` cannot be a file to write (saves are atomic anyway)."""
-    folder = os.path.dirname(path) or os.curdir
-    if os.path.isdir(path):
-        raise CliError(f"cannot write {path}: it is a folder")
-    if not os.path.isdir(folder):
-        raise CliError(f"cannot write {path}: folder {folder} does not exist")
+def _say(text: str, what: str = "the result", end: str = "\n") -> None:
+    """Write ``text`` to stdout and flush it, checking both.
+
+    A full disk (or any other write error) becomes ``CliError("could not write <what>:
+    <reason>")``; a reader that went away raises ``BrokenPipeError``. Either way stdout is
+    then pointed at the null device, so that the flush at exit cannot fail a second time
+    (and print a traceback) over what is still buffered.
+    """
+    try:
+        sys.stdout.write(text + end)
+        sys.stdout.flush()
+    except OSError as exc:
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (AttributeError, ValueError, OSError):
+            pass
+        if isinstance(exc, BrokenPipeError):
+            raise
+        raise CliError(f"could not write {what}: {plain_reason(exc)}") from None
 
 
 class _ProgressBar:

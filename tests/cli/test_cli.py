@@ -533,3 +533,169 @@ def test_init_refuses_a_network_beyond_the_limit_in_one_line(tmp_path: Path, cap
     )
     assert "2,000,000" in line and "MemoryError" not in line
     assert not out.exists()
+
+
+# -- writes that fail, checked before the work (issue 13, points 8 to 11) --------------------
+
+
+class _FullDisk(io.TextIOBase):
+    """A standard output on a full disk: every write fails with ENOSPC."""
+
+    def write(self, text: str) -> int:
+        import errno
+
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def flush(self) -> None:
+        pass
+
+
+class _ShortWrites(io.RawIOBase):
+    """A raw standard output that takes a few bytes at a time, then reports a full disk."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.taken = b""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        import errno
+
+        room = self.capacity - len(self.taken)
+        if room <= 0:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        chunk = bytes(data[: min(room, 7)])
+        self.taken += chunk
+        return len(chunk)
+
+
+def test_predict_into_a_full_disk_exits_2_with_one_line(work: Path, capsys, monkeypatch) -> None:
+    args = ["predict", str(work / "net.json"), "--data", str(work / "xor.csv")]
+    monkeypatch.setattr(sys, "stdout", _FullDisk())
+    assert main(args) == 2
+    assert capsys.readouterr().err == (
+        "bp-studio: error: could not write the predictions: no space left on device\n"
+    )
+    short = _ShortWrites(40)
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(io.BufferedWriter(short), "utf-8"))
+    assert main(args) == 2
+    assert capsys.readouterr().err == (
+        "bp-studio: error: could not write the predictions: no space left on device\n"
+    )
+    assert len(short.taken) == 40
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_predict_into_dev_full(work: Path) -> None:
+    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "bp_studio", "predict", "net.json", "--data", "xor.csv"],
+            cwd=work,
+            env=env,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 2
+    assert result.stderr == (
+        "bp-studio: error: could not write the predictions: no space left on device\n"
+    )
+
+
+def test_train_checks_the_output_before_training(work: Path, capsys, monkeypatch) -> None:
+    def never(*args, **kwargs):
+        raise AssertionError("training ran although the output cannot be written")
+
+    monkeypatch.setattr(cli.Trainer, "run_epochs", never)
+    train = ["train", str(work / "net.json"), "--data", str(work / "xor.csv")]
+    protected = work / "trained.json"
+    protected.write_text("keep me")
+    protected.chmod(0o444)
+    assert main([*train, "--out", str(protected)]) == 2
+    assert_one_error_line(capsys.readouterr().err, f"cannot write {protected}", "write-protected")
+    protected.chmod(0o644)
+    assert protected.read_text() == "keep me"
+
+    from bp_studio.io import atomic
+
+    def read_only(*args, **kwargs):
+        import errno
+
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(atomic.tempfile, "mkstemp", read_only)
+    assert main([*train, "--out", str(work / "new.json")]) == 2
+    assert_one_error_line(capsys.readouterr().err, "new.json", "the file system is read-only")
+    assert main(["init", "--layers", "2,1", "--out", str(work / "init.json")]) == 2
+    assert_one_error_line(capsys.readouterr().err, "init.json", "read-only")
+    export = ["export", str(work / "net.json"), "--format", "csv", "--out", str(work / "w.csv")]
+    assert main(export) == 2
+    assert_one_error_line(capsys.readouterr().err, "w.csv", "read-only")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="sends SIGTERM")
+def test_sigterm_is_handled_like_ctrl_c(work: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bp_studio", "train", "net.json", "--data", "xor.csv"]
+        + ["--epochs", "1000000000", "--progress", "--out", "out.json"],
+        cwd=work,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        first = os.read(process.stderr.fileno(), 1)  # the bar: training has run for 1 s
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    err = (first + err).decode()
+    assert process.returncode == 143, err
+    assert out == b""
+    assert "Traceback" not in err
+    assert err.splitlines()[-1] == "bp-studio: terminated (SIGTERM); nothing was saved"
+    assert no_files_like(work, "out.json")
+
+
+def test_sigterm_during_a_save_removes_the_temporary_file(work: Path, capsys, monkeypatch) -> None:
+    from bp_studio.io import atomic
+
+    def terminated(fd):
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)  # the handler raises first
+
+    import time
+
+    def unhandled(signum, frame):
+        raise AssertionError("main did not handle SIGTERM")
+
+    monkeypatch.setattr(atomic.os, "fsync", terminated)
+    previous = signal.signal(signal.SIGTERM, unhandled)  # a regression must not kill pytest
+    try:
+        out = work / "out.json"
+        args = ["train", str(work / "net.json"), "--data", str(work / "xor.csv")]
+        assert main([*args, "--out", str(out), "--epochs", "2"]) == 143
+        err = capsys.readouterr().err
+        assert err.endswith("bp-studio: terminated (SIGTERM); nothing was saved\n")
+        assert no_files_like(work, "out.json")
+        assert signal.getsignal(signal.SIGTERM) is unhandled  # main puts the old handler back
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_pipe_is_refused_as_data_network_or_window_file(work: Path, capsys, time_limit) -> None:
+    os.mkfifo(work / "pipe.csv")
+    os.mkfifo(work / "pipe.json")
+    with time_limit(30):
+        assert main(["predict", str(work / "net.json"), "--data", str(work / "pipe.csv")]) == 2
+        assert_one_error_line(capsys.readouterr().err, "pipe.csv: not a regular file")
+        assert main(["predict", str(work / "pipe.json"), "--data", str(work / "xor.csv")]) == 2
+        assert_one_error_line(capsys.readouterr().err, "pipe.json: not a regular file")
+        assert main([str(work / "pipe.json")]) == 2
+        assert_one_error_line(capsys.readouterr().err, "pipe.json: not a regular file")
