@@ -935,7 +935,10 @@ def _resolve_targets(targets: TargetChoice, header: tuple[str, ...], name: str) 
     if targets is None:
         return []
     if callable(targets):
-        return [int(i) for i in targets(header)]
+        chosen = [int(i) for i in targets(header)]
+        if len(set(chosen)) != len(chosen) or not all(0 <= i < len(header) for i in chosen):
+            raise ValueError(f"target columns {chosen} do not fit the {len(header)} columns")
+        return chosen
     if isinstance(targets, str):
         raise TypeError("target columns must be a sequence of column names, not a single string")
     index = {column: i for i, column in enumerate(header)}

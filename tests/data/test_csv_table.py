@@ -522,7 +522,9 @@ def _check_outcome(path: Path, time_limit) -> None:
     assert all(table.columns)
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(text=st.text())
 def test_arbitrary_text_gives_table_or_data_error(tmp_path: Path, text: str, time_limit) -> None:
     _check_outcome(_write(tmp_path, text), time_limit)
@@ -531,13 +533,17 @@ def test_arbitrary_text_gives_table_or_data_error(tmp_path: Path, text: str, tim
 _csvish = st.text(alphabet=st.sampled_from(list('0123456789.,-+eE\n\r "ab\tnaif\x00')))
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(text=_csvish)
 def test_csv_like_text_gives_table_or_data_error(tmp_path: Path, text: str, time_limit) -> None:
     _check_outcome(_write(tmp_path, text), time_limit)
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.binary())
 def test_arbitrary_bytes_give_table_or_data_error(tmp_path: Path, data: bytes, time_limit) -> None:
     _check_outcome(_write(tmp_path, data), time_limit)
