@@ -33,6 +33,7 @@ from bp_studio import __version__
 from bp_studio.data.csv_table import (
     CsvData,
     DataError,
+    Table,
     _quote,
     _show,
     read_columns,
@@ -721,6 +722,32 @@ def _target_chooser(
         )
 
     return choose
+
+
+def _split_columns(
+    table: Table,
+    network: Network,
+    network_path: str,
+    targets: list[str] | None,
+    *,
+    with_targets: bool,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The input columns ``X`` and (for training) the target columns ``T`` of ``table``.
+
+    For commands that read a :class:`Table` (numbers only); the layout rules are
+    ``_target_chooser``'s. ``_read_data`` reads the file with them directly (and accepts text
+    class labels and ``--drop-missing``, as the window does).
+    """
+    choose = _target_chooser(network, network_path, table.path, targets, with_targets=with_targets)
+    target_index = choose(table.columns)
+    chosen = set(target_index)
+    X = np.array(table.values[:, [i for i in range(len(table.columns)) if i not in chosen]])
+    return X, (np.array(table.values[:, target_index]) if with_targets else None)
+
+
+def _check_out_folder(path: str) -> None:
+    """Fail before any work if ``path`` cannot be saved to (``check_writable``'s checks)."""
+    check_writable(path)
 
 
 def _say(text: str, what: str = "the result", end: str = "\n") -> None:

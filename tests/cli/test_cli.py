@@ -699,3 +699,25 @@ def test_a_pipe_is_refused_as_data_network_or_window_file(work: Path, capsys, ti
         assert_one_error_line(capsys.readouterr().err, "pipe.json: not a regular file")
         assert main([str(work / "pipe.json")]) == 2
         assert_one_error_line(capsys.readouterr().err, "pipe.json: not a regular file")
+
+
+def test_split_columns_keeps_the_layout_rules_for_tables(work: Path) -> None:
+    """Commands that read a Table (numbers only) lay it out as train and predict do."""
+    from bp_studio.data.csv_table import read_csv
+
+    network = Network.load(work / "net.json")
+    data = work / "yfirst.csv"
+    data.write_text("y,x1,x2\n0,0,0\n1,0,1\n")
+    table = read_csv(data)
+    X, T = cli._split_columns(table, network, "net.json", ["y"], with_targets=True)
+    np.testing.assert_array_equal(X, [[0, 0], [0, 1]])
+    np.testing.assert_array_equal(T, [[0], [1]])
+    X, T = cli._split_columns(
+        read_csv(work / "xor.csv"), network, "net.json", None, with_targets=False
+    )
+    np.testing.assert_array_equal(X, XOR_X)
+    assert T is None
+    with pytest.raises(cli.CliError, match="has 3 columns, the network net.json"):
+        cli._split_columns(table, Network.create([3, 1]), "net.json", None, with_targets=True)
+    with pytest.raises(OSError, match="does not exist"):
+        cli._check_out_folder(str(work / "nowhere" / "x.json"))
