@@ -12,7 +12,10 @@ bp-studio worksheet net.json --data xor.csv --format html --out step.html
 
 Qt-free: the window's module is imported only when the window is asked for, so the commands
 work without PySide6. Every failure is one line on stderr, ``bp-studio: error: <message>``,
-with exit status 2 (130 after Ctrl+C); nothing is written then.
+with exit status 2 (130 after Ctrl+C, 143 after SIGTERM, which is handled the same way);
+nothing is written then. The file a command writes is checked before any work (its folder
+accepts a new file, it is not write-protected), every write to stdout is checked (a full
+disk is exit status 2, never a silently cut output), and saves are atomic.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -28,7 +32,15 @@ from typing import NoReturn, TextIO
 import numpy as np
 
 from bp_studio import __version__
-from bp_studio.data.csv_table import DataError, Table, read_csv, write_csv_text
+from bp_studio.data.csv_table import (
+    CsvData,
+    DataError,
+    Table,
+    _quote,
+    _show,
+    read_columns,
+    write_csv_text,
+)
 from bp_studio.engine import (
     ACTIVATIONS,
     INITIALIZERS,
@@ -41,6 +53,8 @@ from bp_studio.engine import (
 )
 from bp_studio.engine.phases import error as error_phase
 from bp_studio.engine.regularization import Regularization
+from bp_studio.io.atomic import check_writable, plain_reason
+from bp_studio.io.capped import NOT_REGULAR
 from bp_studio.io.network_file import NetworkFileError
 
 PROG = "bp-studio"
@@ -49,6 +63,7 @@ WINDOW_SUFFIXES = (".json", ".bpsession")
 EXIT_OK = 0
 EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 128 + 15  # 143, as a shell reports a process ended by SIGTERM
 
 _clock: Callable[[], float] = time.monotonic
 """The progress bar's clock (tests replace it)."""
@@ -56,6 +71,14 @@ _clock: Callable[[], float] = time.monotonic
 
 class CliError(Exception):
     """A problem to report as ``bp-studio: error: <message>`` with exit status 2."""
+
+
+class _Terminated(KeyboardInterrupt):
+    """Raised by the SIGTERM handler: a kill is handled like Ctrl+C (saves clean up, exit)."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated
 
 
 class _UsageError(CliError):
@@ -206,8 +229,10 @@ if --out names it.
 
 Data layout: the first columns are the network's inputs and the last columns are its
 targets, one per output (for a cross_entropy network with k outputs, a single column of
-class numbers 0..k-1 also works). --targets names the target columns instead; all other
-columns are then the inputs, in file order."""
+class numbers 0..k-1, or of text class labels, also works: the labels in sorted order are
+the classes 0..k-1). --targets names the target columns instead; all other columns are
+then the inputs, in file order. Cells may be separated by commas, semicolons or tabs, and
+numbers written with a decimal comma (1,5); both are detected, as the window does."""
 
 _EXPORT_HELP = """\
 Write a network's learned weights in a format other tools read. The file is written
@@ -337,6 +362,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="the network file (or session, .bpsession) to start from",
     )
     _add_data_arguments(train)
+    train.add_argument(
+        "--drop-missing",
+        action="store_true",
+        help="skip rows with missing values (empty, NA, N/A, NaN, null or ?) instead of "
+        "refusing the file",
+    )
     _add_training_options(train)
     train.add_argument(
         "--out",
@@ -526,6 +557,10 @@ def main(argv: list[str] | None = None) -> int:
     """Run ``bp-studio`` with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread: signals cannot be handled here
+        previous = None
+    try:
         if _wants_window(args_list):
             path = args_list[0] if args_list else None
             run = _window(path)
@@ -537,6 +572,9 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as exc:
         _error(str(exc))
         return EXIT_ERROR
+    except _Terminated:
+        _error("terminated (SIGTERM); nothing was saved", prefix="")
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         _error("interrupted (Ctrl+C); nothing was saved", prefix="")
         return EXIT_INTERRUPTED
@@ -555,6 +593,9 @@ def main(argv: list[str] | None = None) -> int:
             prefix="internal error: ",
         )
         return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     return run(path)  # the window reports its own problems
 
 
@@ -598,8 +639,10 @@ def _window(path: str | None) -> Callable[[str | None], int]:
     if path is not None:
         if not os.path.exists(path):
             raise CliError(f"{path}: file not found")
-        if not os.path.isfile(path):
+        if os.path.isdir(path):
             raise CliError(f"{path}: is a folder, not a file")
+        if not os.path.isfile(path):
+            raise CliError(f"{path}: {NOT_REGULAR}; the window opens files")
     try:
         from bp_studio.ui.app import run
     except ImportError as exc:
@@ -616,19 +659,19 @@ def _window(path: str | None) -> Callable[[str | None], int]:
 def _export(args: argparse.Namespace) -> int:
     from bp_studio.io.export import export_weights
 
+    check_writable(args.out)
     network = load_network_or_session(args.network)
-    _check_out_folder(args.out)
     try:
         export_weights(network, args.out, args.format)
     except ImportError as exc:
         raise CliError(str(exc)) from None
-    print(f"wrote {args.out}: {network.describe()} as {args.format}")
+    _say(f"wrote {args.out}: {network.describe()} as {args.format}")
     return EXIT_OK
 
 
 def _init(args: argparse.Namespace) -> int:
     activations = args.activations[0] if len(args.activations) == 1 else args.activations
-    _check_out_folder(args.out)
+    check_writable(args.out)
     try:
         network = Network.create(
             args.layers,
@@ -642,7 +685,7 @@ def _init(args: argparse.Namespace) -> int:
         raise CliError(f"cannot create the network: {exc}") from None
     network.save(args.out)
     bias = ", no biases" if args.no_bias else ""
-    print(
+    _say(
         f"wrote {args.out}: network {network.describe()}{bias}, "
         f"{network.parameters.size} parameters"
     )
@@ -651,13 +694,13 @@ def _init(args: argparse.Namespace) -> int:
 
 def _train(args: argparse.Namespace) -> int:
     check_training_options(args)
-    network = load_network_or_session(args.network)
-    table = read_csv(args.data)
-    X, T = _split_columns(table, network, args.network, args.targets, with_targets=True)
-    if args.out is not None:
-        _check_out_folder(args.out)
+    if args.out is not None:  # before any work: training is not lost to an unwritable file
+        check_writable(args.out)
         if os.path.exists(args.out) and os.path.samefile(args.out, args.data):
             raise CliError(f"--out {args.out} is the data file; choose another file name")
+    network = load_network_or_session(args.network)
+    data = _read_data(args, network, with_targets=True)
+    X, T = data.inputs, data.targets
     with np.errstate(all="ignore"):
         try:
             trainer = Trainer(
@@ -672,7 +715,7 @@ def _train(args: argparse.Namespace) -> int:
                 regularization=Regularization(args.regularization, args.regularization_rate),
             )
         except ValueError as exc:
-            raise CliError(f"{table.path}: {exc}") from None
+            raise CliError(f"{data.path}: {exc}") from None
         show = _is_terminal(sys.stderr) if args.progress is None else args.progress
         bar = _ProgressBar(args.epochs, sys.stderr) if show and args.epochs > 0 else None
         try:
@@ -690,10 +733,13 @@ def _train(args: argparse.Namespace) -> int:
     if args.out is not None:
         network.save(args.out)
     start = f", from {history[0]:.6g} in epoch 1" if len(history) > 1 else ""
-    print(f"final loss {loss:.6g} after {_count(epochs, 'epoch')} ({_count(steps, 'step')}){start}")
+    report = (
+        f"final loss {loss:.6g} after {_count(epochs, 'epoch')} ({_count(steps, 'step')}){start}"
+    )
     if args.out is not None:
-        print(f"wrote {args.out}")
-    else:
+        report += f"\nwrote {args.out}"
+    _say(report, "the final loss" + (f" (the network was saved to {args.out})" if args.out else ""))
+    if args.out is None:
         print(
             f"{PROG}: note: the trained network was not saved; add --out FILE to save it",
             file=sys.stderr,
@@ -703,28 +749,21 @@ def _train(args: argparse.Namespace) -> int:
 
 def _predict(args: argparse.Namespace) -> int:
     network = load_network_or_session(args.network)
-    table = read_csv(args.data)
-    X, _ = _split_columns(table, network, args.network, args.targets, with_targets=False)
+    data = _read_data(args, network, with_targets=False)
+    X = data.inputs
     with np.errstate(all="ignore"):
         outputs = network.predict(X)
     if not np.all(np.isfinite(outputs)):
         row, column = np.argwhere(~np.isfinite(outputs))[0]
         raise CliError(
-            f"{table.path}: data row {row + 1}: output {column + 1} of {args.network} is "
+            f"{data.path}: data row {row + 1}: output {column + 1} of {args.network} is "
             f"{outputs[row, column]} (the numbers overflowed)"
         )
     text = write_csv_text([f"output_{j + 1}" for j in range(network.outputs)], outputs)
     try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        _say(text, "the predictions", end="")
     except BrokenPipeError:
-        # The reader went away (e.g. `| head`): stop quietly, as other tools do.
-        # Point stdout at devnull so the flush at exit does not fail a second time.
-        try:
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        except (AttributeError, ValueError, OSError):
-            pass
-        return 1
+        return 1  # the reader went away (e.g. `| head`): stop quietly, as other tools do
     return EXIT_OK
 
 
@@ -751,6 +790,85 @@ def check_training_options(args: argparse.Namespace) -> None:
         raise CliError("--regularization-rate needs --regularization l1 or l2")
 
 
+def _read_data(args: argparse.Namespace, network: Network, *, with_targets: bool) -> CsvData:
+    """Read ``--data`` with the one CSV reader (the window's); the layout fits ``network``.
+
+    The inputs are the network's inputs; the targets (for training) one column per output,
+    or one column of class numbers or text labels for cross_entropy. ``predict`` leaves the
+    other columns out. ``DataError`` or ``CliError`` name the problem.
+    """
+    choose = _target_chooser(
+        network, args.network, args.data, args.targets, with_targets=with_targets
+    )
+    drop = bool(getattr(args, "drop_missing", False))
+    hint = "add --drop-missing to skip them" if with_targets else ""
+    return read_columns(args.data, choose, drop_missing=drop, missing_hint=hint)
+
+
+def _target_chooser(
+    network: Network,
+    network_path: str,
+    data_path: str,
+    targets: list[str] | None,
+    *,
+    with_targets: bool,
+) -> Callable[[tuple[str, ...]], list[int]]:
+    """The target columns of a data file for ``network``, as a function of its header.
+
+    Called by the reader on the header, before any row is read, so a file that does not fit
+    the network is refused at once (``CliError``). For ``predict`` the "targets" are the
+    columns left out; they are read (text allowed) but not used.
+    """
+    inputs, outputs = network.inputs, network.outputs
+    where = f"the network {network_path} ({network.describe()})"
+    labels = network.loss_name == "cross_entropy" and outputs > 1
+    path = _show(data_path)
+
+    def choose(columns: tuple[str, ...]) -> list[int]:
+        width = len(columns)
+        if targets is not None:
+            duplicates = sorted({name for name in targets if targets.count(name) > 1})
+            if duplicates:
+                raise CliError(f"--targets names the column {duplicates[0]!r} more than once")
+            index = {name: i for i, name in enumerate(columns)}
+            for name in targets:
+                if name not in index:
+                    available = ", ".join(_quote(c) for c in columns)
+                    raise DataError(
+                        f"{path}: no column {_quote(name)} (the columns are {available})"
+                    )
+            if with_targets and len(targets) != outputs and not (labels and len(targets) == 1):
+                raise CliError(
+                    f"--targets names {_count(len(targets), 'column')}, but {where} has "
+                    f"{_count(outputs, 'output')}"
+                )
+            if width - len(targets) != inputs:
+                raise CliError(
+                    f"{path}: {_count(width - len(targets), 'column')} besides the targets, "
+                    f"but {where} has {_count(inputs, 'input')}"
+                )
+            return [index[name] for name in targets]
+        if with_targets:
+            if width == inputs + outputs or (labels and width == inputs + 1):
+                return list(range(inputs, width))
+            need = f"{inputs + outputs}: {_count(inputs, 'input')} then {_count(outputs, 'target')}"
+            if labels:
+                need += f" (or {inputs + 1}, with one column of class numbers)"
+            raise CliError(
+                f"{path} has {_count(width, 'column')}, {where} needs {need}; "
+                "--targets names the target columns"
+            )
+        if width == inputs or width == inputs + outputs or (labels and width == inputs + 1):
+            return list(range(inputs, width))
+        need = f"{inputs} (its inputs) or {inputs + outputs} (inputs then targets)"
+        raise CliError(
+            f"{path} has {_count(width, 'column')}, {where} needs {need}; "
+            "--targets names columns to leave out"
+        )
+
+    return choose
+
+
 def _split_columns(
     table: Table,
     network: Network,
@@ -759,57 +877,43 @@ def _split_columns(
     *,
     with_targets: bool,
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """The input columns ``X`` and (for training) the target columns ``T`` of ``table``."""
-    path, columns = table.path, table.columns
-    inputs, outputs = network.inputs, network.outputs
-    where = f"the network {network_path} ({network.describe()})"
-    labels = network.loss_name == "cross_entropy" and outputs > 1
-    if targets is not None:
-        duplicates = sorted({name for name in targets if targets.count(name) > 1})
-        if duplicates:
-            raise CliError(f"--targets names the column {duplicates[0]!r} more than once")
-        T = table.select(targets)  # DataError naming an unknown column
-        if with_targets and len(targets) != outputs and not (labels and len(targets) == 1):
-            raise CliError(
-                f"--targets names {_count(len(targets), 'column')}, but {where} has "
-                f"{_count(outputs, 'output')}"
-            )
-        rest = [name for name in columns if name not in targets]
-        if len(rest) != inputs:
-            raise CliError(
-                f"{path}: {_count(len(rest), 'column')} besides the targets, but {where} "
-                f"has {_count(inputs, 'input')}"
-            )
-        return table.select(rest), T
-    width = len(columns)
-    if with_targets:
-        if width == inputs + outputs:
-            return table.values[:, :inputs].copy(), table.values[:, inputs:].copy()
-        if labels and width == inputs + 1:
-            return table.values[:, :inputs].copy(), table.values[:, inputs:].copy()
-        need = f"{inputs + outputs}: {_count(inputs, 'input')} then {_count(outputs, 'target')}"
-        if labels:
-            need += f" (or {inputs + 1}, with one column of class numbers)"
-        raise CliError(
-            f"{path} has {_count(width, 'column')}, {where} needs {need}; "
-            "--targets names the target columns"
-        )
-    if width == inputs or width == inputs + outputs or (labels and width == inputs + 1):
-        return table.values[:, :inputs].copy(), None
-    need = f"{inputs} (its inputs) or {inputs + outputs} (inputs then targets)"
-    raise CliError(
-        f"{path} has {_count(width, 'column')}, {where} needs {need}; "
-        "--targets names columns to leave out"
-    )
+    """The input columns ``X`` and (for training) the target columns ``T`` of ``table``.
+
+    For commands that read a :class:`Table` (numbers only); the layout rules are
+    ``_target_chooser``'s. ``_read_data`` reads the file with them directly (and accepts text
+    class labels and ``--drop-missing``, as the window does).
+    """
+    choose = _target_chooser(network, network_path, table.path, targets, with_targets=with_targets)
+    target_index = choose(table.columns)
+    chosen = set(target_index)
+    X = np.array(table.values[:, [i for i in range(len(table.columns)) if i not in chosen]])
+    return X, (np.array(table.values[:, target_index]) if with_targets else None)
 
 
 def _check_out_folder(path: str) -> None:
-    """Fail before any work if ``path`` cannot be a file to write (saves are atomic anyway)."""
-    folder = os.path.dirname(path) or os.curdir
-    if os.path.isdir(path):
-        raise CliError(f"cannot write {path}: it is a folder")
-    if not os.path.isdir(folder):
-        raise CliError(f"cannot write {path}: folder {folder} does not exist")
+    """Fail before any work if ``path`` cannot be saved to (``check_writable``'s checks)."""
+    check_writable(path)
+
+
+def _say(text: str, what: str = "the result", end: str = "\n") -> None:
+    """Write ``text`` to stdout and flush it, checking both.
+
+    A full disk (or any other write error) becomes ``CliError("could not write <what>:
+    <reason>")``; a reader that went away raises ``BrokenPipeError``. Either way stdout is
+    then pointed at the null device, so that the flush at exit cannot fail a second time
+    (and print a traceback) over what is still buffered.
+    """
+    try:
+        sys.stdout.write(text + end)
+        sys.stdout.flush()
+    except OSError as exc:
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (AttributeError, ValueError, OSError):
+            pass
+        if isinstance(exc, BrokenPipeError):
+            raise
+        raise CliError(f"could not write {what}: {plain_reason(exc)}") from None
 
 
 class _ProgressBar:

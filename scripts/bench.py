@@ -27,6 +27,11 @@ Sections (``SECTIONS``, name -> function taking ``Settings`` and returning a JSO
     main window, BP Studio against a bare PySide6 window with one pyqtgraph ``PlotWidget``,
     alternating (target: ratio <= 2).
 
+- ``csv``: the CSV readers (``read_csv``, the command line's, and ``read_dataset``, the
+  window's), each in a fresh process: peak memory above the interpreter's baseline in MiB per
+  MiB of file (target <= 5) and seconds per MiB, for ~20 MiB files of floats and of small
+  integers and a ~100 MiB file, with ``np.loadtxt`` on the same file as the reference.
+
 The figures go to ``bench.json`` in the current directory (or ``--json PATH``) as
 ``{"engine": {"2-4-1": {"batch": 4, "bp_studio_steps_per_s": ..., ...}, ...}, "gui": {...}}``.
 
@@ -1175,6 +1180,158 @@ def bench_history(settings: Settings) -> dict[str, object]:
     return results
 
 
+# -- csv: reading data files (memory and speed) ------------------------------------------------
+
+CSV_PEAK_TARGET = 5.0
+"""Peak memory of reading a CSV file, above the interpreter's baseline, per byte of file."""
+
+_CSV_CHILD = r"""
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+reader, path = sys.argv[2], sys.argv[3]
+import numpy as np
+from bp_studio.data.csv_table import read_csv
+from bp_studio.data.table_import import read_dataset
+
+def status_kib(field):
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+
+read = {
+    "read_csv": lambda: read_csv(path).values,
+    "read_dataset": lambda: read_dataset(path).X,
+    "np.loadtxt": lambda: np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2),
+}[reader]
+try:  # Linux: reset the peak resident size to the current one, so imports do not count
+    with open("/proc/self/clear_refs", "w") as clear:
+        clear.write("5")
+    before, how = status_kib("VmRSS"), "rss"
+except OSError:
+    import tracemalloc
+    tracemalloc.start()
+    before, how = 0, "tracemalloc"
+start = time.perf_counter()
+values = read()
+seconds = time.perf_counter() - start
+if how == "rss":
+    peak = status_kib("VmHWM") - before
+else:
+    peak = tracemalloc.get_traced_memory()[1] // 1024
+print(json.dumps({"seconds": seconds, "peak_kib": peak, "how": how, "shape": values.shape}))
+"""
+
+
+def _csv_file(folder: Path, layout: str, megabytes: float) -> Path:
+    """A CSV file of about ``megabytes`` MiB: ``floats`` (10 columns of exact float64 text,
+    about 20 bytes a cell) or ``small_ints`` (digits-like: 64 pixels 0..16 and a label,
+    about 2.5 bytes a cell, the layout that needs the most memory per byte of file)."""
+    rng = np.random.default_rng(0)
+    path = folder / f"{layout}_{megabytes:g}MiB.csv"
+    target = int(megabytes * 2**20)
+    with open(path, "w", encoding="utf-8") as handle:
+        if layout == "floats":
+            handle.write(",".join(f"x{i}" for i in range(9)) + ",y\n")
+            block = rng.standard_normal((2000, 10))
+            text = "".join(",".join(map(repr, row)) + "\n" for row in block.tolist())
+        else:
+            handle.write(",".join(f"pixel_{i}" for i in range(64)) + ",digit\n")
+            block = rng.integers(0, 17, (2000, 65))
+            text = "".join(",".join(map(str, row)) + "\n" for row in block.tolist())
+        written = 0
+        while written < target:
+            handle.write(text)
+            written += len(text)
+    return path
+
+
+def _csv_read_in_child(root: Path, reader: str, path: Path) -> dict[str, object]:
+    import subprocess
+
+    result = subprocess.run(
+        [sys.executable, "-c", _CSV_CHILD, str(root), reader, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
+    if result.returncode != 0:
+        return {"error": (result.stderr.strip().splitlines() or ["?"])[-1]}
+    return json.loads(result.stdout)
+
+
+def bench_csv(settings: Settings, root: Path = ROOT) -> dict[str, object]:
+    """Peak memory (MiB per MiB of file) and speed (s per MiB) of the CSV readers.
+
+    Each read runs in a fresh child process; its peak is the growth of the resident size
+    over the read, above the interpreter with numpy and BP Studio imported (Linux: the peak
+    is reset after the imports through ``/proc/self/clear_refs``; elsewhere ``tracemalloc``).
+    ``np.loadtxt`` on the same file is the reference for speed, measured in the same run.
+    ``root`` is the
+    checkout whose ``bp_studio`` is measured (another one gives the figures before a change).
+    """
+    import tempfile
+
+    sizes = (
+        [("floats", 4), ("small_ints", 4), ("floats", 16)]
+        if settings.quick
+        else [("floats", 20), ("small_ints", 20), ("floats", 100)]
+    )
+    results: dict[str, object] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for layout, megabytes in sizes:
+            path = _csv_file(Path(folder), layout, megabytes)
+            mib = path.stat().st_size / 2**20
+            row: dict[str, object] = {"file_mib": mib}
+            for reader in ("read_csv", "read_dataset", "np.loadtxt"):
+                measured = _csv_read_in_child(root, reader, path)
+                if "error" in measured:
+                    row[reader] = measured
+                    print(f"csv: {layout} {mib:.0f} MiB, {reader}: {measured['error']}")
+                    continue
+                peak = measured["peak_kib"] / 1024 / mib
+                row[reader] = {
+                    "seconds": measured["seconds"],
+                    "s_per_mib": measured["seconds"] / mib,
+                    "peak_mib_per_mib": peak,
+                }
+            reference = row.get("np.loadtxt", {})
+            for reader in ("read_csv", "read_dataset"):
+                figures = row.get(reader, {})
+                if "seconds" not in figures:
+                    continue
+                ratio = (
+                    figures["seconds"] / reference["seconds"] if "seconds" in reference else None
+                )
+                figures["time_over_loadtxt"] = ratio
+                figures["target_peak_mib_per_mib"] = CSV_PEAK_TARGET
+                shown = f", {ratio:.2f} x np.loadtxt" if ratio is not None else ""
+                print(
+                    f"csv: {layout} {mib:.0f} MiB, {reader}: {figures['s_per_mib']:.3f} s/MiB"
+                    f"{shown}, peak {figures['peak_mib_per_mib']:.2f} MiB per MiB of file "
+                    f"(target <= {CSV_PEAK_TARGET:g})"
+                )
+            results[f"{layout}_{megabytes:g}MiB"] = row
+        # The window's import of 100,000 rows x 10 columns (a test timed this once).
+        values = np.random.default_rng(2).standard_normal((100_000, 10))
+        from bp_studio.data.csv_table import write_csv_text
+
+        path = Path(folder) / "rows_100k.csv"
+        path.write_text(write_csv_text([f"c{i}" for i in range(10)], values))
+        measured = _csv_read_in_child(root, "read_dataset", path)
+        reference = _csv_read_in_child(root, "np.loadtxt", path)
+        results["read_dataset_100k_rows"] = {
+            "seconds": measured.get("seconds"),
+            "np_loadtxt_seconds": reference.get("seconds"),
+        }
+        if "seconds" in measured and "seconds" in reference:
+            print(
+                f"csv: read_dataset, 100,000 rows x 10 columns: {measured['seconds']:.2f} s "
+                f"({measured['seconds'] / reference['seconds']:.2f} x np.loadtxt)"
+            )
+    return results
+
+
 # -- driver ----------------------------------------------------------------------------------
 
 SECTIONS: dict[str, Callable[[Settings], dict]] = {
@@ -1182,6 +1339,7 @@ SECTIONS: dict[str, Callable[[Settings], dict]] = {
     "gui": bench_gui,
     "data": bench_data,
     "history": bench_history,
+    "csv": bench_csv,
 }
 """Every section by name; each returns the dict stored under its name in the JSON file."""
 

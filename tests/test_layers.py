@@ -2,7 +2,8 @@
 
 ``engine`` (numpy only) <- ``data`` <- ``io`` <- ``studio`` <- ``ui``; ``cli`` uses the
 Qt-free ones. Checked on the source (every ``import``/``from`` statement, also inside
-functions), so a lazy import cannot hide a cycle.
+functions), so a lazy import cannot hide a cycle. The safe-file helpers (``BASE``: capped
+reads of regular files) import nothing of BP Studio and may be used by every layer.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "bp_studio"
+BASE = {"bp_studio.io.capped"}
 ALLOWED = {
     "engine": {"engine"},
     "data": {"engine", "data"},
@@ -23,7 +25,7 @@ ALLOWED = {
 
 def imported_packages(path: Path) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    found = set()
+    found: set[str] = set()
     for node in ast.walk(tree):
         names = []
         if isinstance(node, ast.Import):
@@ -32,9 +34,15 @@ def imported_packages(path: Path) -> set[str]:
             names = [node.module]
         for name in names:
             parts = name.split(".")
-            if parts[0] == "bp_studio" and len(parts) > 1:
+            if parts[0] == "bp_studio" and len(parts) > 1 and name not in BASE:
                 found.add(parts[1])
     return found
+
+
+def test_the_base_helpers_import_nothing_of_bp_studio() -> None:
+    for module in BASE:
+        path = PACKAGE.parent / (module.replace(".", "/") + ".py")
+        assert imported_packages(path) == set(), module
 
 
 @pytest.mark.parametrize("package", sorted(ALLOWED))

@@ -25,6 +25,20 @@ from bp_studio.engine.losses import Loss, check_output_activation, get_loss
 from bp_studio.engine.normalization import Normalization
 from bp_studio.engine.records import ForwardRecord
 
+MAX_PARAMETERS = 2_000_000
+"""The most parameters (weights and biases) a network may have.
+
+Why: training keeps the parameter vector in several copies (gradient, backup, optimiser
+state, history snapshots), and a network file writes each parameter as text of up to 26
+bytes, in a file capped at 64 MiB (``bp_studio.io.network_file.MAX_BYTES``); two million
+parameters always fit. A larger network is refused before any weight is drawn, with one
+line saying so, rather than failing later with an out-of-memory error.
+"""
+_LIMIT_REASON = (
+    "every parameter is kept in several copies while training, and a network file, at up "
+    "to 26 bytes of text per parameter, may have at most 64 MiB"
+)
+
 
 class Layer:
     """One fully connected layer: ``a = f(a_prev @ weight.T + bias)``.
@@ -130,6 +144,8 @@ class Network:
         ``activations`` has one name per layer after the input (a single name applies to all);
         ``bias`` says which layers have a bias; weights are drawn by ``init`` (``xavier``,
         ``he`` or ``uniform`` with ``init_scale``) from ``numpy.random.default_rng(seed)``.
+        ``ValueError`` for a network of more than ``MAX_PARAMETERS`` parameters (before any
+        weight is drawn).
         """
         sizes = [int(s) for s in sizes]
         if len(sizes) < 2:
@@ -149,6 +165,7 @@ class Network:
         flags = [bias] * count if isinstance(bias, bool) else list(bias)
         if len(flags) != count:
             raise ValueError(f"bias needs {count} flag(s), got {len(flags)}")
+        _check_parameter_count(parameter_count(sizes, flags))
         rng = np.random.default_rng(seed)
         weights, biases = [], []
         for inputs, units, with_bias in zip(sizes[:-1], sizes[1:], flags):
@@ -358,6 +375,27 @@ def _finite(value: float, name: str) -> float:
     return number
 
 
+def parameter_count(sizes: Sequence[int], bias: bool | Sequence[bool] = True) -> int:
+    """Weights and biases of a network with layer sizes ``sizes``: ``sum(n_l * (n_{l-1} + b_l))``.
+
+    ``bias`` says which layers (after the input) have a bias, or one flag for all.
+    """
+    sizes = [int(s) for s in sizes]
+    flags = [bias] * (len(sizes) - 1) if isinstance(bias, bool) else list(bias)
+    return sum(
+        units * inputs + (units if with_bias else 0)
+        for inputs, units, with_bias in zip(sizes[:-1], sizes[1:], flags)
+    )
+
+
+def _check_parameter_count(count: int) -> None:
+    if count > MAX_PARAMETERS:
+        raise ValueError(
+            f"the network would have {count:,} parameters, more than the {MAX_PARAMETERS:,} "
+            f"BP Studio handles ({_LIMIT_REASON})"
+        )
+
+
 def check_architecture(
     shapes: Sequence[tuple[int, ...]],
     activations: Sequence[str],
@@ -368,8 +406,9 @@ def check_architecture(
 
     Rules: at least one layer; weights are 2-D ``(units, inputs)``; each layer's inputs equal
     the previous layer's units; biases (where given) have ``units`` values; activations and loss
-    are known; softmax only on the output layer and only with cross_entropy; the loss fits
-    the output activation.
+    are known; softmax only on the output layer, with at least 2 units (one unit would always
+    output 1) and only with cross_entropy; the loss fits the output activation; at most
+    ``MAX_PARAMETERS`` parameters.
     """
     if len(shapes) == 0:
         raise ValueError("a network needs at least one layer")
@@ -395,6 +434,11 @@ def check_architecture(
                 raise ValueError(f"layers[{index}].activation: {exc}") from None
         if activation == "softmax" and index != len(shapes) - 1:
             raise ValueError(f"layers[{index}]: softmax is only allowed on the output layer")
+        if activation == "softmax" and shape[0] < 2:
+            raise ValueError(
+                f"layers[{index}]: softmax needs at least 2 units (with {shape[0]} its output "
+                "is always 1); use sigmoid with binary_cross_entropy for one output"
+            )
         if biases is not None and biases[index] is not None:
             bias_shape = np.shape(biases[index])
             if bias_shape != (shape[0],):
@@ -405,3 +449,7 @@ def check_architecture(
     reason = check_output_activation(loss, activations[-1])
     if reason is not None:
         raise ValueError(f"layers[{len(shapes) - 1}]: {reason}")
+    has_bias = [biases is not None and biases[i] is not None for i in range(len(shapes))]
+    _check_parameter_count(
+        sum(int(u) * int(i) + (int(u) if b else 0) for (u, i), b in zip(shapes, has_bias))
+    )

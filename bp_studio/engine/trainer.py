@@ -82,7 +82,11 @@ class TrainingDiverged(ArithmeticError):
 def prepare_targets(network: Network, T: np.ndarray, samples: int) -> np.ndarray:
     """Targets as float64 ``(samples, outputs)``; class labels become one-hot for softmax.
 
-    ``ValueError`` names the problem (shape, non-finite value, label out of range).
+    ``ValueError`` names the problem (shape, non-finite value, label out of range) and a
+    target outside the loss's domain, by row and column counted from 1: binary cross-entropy
+    takes probabilities ``0 <= t <= 1``; cross-entropy takes rows of probabilities summing
+    to 1 (one-hot) or a single column of class labels ``0 .. k-1``. Outside them the loss has
+    no minimum: training drives it to minus infinity and the weights to garbage.
     """
     T = np.asarray(T, dtype=np.float64)
     outputs = network.outputs
@@ -101,7 +105,42 @@ def prepare_targets(network: Network, T: np.ndarray, samples: int) -> np.ndarray
     if not np.all(np.isfinite(T)):
         row, column = np.argwhere(~np.isfinite(T))[0]
         raise ValueError(f"targets row {row + 1}, column {column + 1} is not a finite number")
+    _check_target_domain(network.loss_name, T)
     return T
+
+
+_SUM_TOLERANCE = 1e-9
+"""How far a cross-entropy target row's sum may be from 1 (rounding of soft labels)."""
+
+
+def _check_target_domain(loss: str, T: np.ndarray) -> None:
+    """``ValueError`` for the first target outside ``loss``'s domain (see ``prepare_targets``)."""
+    if loss not in ("binary_cross_entropy", "cross_entropy"):
+        return
+    outside = (T < 0.0) | (T > 1.0)
+    if outside.any():
+        row, column = (int(i) for i in np.argwhere(outside)[0])
+        value = float(T[row, column])
+        if loss == "binary_cross_entropy":
+            need = "binary_cross_entropy needs targets that are probabilities (usually 0 or 1)"
+        else:
+            need = (
+                "cross_entropy needs one-hot rows (or a single column of class labels "
+                f"0 .. {T.shape[1] - 1})"
+            )
+        raise ValueError(
+            f"targets row {row + 1}, column {column + 1}: {value!r} is outside 0 .. 1; {need}"
+        )
+    if loss == "cross_entropy":
+        sums = T.sum(axis=1)
+        off = np.abs(sums - 1.0) > _SUM_TOLERANCE * T.shape[1]
+        if off.any():
+            row = int(np.argmax(off))
+            raise ValueError(
+                f"targets row {row + 1}: the row sums to {float(sums[row]):.6g}; cross_entropy "
+                "needs rows that sum to 1 (one-hot, or probabilities) or a single column of "
+                f"class labels 0 .. {T.shape[1] - 1}"
+            )
 
 
 @dataclass
@@ -142,12 +181,18 @@ class Trainer:
         seed: int | None = 0,
         regularization: Regularization | None = None,
     ) -> None:
+        if not isinstance(optimizer, str):
+            raise ValueError(f"optimizer must be a name such as 'sgd', got {optimizer!r}")
+        if regularization is not None and not isinstance(regularization, Regularization):
+            raise ValueError(f"regularization must be a Regularization, got {regularization!r}")
         self.network = network
-        self.optimizer: Optimizer = make_optimizer(optimizer, network.parameters.size, lr)
+        self.optimizer: Optimizer = make_optimizer(
+            optimizer, network.parameters.size, _check_rate(lr)
+        )
         self.regularization = regularization or Regularization()
-        self._rng = np.random.default_rng(seed)
+        self._rng = np.random.default_rng(_check_seed(seed))
         self.seed = seed
-        self._shuffle = bool(shuffle)
+        self._shuffle = _check_flag(shuffle, "shuffle")
         self._batch_size = _check_batch_size(batch_size)
         self.step_count = 0
         """Updates done so far."""
@@ -179,7 +224,7 @@ class Trainer:
     @lr.setter
     def lr(self, value: float) -> None:
         """Change the learning rate; it applies from the next update on."""
-        value = check_learning_rate(value)
+        value = check_learning_rate(_check_rate(value))
         if value != self.optimizer.lr:
             self.optimizer.lr = value
             self.revision += 1
@@ -201,7 +246,7 @@ class Trainer:
 
     @shuffle.setter
     def shuffle(self, value: bool) -> None:
-        self._shuffle = bool(value)
+        self._shuffle = _check_flag(value, "shuffle")
         self._restart_epoch()
         self.revision += 1
 
@@ -440,7 +485,8 @@ class Trainer:
 
     def run_steps(self, count: int) -> None:
         """Run ``count`` whole steps (a half-done step first finishes as one of them)."""
-        if count <= 0:
+        count = _check_count(count, "steps")
+        if count == 0:
             return
         if self.progress is not None:
             self.step()
@@ -460,9 +506,7 @@ class Trainer:
 
         ``callback(epoch, loss)`` runs after each epoch; returning ``False`` stops early.
         """
-        if epochs < 0:
-            raise ValueError(f"epochs must be 0 or more, got {epochs}")
-        target = self.epoch + int(epochs)
+        target = self.epoch + _check_count(epochs, "epochs")
         first = len(self.epoch_losses)
         while self.epoch < target:
             self.run_steps(self.batches_per_epoch - self._batch_index)
@@ -585,6 +629,37 @@ class Trainer:
         while progress.update is None:
             self.next_layer()
         return self.last_step
+
+
+def _check_rate(value: float) -> float:
+    """A learning rate must be a real number (not text, not True); its range is checked by
+    ``check_learning_rate``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+        value, (int, float, np.integer, np.floating)
+    ):
+        raise ValueError(f"learning rate must be a number, got {value!r}")
+    return value
+
+
+def _check_count(value: int, name: str) -> int:
+    """A count of epochs or steps: a whole number of 0 or more (not 2.5, not True)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise ValueError(f"{name} must be a whole number of 0 or more, got {value!r}")
+    return int(value)
+
+
+def _check_flag(value: bool, name: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def _check_seed(value: int | None) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise ValueError(f"seed must be a whole number of 0 or more (or None), got {value!r}")
+    return int(value)
 
 
 def _check_batch_size(value: int | None) -> int | None:

@@ -290,8 +290,58 @@ class TrainerState:
             raise ValueError(f"{where}.epoch_loss_sum: must be a finite number")
 
 
+_FLAG = (0, 1)
+_U32 = (0, 2**32 - 1)
+_U64 = (0, 2**64 - 1)
+_U128 = (0, 2**128 - 1)
+
+_RNG_FIELDS: dict[str, dict[str, Any]] = {
+    "PCG64": {"state": {"state": _U128, "inc": _U128}, "has_uint32": _FLAG, "uinteger": _U32},
+    "PCG64DXSM": {
+        "state": {"state": _U128, "inc": _U128},
+        "has_uint32": _FLAG,
+        "uinteger": _U32,
+    },
+    "SFC64": {"state": {"state": [4, _U64]}, "has_uint32": _FLAG, "uinteger": _U32},
+    "Philox": {
+        "state": {"counter": [4, _U64], "key": [2, _U64]},
+        "buffer": [4, _U64],
+        "buffer_pos": (0, 4),
+        "has_uint32": _FLAG,
+        "uinteger": _U32,
+    },
+    "MT19937": {"state": {"key": [624, _U32], "pos": (0, 624)}},
+}
+"""Every field of each bit generator's ``state`` dict and its documented range.
+
+A ``(low, high)`` pair is one whole number in that range, ``[n, (low, high)]`` a list of ``n``
+of them, a dict a nested object. The ranges are numpy's own: ``MT19937``'s ``pos`` indexes
+its 624-word key (624 means "regenerate next"), ``Philox``'s ``buffer_pos`` its 4-word buffer
+(4 means "empty"); numpy does not check either, and reads out of bounds (the process dies)
+on a position outside them. The other ranges are the C types the state is stored in.
+"""
+
+
 def check_rng_state(value: Any, where: str) -> dict[str, Any]:
-    """Validate a ``bit_generator.state`` dict by loading it into a fresh bit generator."""
+    """Validate a ``bit_generator.state`` dict; ``ValueError`` names the first bad field.
+
+    Every field must be present with a whole number (or list of them) in the range of
+    ``_RNG_FIELDS``, and no other field may be there. The state is then loaded into a fresh
+    bit generator of that kind and read back: anything numpy would change is refused too.
+    Returns the state as JSON-ready Python ints and lists.
+    """
+    if not isinstance(value, dict):
+        raise ValueError(f"{where}: expected an object, got {_kind(value)}")
+    name = value.get("bit_generator")
+    if not isinstance(name, str) or name not in BIT_GENERATORS:
+        raise ValueError(
+            f"{where}.bit_generator: expected one of {', '.join(BIT_GENERATORS)}, got {name!r}"
+        )
+    return _load_rng_state(value, where)[0]
+
+
+def _load_rng_state(value: Any, where: str) -> tuple[dict[str, Any], Any]:
+    """The checked state (see ``check_rng_state``) and a fresh bit generator in it."""
     if not isinstance(value, dict):
         raise ValueError(f"{where}: expected an object, got {_kind(value)}")
     name = value.get("bit_generator")
@@ -301,11 +351,13 @@ def check_rng_state(value: Any, where: str) -> dict[str, Any]:
         )
     if not _only_plain(value):
         raise ValueError(f"{where}: expected whole numbers and names only")
+    state = {"bit_generator": name}
+    state.update(_check_fields(value, _RNG_FIELDS[name], where, skip=("bit_generator",)))
     generator = getattr(np.random, name)()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # numpy 1.x only warns about out-of-range ints
-            generator.state = value
+            generator.state = state
     except (
         ValueError,
         TypeError,
@@ -316,24 +368,83 @@ def check_rng_state(value: Any, where: str) -> dict[str, Any]:
         Warning,
     ) as exc:
         raise ValueError(f"{where}: not a valid {name} state ({exc})") from None
-    return _jsonable(generator.state)
+    if _jsonable(generator.state) != state:  # numpy would not keep it as given
+        raise ValueError(f"{where}: not a valid {name} state (numpy does not keep it as given)")
+    return state, generator
+
+
+def _check_fields(
+    value: dict[str, Any], fields: dict[str, Any], where: str, skip: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """``value`` checked against ``fields`` (see ``_RNG_FIELDS``), as Python ints and lists."""
+    for key in value:
+        if key not in fields and key not in skip:
+            raise ValueError(f"{where}.{key}: unexpected field")
+    out: dict[str, Any] = {}
+    for key, rule in fields.items():
+        name = f"{where}.{key}"
+        if key not in value:
+            raise ValueError(f"{name}: missing")
+        item = value[key]
+        if isinstance(rule, dict):
+            if not isinstance(item, dict):
+                raise ValueError(f"{name}: expected an object, got {_kind(item)}")
+            out[key] = _check_fields(item, rule, name)
+        elif isinstance(rule, list):
+            length, (low, high) = rule
+            items = item.tolist() if isinstance(item, np.ndarray) else item
+            if not isinstance(items, list) or len(items) != length:
+                raise ValueError(
+                    f"{name}: expected a list of {length} whole numbers, got {_kind(item)}"
+                    + (f" of {len(items)}" if isinstance(items, list) else "")
+                )
+            out[key] = [_whole(v, low, high, f"{name}[{i}]") for i, v in enumerate(items)]
+        else:
+            low, high = rule
+            out[key] = _whole(item, low, high, name)
+    return out
+
+
+def _whole(value: Any, low: int, high: int, where: str) -> int:
+    """``value`` as a Python int in ``low .. high``; ``ValueError`` naming ``where`` if not."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{where}: expected a whole number, got {_kind(value)}")
+    number = int(value)
+    if not low <= number <= high:
+        shown = _POWERS.get(high, str(high))
+        raise ValueError(
+            f"{where}: expected a whole number from {low} to {shown}, got {_kind(number)}"
+        )
+    return number
+
+
+_POWERS = {2**32 - 1: "2**32 - 1", 2**64 - 1: "2**64 - 1", 2**128 - 1: "2**128 - 1"}
 
 
 def rng_state(generator: np.random.Generator) -> dict[str, Any]:
     """``generator.bit_generator.state`` with Python ints and lists only (JSON-ready, and
-    comparable with ``==``; ``PCG64``'s state is that already)."""
+    comparable with ``==``; ``PCG64``'s state is that already).
+
+    The other generators' states are checked against ``_RNG_FIELDS`` (``ValueError`` naming
+    the field), so a state set on a generator by hand, with a position out of range, is never
+    passed on. ``PCG64``'s fields are C integers read back from numpy, in range by their type,
+    and are returned as they are (this runs for every history snapshot).
+    """
     state = generator.bit_generator.state
-    if state.get("bit_generator") != "PCG64":
-        state = _jsonable(state)
-    return state
+    name = state.get("bit_generator")
+    if name == "PCG64":
+        return state
+    if name not in _RNG_FIELDS:
+        raise ValueError(
+            f"rng_state.bit_generator: expected one of {', '.join(BIT_GENERATORS)}, got {name!r}"
+        )
+    fields = _check_fields(_jsonable(state), _RNG_FIELDS[name], "rng_state", ("bit_generator",))
+    return {"bit_generator": name, **fields}
 
 
 def make_generator(rng_state: dict[str, Any]) -> np.random.Generator:
     """A ``numpy`` ``Generator`` in exactly ``rng_state`` (validated by ``check_rng_state``)."""
-    state = check_rng_state(rng_state, "rng_state")
-    bit_generator = getattr(np.random, state["bit_generator"])()
-    bit_generator.state = state
-    return np.random.Generator(bit_generator)
+    return np.random.Generator(_load_rng_state(rng_state, "rng_state")[1])
 
 
 # -- helpers ----------------------------------------------------------------------------------

@@ -6,6 +6,13 @@ Windows within one volume). If anything fails, the temporary file is removed, th
 is left untouched and :class:`AtomicWriteError` is raised with a one-line message for the
 user, e.g. ``cannot write /x/y.json: no space left on device``.
 
+A file without write permission (``chmod 444``) is not replaced: the user protected it. A
+process killed during a save (``SIGKILL``, a power cut) leaves its temporary file
+``.<name>.<8 random characters>.tmp`` behind; the next save of the same target removes such
+files when nobody is writing them (not written for ``STALE_SECONDS`` and, on POSIX, not
+locked: a save holds an ``flock`` on its temporary file). ``check_writable`` tells before
+a long job whether the save at its end can work.
+
 Qt-free: standard library only.
 """
 
@@ -13,13 +20,30 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 import tempfile
+import time
 from typing import NoReturn
 
-__all__ = ["AtomicWriteError", "atomic_write_bytes", "atomic_write_text"]
+try:
+    import fcntl
+except ImportError:  # Windows: an open file cannot be deleted there anyway
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = [
+    "STALE_SECONDS",
+    "AtomicWriteError",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "check_writable",
+    "plain_reason",
+]
 
 _DEFAULT_MODE = 0o644
+STALE_SECONDS = 2.0
+"""A temporary file of ours not written for this long, and not locked, is a killed save's."""
+_WRITE_PROTECTED = "the file is write-protected (allow writing to it, or choose another name)"
 
 # Plain-word reasons for the errors a user can run into when saving a file.
 _REASONS: dict[int, str] = {
@@ -70,16 +94,9 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     """
     if not isinstance(data, bytes | bytearray | memoryview):
         raise TypeError(f"data must be bytes, not {type(data).__name__}")
-    shown = os.fsdecode(os.fspath(path))
-    target = os.path.realpath(shown) if os.path.islink(shown) else shown
-    folder = os.path.dirname(target) or os.curdir
-    name = os.path.basename(target)
-    if not name:
-        _fail(shown, "the path names a folder, not a file")
-    _check_folder(shown, folder)
-    if os.path.isdir(target):
-        _fail(shown, f"{shown} is a folder", errno.EISDIR)
+    shown, target, folder, name = _checked_target(path)
     mode = _mode_for(target)
+    _remove_stale_temporaries(folder, name)
 
     try:
         fd, tmp_path = tempfile.mkstemp(dir=folder, prefix="." + name + ".", suffix=".tmp")
@@ -88,6 +105,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
 
     try:
         try:
+            _lock(fd)
             tmp_file = os.fdopen(fd, "wb")
         except BaseException:
             os.close(fd)
@@ -127,6 +145,101 @@ def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "
     except LookupError as exc:
         raise ValueError(f"unknown text encoding {encoding!r}") from exc
     atomic_write_bytes(path, data)
+
+
+def check_writable(path: str | os.PathLike[str]) -> None:
+    """Raise :class:`AtomicWriteError` if ``atomic_write_bytes(path, ...)`` cannot work now.
+
+    Checks what a save at the end of a long job would run into, with the same messages: a
+    missing folder, a folder as the target, a write-protected file, a folder or file system
+    that refuses new files (an empty temporary file is created there and removed). A full
+    disk is found only when the bytes are written.
+    """
+    shown, _, folder, name = _checked_target(path)
+    try:
+        fd, tmp_path = tempfile.mkstemp(dir=folder, prefix="." + name + ".", suffix=".tmp")
+    except OSError as exc:
+        raise _error(shown, folder, exc) from exc
+    os.close(fd)
+    _remove_quietly(tmp_path)
+
+
+def plain_reason(exc: OSError) -> str:
+    """Plain words for an :class:`OSError`: ``no space left on device``, ``permission denied``."""
+    if exc.errno in _REASONS:
+        return _REASONS[exc.errno]
+    if exc.strerror:
+        return exc.strerror[:1].lower() + exc.strerror[1:]
+    return str(exc) or type(exc).__name__
+
+
+def _checked_target(path: str | os.PathLike[str]) -> tuple[str, str, str, str]:
+    """``(shown, target, folder, name)`` of a path to save to; ``AtomicWriteError`` if unfit."""
+    shown = os.fsdecode(os.fspath(path))
+    target = os.path.realpath(shown) if os.path.islink(shown) else shown
+    folder = os.path.dirname(target) or os.curdir
+    name = os.path.basename(target)
+    if not name:
+        _fail(shown, "the path names a folder, not a file")
+    _check_folder(shown, folder)
+    if os.path.isdir(target):
+        _fail(shown, f"{shown} is a folder", errno.EISDIR)
+    if _write_protected(target):
+        _fail(shown, _WRITE_PROTECTED, errno.EACCES)
+    return shown, target, folder, name
+
+
+def _write_protected(target: str) -> bool:
+    """An existing file the user may not write, or that has no write permission at all.
+
+    The second test matters for root, whom ``os.access`` lets write anything: a file with
+    mode ``444`` was protected on purpose.
+    """
+    try:
+        st = os.stat(target)
+    except OSError:
+        return False
+    if not stat.S_ISREG(st.st_mode):
+        return False
+    return not os.access(target, os.W_OK) or not st.st_mode & 0o222
+
+
+def _lock(fd: int) -> None:
+    """Hold an exclusive lock on our temporary file while it is written (POSIX)."""
+    if fcntl is not None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            pass  # a file system without locks: the age test alone protects it
+
+
+def _remove_stale_temporaries(folder: str, name: str) -> None:
+    """Remove ``.<name>.XXXXXXXX.tmp`` files in ``folder`` left by killed saves (best effort)."""
+    pattern = re.compile(r"\." + re.escape(name) + r"\.[a-z0-9_]{8}\.tmp")
+    now = time.time()
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if not pattern.fullmatch(entry.name):
+            continue
+        try:
+            st = entry.stat(follow_symlinks=False)
+            if not stat.S_ISREG(st.st_mode) or now - st.st_mtime < STALE_SECONDS:
+                continue
+            flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+            fd = os.open(entry.path, flags)
+        except OSError:
+            continue
+        try:
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # fails if a save holds it
+            os.unlink(entry.path)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
 
 
 def _fail(shown: str, reason: str, err: int | None = None) -> NoReturn:

@@ -26,10 +26,30 @@ an optional ``bias`` ``(units,)``.
     No array is an object array, so nothing in the file is ever unpickled.
 
 ``csv``
-    One long table with the header ``layer,parameter,to,from,value``: one row per weight
-    (``parameter`` ``weight``, ``to`` the unit ``j``, ``from`` the input ``k``) and per bias
-    (``parameter`` ``bias``, ``from`` empty), layer by layer, all counted from 0. Values are
-    written with ``repr``, so they read back as the same float64. Lines end with ``\\n``.
+    Comment lines starting with ``#`` (``# key: value``), then one long table with the header
+    ``layer,parameter,to,from,value``: one row per weight (``parameter`` ``weight``, ``to`` the
+    unit ``j``, ``from`` the input ``k``) and per bias (``parameter`` ``bias``, ``from`` empty),
+    layer by layer, all counted from 0. Values are written with ``repr``, so they read back as
+    the same float64. Lines end with ``\\n``. The comment lines carry what ``predict`` needs
+    besides the weights, so the file alone reproduces it::
+
+        # bp-studio weights: network 2-4-1 (tanh, sigmoid), mse
+        # activations: tanh,sigmoid
+        # loss: mse
+        # normalization: standardize
+        # normalization_offset: 0.5,1.0
+        # normalization_scale: 2.0,0.25
+        # input_names: ["x1", "x2"]
+        layer,parameter,to,from,value
+        0,weight,0,0,0.15
+        ...
+
+    ``activations`` has one name per layer (``sigmoid`` ``1 / (1 + exp(-z))``, ``tanh``,
+    ``relu`` ``max(z, 0)``, ``leaky_relu`` ``z if z > 0 else 0.01 z``, ``linear`` ``z``,
+    ``softmax`` over each row); ``normalization`` (only when the network normalises its inputs)
+    means ``x_normalised = (x - offset) / scale`` with one offset and scale per input;
+    ``input_names`` (only when named) is a JSON list. Spreadsheets and ``pandas.read_csv(path,
+    comment="#")`` skip the comment lines.
 
 ``onnx``
     A standard ONNX model (opset 17, IR version 8) built with the ``onnx`` package (optional:
@@ -59,13 +79,19 @@ an optional ``bias`` ``(units,)``.
     normalisation) embedded: ``predict(X)``, and ``python model.py DATA.csv`` prints what
     ``bp-studio predict`` prints (``bp_studio.io.codegen.predict_script``).
 
-``import_weights`` reads a ``json`` network file or an ``npz`` archive as above and copies its
-values into a network of the same shapes, all or nothing.
+``import_weights`` reads a ``json`` network file, an ``npz`` archive or a ``csv`` table as above
+and copies its values into a network of the same shapes, all or nothing. An ``npz`` archive is
+checked member by member from its zip directory and each ``.npy`` header (size cap, declared
+uncompressed size, dtype, and shape against the network) before ``np.load(allow_pickle=False)``
+reads only the arrays declared, so a member that inflates beyond its declared size is never
+inflated.
 """
 
 from __future__ import annotations
 
+import csv
 import io
+import json
 import math
 import os
 import re
@@ -79,7 +105,7 @@ import numpy as np
 from bp_studio.engine.activations import LEAKY_RELU_SLOPE
 from bp_studio.engine.network import Network
 from bp_studio.io.atomic import atomic_write_bytes
-from bp_studio.io.capped import CappedReadError, read_capped
+from bp_studio.io.capped import CappedReadError, read_capped, size_text
 
 if TYPE_CHECKING:  # pragma: no cover
     import onnx
@@ -210,8 +236,22 @@ def npz_arrays(network: Network) -> dict[str, np.ndarray]:
 
 
 def weights_csv(network: Network) -> str:
-    """The ``csv`` export: header ``layer,parameter,to,from,value``, one row per parameter."""
-    lines = [CSV_HEADER]
+    """The ``csv`` export: comment lines (activations, loss, normalisation, input names), then
+    the header ``layer,parameter,to,from,value`` and one row per parameter."""
+    lines = [
+        f"# bp-studio weights: network {network.describe()}",
+        f"# activations: {','.join(network.activations)}",
+        f"# loss: {network.loss_name}",
+    ]
+    normalization = network.normalization
+    if normalization is not None:
+        lines.append(f"# normalization: {normalization.kind}")
+        lines.append(f"# normalization_offset: {_numbers(normalization.offset)}")
+        lines.append(f"# normalization_scale: {_numbers(normalization.scale)}")
+    names = getattr(network, "input_names", None)
+    if names is not None:
+        lines.append(f"# input_names: {json.dumps([str(n) for n in names])}")
+    lines.append(CSV_HEADER)
     for index, layer in enumerate(network.layers):
         for j, row in enumerate(layer.weight.tolist()):
             lines.extend(f"{index},weight,{j},{k},{value!r}" for k, value in enumerate(row))
@@ -220,6 +260,10 @@ def weights_csv(network: Network) -> str:
                 f"{index},bias,{j},,{value!r}" for j, value in enumerate(layer.bias.tolist())
             )
     return "\n".join(lines) + "\n"
+
+
+def _numbers(values: np.ndarray) -> str:
+    return ",".join(repr(float(v)) for v in np.asarray(values).tolist())
 
 
 def _import_onnx() -> Any:
@@ -326,51 +370,64 @@ def onnx_model(network: Network) -> onnx.ModelProto:
 
 
 def import_weights(network: Network, path: str | os.PathLike) -> None:
-    """Copy the weights in ``path`` (a ``json`` network file or an ``npz``) into ``network``.
+    """Copy the weights in ``path`` (a ``json`` network file, an ``npz`` or a ``csv``) into
+    ``network``.
 
     Every array must match the network's shapes; then all parameters change at once
-    (``network.set_parameters``), otherwise none does and ``WeightFileError`` names the first
-    problem: a layer-count mismatch, a missing or extra array, a shape mismatch such as
-    ``layers.1.weight: file has (3, 4), network has (3, 5)``, a value that is not finite, or a
-    file that is not a weight file (damaged, foreign, pickled: pickles are never unpickled).
-    Only parameters are copied: the network's activations, loss and normalisation stay. A
-    ``Trainer`` on this network should be told with ``trainer.network_changed()``.
+    (``network.set_parameters``), otherwise none does and ``WeightFileError`` names the file
+    and the first problem: a layer-count mismatch, a missing or extra array, a shape mismatch
+    such as ``w.npz: layers.1.weight: file has (3, 4), network has (3, 5)``, a value that is
+    not finite, or a file that is not a weight file (damaged, foreign, pickled: pickles are
+    never unpickled). Only parameters are copied: the network's activations, loss and
+    normalisation stay. A ``Trainer`` on this network should be told with
+    ``trainer.network_changed()``.
     """
     name = os.fspath(path)
-    arrays = read_weight_arrays(path)
+    arrays = read_weight_arrays(path, network)
     vector = _parameter_vector(network, arrays, name)
     network.set_parameters(vector)
 
 
-def read_weight_arrays(path: str | os.PathLike) -> dict[str, np.ndarray]:
-    """The arrays of a ``json`` network file or ``npz`` export, by their ``npz`` names.
+def read_weight_arrays(
+    path: str | os.PathLike, network: Network | None = None
+) -> dict[str, np.ndarray]:
+    """The arrays of a ``json`` network file, ``npz`` or ``csv`` export, by their ``npz`` names.
 
     Validates the container (size cap ``MAX_IMPORT_BYTES``, zip structure, ``.npy`` headers,
-    no object arrays, no pickles) but not the shapes; ``WeightFileError`` if unreadable.
+    declared sizes, no object arrays, no pickles); with ``network``, also each parameter's
+    shape, before any array is read. ``WeightFileError`` (naming the file) if unreadable.
     """
     name = os.fspath(path)
     try:
         raw = read_capped(name, MAX_IMPORT_BYTES, "a weight file")
     except CappedReadError as exc:
         raise WeightFileError(str(exc), name) from None
-    return _arrays_from_bytes(raw, name)
+    expected = None
+    if network is not None:
+        expected = {key: shape for key, _, shape in network.parameter_slices()}
+    return _arrays_from_bytes(raw, name, expected)
 
 
-def _arrays_from_bytes(raw: bytes, name: str) -> dict[str, np.ndarray]:
+def _arrays_from_bytes(
+    raw: bytes, name: str, expected: dict[str, tuple[int, ...]] | None = None
+) -> dict[str, np.ndarray]:
     if raw[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
-        return _read_npz(raw, name)
+        return _read_npz(raw, name, expected)
     text_start = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
     if text_start.lstrip()[:1] == b"{":
         return _read_network_json(text_start, name)
+    if text_start.lstrip()[:1] == b"#" or text_start.lstrip().startswith(CSV_HEADER.encode()):
+        return _read_weights_csv(text_start, name, expected)
     if raw[:1] == b"\x80" or raw[:6] == b"\x93NUMPY":
         kind = "a pickle" if raw[:1] == b"\x80" else "a single .npy array"
         raise WeightFileError(
             f"{name}: not a weight file ({kind}; pickled data is never loaded): "
-            "expected a BP Studio network file (.json) or an .npz archive",
+            "expected a BP Studio network file (.json), an .npz archive or a .csv export",
             name,
         )
     raise WeightFileError(
-        f"{name}: not a weight file: expected a BP Studio network file (.json) or an .npz archive",
+        f"{name}: not a weight file: expected a BP Studio network file (.json), an .npz "
+        "archive or a .csv export",
         name,
     )
 
@@ -395,6 +452,84 @@ def _read_network_json(raw: bytes, name: str) -> dict[str, np.ndarray]:
     return arrays
 
 
+def _read_weights_csv(
+    raw: bytes, name: str, expected: dict[str, tuple[int, ...]] | None
+) -> dict[str, np.ndarray]:
+    """The arrays of a ``csv`` export: its table of parameters and its comment lines."""
+
+    def fail(message: str) -> WeightFileError:
+        # "w.csv, line 7: ..." as data files say it; "w.csv: ..." for the whole file
+        separator = ", " if message.startswith("line ") else ": "
+        return WeightFileError(f"{name}{separator}{message}", name)
+
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise fail("not a weight file (not UTF-8 text)") from None
+    lines = text.splitlines()
+    meta: dict[str, str] = {}
+    first = 0
+    while first < len(lines) and (lines[first].startswith("#") or not lines[first].strip()):
+        key, _, value = lines[first][1:].partition(":")
+        meta[key.strip()] = value.strip()
+        first += 1
+    if first == len(lines) or lines[first].strip() != CSV_HEADER:
+        raise fail(f"not a weight file: expected the header {CSV_HEADER} after the # lines")
+    limit = sum(math.prod(shape) for shape in expected.values()) if expected else None
+    entries: dict[str, dict[tuple[int, ...], float]] = {}
+    count = 0
+    for number, cells in enumerate(csv.reader(lines[first + 1 :]), start=first + 2):
+        if not cells or cells == [""]:
+            continue
+        where = f"line {number}"
+        if len(cells) != 5:
+            raise fail(
+                f"{where}: expected 5 cells (layer,parameter,to,from,value), got {len(cells)}"
+            )
+        layer, parameter, to, frm, value = (c.strip() for c in cells)
+        if parameter not in ("weight", "bias"):
+            raise fail(f"{where}: parameter {parameter!r} is neither weight nor bias")
+        index = [layer, to] if parameter == "bias" else [layer, to, frm]
+        if parameter == "bias" and frm:
+            raise fail(f"{where}: a bias has no 'from' ({frm!r})")
+        if not all(part.isdigit() and part.isascii() for part in index):
+            raise fail(f"{where}: layer, to and from must be whole numbers from 0")
+        try:
+            number_value = float(value)
+        except ValueError:
+            raise fail(f"{where}: value {value!r} is not a number") from None
+        if not math.isfinite(number_value):
+            raise fail(f"{where}: value {value!r} is not a finite number")
+        key = f"layers.{int(layer)}.{parameter}"
+        position = tuple(int(part) for part in index[1:])
+        values = entries.setdefault(key, {})
+        if position in values:
+            raise fail(f"{where}: {key}{list(position)} is given twice")
+        values[position] = number_value
+        count += 1
+        if limit is not None and count > limit:
+            raise fail(f"{where}: the file has more values than the network's {limit} parameters")
+    arrays: dict[str, np.ndarray] = {}
+    for key, values in entries.items():
+        shape = tuple(max(p[axis] for p in values) + 1 for axis in range(len(next(iter(values)))))
+        if expected is not None and key in expected and shape != expected[key]:
+            raise fail(f"{key}: file has {shape}, network has {expected[key]}")
+        if math.prod(shape) > (limit or MAX_IMPORT_BYTES // 8):
+            raise fail(f"{key}: shape {shape} is larger than the file's values")
+        array = np.full(shape, np.nan)
+        for position, number_value in values.items():
+            array[position] = number_value
+        missing = np.argwhere(np.isnan(array))
+        if missing.size:
+            raise fail(f"{key}{[int(i) for i in missing[0]]}: missing from the file")
+        arrays[key] = array
+    if meta.get("activations"):
+        arrays["activations"] = np.array(meta["activations"].split(","), dtype=np.str_)
+    if meta.get("loss"):
+        arrays["loss"] = np.array(meta["loss"], dtype=np.str_)
+    return arrays
+
+
 _ZIP_ERRORS = (
     zipfile.BadZipFile,
     zipfile.LargeZipFile,
@@ -411,20 +546,25 @@ _ZIP_ERRORS = (
 )
 
 
-def _read_npz(raw: bytes, name: str) -> dict[str, np.ndarray]:
+def _read_npz(
+    raw: bytes, name: str, expected: dict[str, tuple[int, ...]] | None = None
+) -> dict[str, np.ndarray]:
+    """The arrays of an ``npz``, checked before any is read (see the module docstring)."""
+
     def fail(message: str) -> WeightFileError:
         return WeightFileError(f"{name}: {message}", name)
 
-    arrays: dict[str, np.ndarray] = {}
+    keys: list[str] = []
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            infos = archive.infolist()
             total = 0
-            for info in archive.infolist():
+            for info in infos:
                 member = info.filename
                 if not member.endswith(".npy") or info.is_dir():
                     raise fail(f"not an .npz weight file (it holds {member!r})")
                 key = member[: -len(".npy")]
-                if key in arrays:
+                if key in keys:
                     raise fail(f"{key}: the archive holds it twice")
                 if info.flag_bits & 0x1:
                     raise fail(f"{key}: encrypted archive members are not supported")
@@ -433,10 +573,23 @@ def _read_npz(raw: bytes, name: str) -> dict[str, np.ndarray]:
                 total += info.file_size
                 if total > MAX_IMPORT_BYTES:
                     raise fail(
-                        f"the archive unpacks to more than the "
-                        f"{MAX_IMPORT_BYTES / 1e6:.0f} MB a weight file may have"
+                        f"the archive unpacks to more than the {size_text(MAX_IMPORT_BYTES, 2)} "
+                        "a weight file may have"
                     )
-                arrays[key] = _read_npy(archive.read(info), key, fail)
+                keys.append(key)
+            for info, key in zip(infos, keys):
+                with archive.open(info) as member:  # reads only the header, a few KiB at most
+                    shape, dtype, header_size = _npy_header(member, key, fail)
+                if info.file_size != header_size + math.prod(shape) * dtype.itemsize:
+                    raise fail(
+                        f"{key}: the array data is damaged (its size does not match shape {shape})"
+                    )
+                if expected is not None and key in expected and shape != expected[key]:
+                    raise fail(f"{key}: file has {shape}, network has {expected[key]}")
+        arrays: dict[str, np.ndarray] = {}
+        with np.load(io.BytesIO(raw), allow_pickle=False) as archive:
+            for key in keys:
+                arrays[key] = np.asarray(archive[key])
     except WeightFileError:
         raise
     except _ZIP_ERRORS as exc:
@@ -444,19 +597,22 @@ def _read_npz(raw: bytes, name: str) -> dict[str, np.ndarray]:
     return arrays
 
 
-def _read_npy(data: bytes, key: str, fail) -> np.ndarray:
-    """Parse one ``.npy`` member without ever unpickling: object dtypes are refused."""
-    stream = io.BytesIO(data)
+def _npy_header(member: Any, key: str, fail) -> tuple[tuple[int, ...], np.dtype, int]:
+    """Shape, dtype and header size of one ``.npy`` member, read from its header alone.
+
+    Object dtypes (pickles), records and sub-arrays are refused here, before anything is read.
+    """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # e.g. "created on Python 2": parsed all the same
-            version = np.lib.format.read_magic(stream)
+            version = np.lib.format.read_magic(member)
             if version == (1, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_1_0(stream)
+                shape, _, dtype = np.lib.format.read_array_header_1_0(member)
             elif version == (2, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_2_0(stream)
+                shape, _, dtype = np.lib.format.read_array_header_2_0(member)
             else:
                 raise fail(f"{key}: unsupported .npy version {version}")
+            header_size = member.tell()
     except WeightFileError:
         raise
     except Exception as exc:  # numpy's header parser raises many kinds (tokenize, syntax, ...)
@@ -465,21 +621,16 @@ def _read_npy(data: bytes, key: str, fail) -> np.ndarray:
         raise fail(f"{key}: holds Python objects or records ({dtype}); only plain arrays load")
     if dtype.kind not in "fiuUS" or dtype.itemsize == 0:
         raise fail(f"{key}: unsupported array type {dtype}")
-    count = math.prod(shape)
-    offset = stream.tell()
-    if count < 0 or count * dtype.itemsize != len(data) - offset:
-        raise fail(f"{key}: the array data is damaged (its size does not match shape {shape})")
-    flat = np.frombuffer(data, dtype=dtype, count=count, offset=offset) if count else None
-    if flat is None:
-        return np.zeros(shape, dtype=dtype)
-    return flat.reshape(shape, order="F" if fortran else "C").copy()
+    if any(n < 0 for n in shape):
+        raise fail(f"{key}: the array data is damaged (shape {shape})")
+    return tuple(int(n) for n in shape), dtype, header_size
 
 
 def _parameter_vector(network: Network, arrays: dict[str, np.ndarray], name: str) -> np.ndarray:
     """The new parameter vector from ``arrays``; ``WeightFileError`` at the first mismatch."""
 
     def fail(message: str) -> WeightFileError:
-        return WeightFileError(message, name)
+        return WeightFileError(f"{name}: {message}", name)
 
     parameters: dict[str, np.ndarray] = {}
     for key, array in arrays.items():

@@ -17,7 +17,9 @@ Two optional fields, written only when the network has them (each on its own lin
 - ``"normalization": {"kind": "standardize", "offset": [0.5, 1.0], "scale": [2.0, 0.25]}``: the
   input normalisation ``x_normalised = (x - offset) / scale`` (``Network.normalization``;
   ``kind`` is ``standardize`` or ``minmax``; ``offset`` and ``scale`` have one value per input,
-  ``scale`` values positive). With it, ``predict`` on raw inputs after loading is bit-identical.
+  ``scale`` values positive normal numbers, at least 2.2250738585072014e-308: a subnormal
+  scale would turn every input into infinity or garbage). With it, ``predict`` on raw inputs
+  after loading is bit-identical.
 
 ``null`` for either means "not set". Other fields are allowed and ignored, so later
 versions may add optional ones (optimiser state, metadata) without breaking this reader.
@@ -48,6 +50,7 @@ FORMAT = "bp-studio.network"
 VERSION = 1
 MAX_BYTES = 64 * 1024 * 1024
 """Network files larger than this are refused before being read."""
+_SMALLEST_NORMAL = float(np.finfo(np.float64).tiny)
 
 
 class NetworkFileError(ValueError):
@@ -119,7 +122,7 @@ def load_network(path: str | os.PathLike) -> Network:
     except CappedReadError as exc:
         raise NetworkFileError(str(exc)) from None
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a BOM is allowed, as in CSV, session and weight files
     except UnicodeDecodeError:
         raise NetworkFileError(f"{name}: not a network file (not UTF-8 text)") from None
     return network_from_json(text, name)
@@ -270,6 +273,11 @@ def _normalization(value: Any, inputs: int, fail) -> Normalization | None:
     for index, number in enumerate(arrays["scale"].tolist()):
         if not number > 0:
             raise fail(f"{where}.scale[{index}]: must be positive, got {number!r}")
+        if number < _SMALLEST_NORMAL:  # dividing by it overflows, or loses all precision
+            raise fail(
+                f"{where}.scale[{index}]: {number!r} is too small to divide by "
+                f"(below {_SMALLEST_NORMAL!r}, the smallest normal float64)"
+            )
     try:
         return Normalization(kind, arrays["offset"], arrays["scale"])
     except ValueError as exc:  # not expected after the checks above

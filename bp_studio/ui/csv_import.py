@@ -8,8 +8,10 @@ It reads the start of the file for a preview first; a file that cannot be previe
 a folder, empty, too large, not UTF-8 or not CSV at the start) is reported with a warning box
 (:func:`_warn`, replaceable in tests) and ``None`` is returned without showing the dialog.
 
-:class:`CsvImportDialog` shows the first rows, lets the user tick the target columns (every other
-column is an input) and choose to drop rows with missing values, then runs
+:class:`CsvImportDialog` shows the first rows, says which separator (comma, semicolon, tab) and
+decimal mark (point, comma) were detected and lets the user choose others (the preview follows),
+lets the user tick the target columns (every other column is an input) and choose to drop rows
+with missing values, then runs
 :func:`~bp_studio.data.table_import.read_dataset` in a worker :class:`QThread` with a progress
 bar. A :class:`~bp_studio.data.csv_table.DataError` is shown in the dialog, which stays open so
 that the choice can be changed; Cancel during a load stops it and returns to the choices.
@@ -27,6 +29,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
@@ -43,14 +46,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bp_studio.data.csv_table import _NON_FINITE, _NUMBER, DataError
+from bp_studio.data.csv_table import SEPARATORS, CsvFormat, DataError, is_missing, is_number
 from bp_studio.data.examples import Dataset
 from bp_studio.data.table_import import (
     DEFAULT_MAX_BYTES,
     DROP_MISSING_HINT,
     MAX_CLASSES,
-    MISSING_MARKERS,
-    preview_rows,
+    CsvPreview,
+    preview_csv,
     read_dataset,
 )
 
@@ -115,12 +118,20 @@ class _LoadWorker(QThread):
 
     progressed = Signal(float)
 
-    def __init__(self, path: str, targets: list[str], drop_missing: bool, max_bytes: int) -> None:
+    def __init__(
+        self,
+        path: str,
+        targets: list[str],
+        drop_missing: bool,
+        max_bytes: int,
+        format: CsvFormat | None = None,
+    ) -> None:
         super().__init__()
         self.path = path
         self.targets = targets
         self.drop_missing = drop_missing
         self.max_bytes = max_bytes
+        self.format = format or CsvFormat()
         self._cancel = threading.Event()
         self.dataset: Dataset | None = None
         self.error: str | None = None
@@ -146,6 +157,8 @@ class _LoadWorker(QThread):
                 drop_missing=self.drop_missing,
                 progress=self._report,
                 max_bytes=self.max_bytes,
+                separator=self.format.separator,
+                decimal=self.format.decimal,
             )
         except _Cancelled:
             return
@@ -181,14 +194,10 @@ class CsvImportDialog(QDialog):
         self.path = os.fsdecode(os.fspath(path))
         self.max_bytes = max_bytes
         # One row more than scanned tells whether the scan holds the whole file.
-        header, rows = preview_rows(self.path, rows=SCAN_ROWS + 1, max_bytes=max_bytes)
+        preview = preview_csv(self.path, rows=SCAN_ROWS + 1, max_bytes=max_bytes)
         super().__init__(parent)
-        self.header = list(header)
-        self.complete = len(rows) <= SCAN_ROWS
-        self.scanned = [list(r) for r in rows[:SCAN_ROWS]]  # for the summary
-        self.rows = self.scanned[:PREVIEW_ROWS]  # shown
-        self._missing_rows = sum(1 for row in self.scanned if any(map(_is_missing, row)))
-        self._labels = [self._text_labels(c) for c in range(len(self.header))]
+        self.detected = preview.format
+        self._set_preview(preview)
         self.dataset: Dataset | None = None
         self._worker: _LoadWorker | None = None  # the latest one, kept until the next load
         self._loading = False
@@ -198,13 +207,24 @@ class CsvImportDialog(QDialog):
         self.setWindowTitle(f"Open data: {self.file_name}")
         self.setSizeGripEnabled(True)
 
-        if self.complete and len(self.rows) == len(self.scanned):
-            caption = f"All {_count(len(self.rows), 'row')} of {self.file_name}"
-        elif self.complete:
-            caption = f"First {len(self.rows)} of {len(self.scanned)} rows of {self.file_name}"
-        else:
-            caption = f"First {len(self.rows)} rows of {self.file_name}"
-        self.caption_label = QLabel(caption)
+        self.caption_label = QLabel(self._caption())
+        self.caption_label.setWordWrap(True)  # a long file name must not widen the dialog
+        self.separator_box = QComboBox()
+        self.separator_box.setToolTip("What separates the cells of a row in this file")
+        for separator, name in SEPARATORS.items():
+            detected = " (detected)" if separator == self.detected.separator else ""
+            self.separator_box.addItem(f"{name.capitalize()}{detected}", separator)
+        self.separator_box.setCurrentIndex(list(SEPARATORS).index(self.detected.separator))
+        self.decimal_box = QComboBox()
+        self.decimal_box.setToolTip(
+            "How numbers write their fraction: 1.5 (point) or 1,5 (comma, as European "
+            "spreadsheets save them; the separator is then not a comma)"
+        )
+        for mark, name in ((".", "Point: 1.5"), (",", "Comma: 1,5")):
+            detected = " (detected)" if mark == self.detected.decimal else ""
+            self.decimal_box.addItem(name + detected, mark)
+        self.decimal_box.setCurrentIndex(0 if self.detected.decimal == "." else 1)
+        self._sync_decimal_box()
         self.preview_table = self._make_table()
         self.summary_label = QLabel()
         self.summary_label.setWordWrap(True)
@@ -213,17 +233,7 @@ class CsvImportDialog(QDialog):
         self.target_list.setToolTip(
             "Tick the columns the network should learn to predict; the others are its inputs"
         )
-        for column in self.header:
-            item = QListWidgetItem(column)
-            item.setFlags(
-                Qt.ItemFlag.ItemIsUserCheckable
-                | Qt.ItemFlag.ItemIsEnabled
-                | Qt.ItemFlag.ItemIsSelectable
-            )
-            item.setCheckState(Qt.CheckState.Unchecked)
-            self.target_list.addItem(item)
-        if self.header:
-            self.target_list.item(len(self.header) - 1).setCheckState(Qt.CheckState.Checked)
+        self._fill_target_list()
         rows_shown = min(max(len(self.header), 3), 6)
         self.target_list.setFixedHeight(
             self.target_list.sizeHintForRow(0) * rows_shown + 2 * self.target_list.frameWidth() + 4
@@ -287,8 +297,16 @@ class CsvImportDialog(QDialog):
         bottom.addWidget(self.progress_bar, 1)
         bottom.addWidget(self.buttons)
 
+        format_row = QHBoxLayout()
+        format_row.addWidget(self.caption_label, 1)
+        format_row.addWidget(QLabel("Separator:"))
+        format_row.addWidget(self.separator_box)
+        format_row.addSpacing(8)
+        format_row.addWidget(QLabel("Decimal mark:"))
+        format_row.addWidget(self.decimal_box)
+
         layout = QVBoxLayout(self)
-        layout.addWidget(self.caption_label)
+        layout.addLayout(format_row)
         layout.addWidget(self.preview_table, 1)
         layout.addWidget(self.summary_label)
         layout.addSpacing(6)
@@ -299,10 +317,107 @@ class CsvImportDialog(QDialog):
 
         self.target_list.itemChanged.connect(self._on_choice_changed)
         self.drop_missing_box.toggled.connect(self._on_drop_missing_toggled)
+        self.separator_box.currentIndexChanged.connect(self._on_format_changed)
+        self.decimal_box.currentIndexChanged.connect(self._on_format_changed)
         self._on_choice_changed()
         self.load_button.setDefault(True)
         self.load_button.setFocus()
         self.resize(760, 600)
+
+    # -- the format and the preview ------------------------------------------------------
+
+    def format(self) -> CsvFormat:
+        """The separator and decimal mark chosen (the detected ones unless changed)."""
+        separator = self.separator_box.currentData()
+        decimal = self.decimal_box.currentData() if separator != "," else "."
+        return CsvFormat(separator, decimal)
+
+    def set_format(self, format: CsvFormat) -> None:
+        """Choose a separator and decimal mark, as the two boxes do (the preview follows)."""
+        for box, index in (
+            (self.separator_box, list(SEPARATORS).index(format.separator)),
+            (self.decimal_box, 0 if format.decimal == "." else 1),
+        ):
+            box.blockSignals(True)
+            box.setCurrentIndex(index)
+            box.blockSignals(False)
+        self._on_format_changed()
+
+    def _set_preview(self, preview: CsvPreview) -> None:
+        self.format_shown = preview.format
+        self.header = list(preview.header)
+        rows = preview.rows
+        self.complete = len(rows) <= SCAN_ROWS
+        self.scanned = [list(r) for r in rows[:SCAN_ROWS]]  # for the summary
+        self.rows = self.scanned[:PREVIEW_ROWS]  # shown
+        self._missing_rows = sum(1 for row in self.scanned if any(map(is_missing, row)))
+        self._labels = [self._text_labels(c) for c in range(len(self.header))]
+
+    def _caption(self) -> str:
+        name = Path(self.path).name or self.path
+        if self.complete and len(self.rows) == len(self.scanned):
+            caption = f"All {_count(len(self.rows), 'row')} of {name}"
+        elif self.complete:
+            caption = f"First {len(self.rows)} of {len(self.scanned)} rows of {name}"
+        else:
+            caption = f"First {len(self.rows)} rows of {name}"
+        how = "detected" if self.format_shown == self.detected else "chosen"
+        return f"{caption} · {self.format_shown.describe()} ({how})"
+
+    def _fill_target_list(self) -> None:
+        self.target_list.blockSignals(True)
+        self.target_list.clear()
+        for column in self.header:
+            item = QListWidgetItem(column)
+            item.setFlags(
+                Qt.ItemFlag.ItemIsUserCheckable
+                | Qt.ItemFlag.ItemIsEnabled
+                | Qt.ItemFlag.ItemIsSelectable
+            )
+            item.setCheckState(Qt.CheckState.Unchecked)
+            self.target_list.addItem(item)
+        if self.header:
+            self.target_list.item(len(self.header) - 1).setCheckState(Qt.CheckState.Checked)
+        self.target_list.blockSignals(False)
+
+    def _sync_decimal_box(self) -> None:
+        """A comma cannot be both the separator and the decimal mark."""
+        comma = self.separator_box.currentData() == ","
+        if comma:
+            self.decimal_box.blockSignals(True)
+            self.decimal_box.setCurrentIndex(0)
+            self.decimal_box.blockSignals(False)
+        self.decimal_box.setEnabled(not comma)
+
+    def _on_format_changed(self, *_args: object) -> None:
+        """Read the preview again with the chosen separator and decimal mark."""
+        self._sync_decimal_box()
+        format = self.format()
+        if format == self.format_shown:
+            return
+        try:
+            preview = preview_csv(
+                self.path,
+                rows=SCAN_ROWS + 1,
+                max_bytes=self.max_bytes,
+                separator=format.separator,
+                decimal=format.decimal,
+            )
+        except DataError as exc:
+            self.show_error(str(exc))
+            return
+        self.error_label.hide()
+        previous_targets = self.target_columns()
+        self._set_preview(preview)
+        self.caption_label.setText(self._caption())
+        table = self._make_table()
+        self.layout().replaceWidget(self.preview_table, table)
+        self.preview_table.deleteLater()
+        self.preview_table = table
+        self._fill_target_list()
+        if set(previous_targets) <= set(self.header) and previous_targets:
+            self.set_target_columns(previous_targets)
+        self._on_choice_changed()
 
     # -- the choices -------------------------------------------------------------------
 
@@ -365,10 +480,10 @@ class CsvImportDialog(QDialog):
             for c, cell in enumerate(row):
                 item = QTableWidgetItem(cell)
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled)
-                if _is_missing(cell):
+                if is_missing(cell):
                     item.setToolTip("missing value")
                     item.setData(Qt.ItemDataRole.UserRole, "missing")
-                elif _is_number(cell):
+                elif is_number(cell, self.format_shown):
                     item.setTextAlignment(
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                     )
@@ -432,8 +547,21 @@ class CsvImportDialog(QDialog):
 
     def _text_labels(self, c: int) -> set[str] | None:
         """The distinct labels of column ``c`` in the scanned rows; ``None`` if all are numbers."""
-        cells = {row[c] for row in self.scanned if c < len(row) and not _is_missing(row[c])}
-        return None if all(map(_is_number, cells)) else cells
+        cells = {row[c] for row in self.scanned if c < len(row) and not is_missing(row[c])}
+        format = self.format_shown
+        return None if all(is_number(cell, format) for cell in cells) else cells
+
+    def _zero_one(self, c: int) -> bool:
+        """Whether the scanned cells of column ``c`` are all 0 or 1 (a two-class column)."""
+        comma = self.format_shown.decimal == ","
+        values = set()
+        for row in self.scanned:
+            if c < len(row) and not is_missing(row[c]):
+                try:
+                    values.add(float(row[c].replace(",", ".") if comma else row[c]))
+                except ValueError:
+                    return False
+        return bool(values) and values <= {0.0, 1.0}
 
     def _target_note(self, targets: list[str]) -> str:
         """What the target columns become, judged from the scanned rows."""
@@ -443,14 +571,12 @@ class CsvImportDialog(QDialog):
             for name in targets
             if self._labels[index[name]] is not None
         }
+        judged = "" if self.complete else f", judging by the first {len(self.scanned)} rows"
+        if not texts and len(targets) == 1 and self._zero_one(index[targets[0]]):
+            return f"0s and 1s in '{targets[0]}' become 2 classes (0 and 1{judged})"
         if not texts:
-            kind = (
-                "regression"
-                if self.complete
-                else f"regression, judging by the first {len(self.scanned)} rows"
-            )
             noun = "target" if len(targets) == 1 else "targets"
-            return f"numeric {noun} ({kind})"
+            return f"numeric {noun} (regression{judged})"
         name, labels = next(iter(texts.items()))
         if len(targets) > 1:
             return f"'{name}' holds text: text class labels need a single target column"
@@ -479,7 +605,11 @@ class CsvImportDialog(QDialog):
         self.error_label.hide()
         self._highlight_drop_missing(False)
         worker = _LoadWorker(
-            self.path, self.target_columns(), self.drop_missing_box.isChecked(), self.max_bytes
+            self.path,
+            self.target_columns(),
+            self.drop_missing_box.isChecked(),
+            self.max_bytes,
+            self.format(),
         )
         worker.progressed.connect(self._on_progress)
         worker.finished.connect(self._on_finished)
@@ -568,15 +698,6 @@ class CsvImportDialog(QDialog):
 
 
 # -- helpers ------------------------------------------------------------------------------
-
-
-def _is_missing(cell: str) -> bool:
-    return len(cell) <= 4 and cell.lower() in MISSING_MARKERS
-
-
-def _is_number(cell: str) -> bool:
-    """A number as :func:`read_dataset` sees it (a word for NaN or infinity counts too)."""
-    return bool(_NUMBER.fullmatch(cell) or _NON_FINITE.fullmatch(cell))
 
 
 def _count(n: int, noun: str, plural: str | None = None) -> str:

@@ -168,7 +168,7 @@ BAD_INPUTS = {
     "nan": (
         {"nan.csv": "x1,x2,y\n0,0,0\n0,nan,1\n"},
         ["train", "net.json", "--data", "nan.csv"],
-        ["nan.csv", "line 3", 'column "x2" (2)', "not a finite number"],
+        ["nan.csv", "line 3", 'column "x2" (2)', 'missing value "nan"', "--drop-missing"],
     ),
     "inf": (
         {"inf.csv": "x1,x2,y\n0,0,0\n0,1,1\n1,0,inf\n"},
@@ -325,6 +325,38 @@ def test_cross_entropy_accepts_a_column_of_class_numbers(tmp_path: Path, capsys)
     data.write_text("x1,x2,class\n0,0,0\n0,1,3\n")
     assert main(["train", str(net), "--data", str(data), "--out", str(out)]) == 2
     assert_one_error_line(capsys.readouterr().err, "classes.csv", "row 2", "class label 3")
+
+
+def test_the_command_line_reads_what_the_window_reads(tmp_path: Path, capsys) -> None:
+    """Text class labels, semicolons and decimal commas, missing values to skip (issue 9)."""
+    from bp_studio.data.table_import import read_dataset
+
+    net = tmp_path / "net.json"
+    Network.create([2, 3, 3], ["tanh", "softmax"], "cross_entropy", seed=1).save(net)
+    data = tmp_path / "iris.csv"
+    data.write_text(
+        "a;b;species\n5,1;3,5;setosa\n7,0;3,2;versicolor\n6,3;;virginica\n6,4;3,2;versicolor\n"
+    )
+    out = tmp_path / "trained.json"
+    args = ["train", str(net), "--data", str(data), "--epochs", "5", "--out", str(out)]
+    assert main(args) == 2
+    assert_one_error_line(
+        capsys.readouterr().err,
+        'iris.csv, line 4, column "b" (2): missing value (empty cell); 1 row has missing '
+        "values; add --drop-missing to skip them",
+    )
+    assert main([*args, "--drop-missing"]) == 0
+    assert FINAL_LOSS.match(capsys.readouterr().out)
+    window = read_dataset(data, drop_missing=True)
+    expected = Network.load(net)
+    expected.train(window.X, window.targets_for_loss("cross_entropy"), epochs=5)
+    assert np.array_equal(Network.load(out).parameters, expected.parameters)
+    assert main(["predict", str(out), "--data", str(data)]) == 2  # predict needs every row
+    assert "missing value" in capsys.readouterr().err
+    data.write_text("a\tb\tspecies\n5.1\t3.5\tsetosa\n")
+    assert main(["predict", str(out), "--data", str(data)]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert rows[0] == ["output_1", "output_2", "output_3"] and len(rows) == 2
 
 
 def test_train_without_out_saves_nothing_and_says_so(work: Path, capsys) -> None:
@@ -491,3 +523,201 @@ def test_export_bad_input(tmp_path, capsys):
     assert "invalid choice: 'xml'" in capsys.readouterr().err
     assert main(["export", str(net), "--format", "csv", "--out", str(tmp_path / "no/x.csv")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_init_refuses_a_network_beyond_the_limit_in_one_line(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "big.json"
+    assert main(["init", "--layers", "100000,100000,1", "--out", str(out)]) == 2
+    line = assert_one_error_line(
+        capsys.readouterr().err, "cannot create the network", "10,000,200,001 parameters"
+    )
+    assert "2,000,000" in line and "MemoryError" not in line
+    assert not out.exists()
+
+
+# -- writes that fail, checked before the work (issue 13, points 8 to 11) --------------------
+
+
+class _FullDisk(io.TextIOBase):
+    """A standard output on a full disk: every write fails with ENOSPC."""
+
+    def write(self, text: str) -> int:
+        import errno
+
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def flush(self) -> None:
+        pass
+
+
+class _ShortWrites(io.RawIOBase):
+    """A raw standard output that takes a few bytes at a time, then reports a full disk."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.taken = b""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        import errno
+
+        room = self.capacity - len(self.taken)
+        if room <= 0:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        chunk = bytes(data[: min(room, 7)])
+        self.taken += chunk
+        return len(chunk)
+
+
+def test_predict_into_a_full_disk_exits_2_with_one_line(work: Path, capsys, monkeypatch) -> None:
+    args = ["predict", str(work / "net.json"), "--data", str(work / "xor.csv")]
+    monkeypatch.setattr(sys, "stdout", _FullDisk())
+    assert main(args) == 2
+    assert capsys.readouterr().err == (
+        "bp-studio: error: could not write the predictions: no space left on device\n"
+    )
+    short = _ShortWrites(40)
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(io.BufferedWriter(short), "utf-8"))
+    assert main(args) == 2
+    assert capsys.readouterr().err == (
+        "bp-studio: error: could not write the predictions: no space left on device\n"
+    )
+    assert len(short.taken) == 40
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_predict_into_dev_full(work: Path) -> None:
+    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "bp_studio", "predict", "net.json", "--data", "xor.csv"],
+            cwd=work,
+            env=env,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 2
+    assert result.stderr == (
+        "bp-studio: error: could not write the predictions: no space left on device\n"
+    )
+
+
+def test_train_checks_the_output_before_training(work: Path, capsys, monkeypatch) -> None:
+    def never(*args, **kwargs):
+        raise AssertionError("training ran although the output cannot be written")
+
+    monkeypatch.setattr(cli.Trainer, "run_epochs", never)
+    train = ["train", str(work / "net.json"), "--data", str(work / "xor.csv")]
+    protected = work / "trained.json"
+    protected.write_text("keep me")
+    protected.chmod(0o444)
+    assert main([*train, "--out", str(protected)]) == 2
+    assert_one_error_line(capsys.readouterr().err, f"cannot write {protected}", "write-protected")
+    protected.chmod(0o644)
+    assert protected.read_text() == "keep me"
+
+    from bp_studio.io import atomic
+
+    def read_only(*args, **kwargs):
+        import errno
+
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(atomic.tempfile, "mkstemp", read_only)
+    assert main([*train, "--out", str(work / "new.json")]) == 2
+    assert_one_error_line(capsys.readouterr().err, "new.json", "the file system is read-only")
+    assert main(["init", "--layers", "2,1", "--out", str(work / "init.json")]) == 2
+    assert_one_error_line(capsys.readouterr().err, "init.json", "read-only")
+    export = ["export", str(work / "net.json"), "--format", "csv", "--out", str(work / "w.csv")]
+    assert main(export) == 2
+    assert_one_error_line(capsys.readouterr().err, "w.csv", "read-only")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="sends SIGTERM")
+def test_sigterm_is_handled_like_ctrl_c(work: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bp_studio", "train", "net.json", "--data", "xor.csv"]
+        + ["--epochs", "1000000000", "--progress", "--out", "out.json"],
+        cwd=work,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        first = os.read(process.stderr.fileno(), 1)  # the bar: training has run for 1 s
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    err = (first + err).decode()
+    assert process.returncode == 143, err
+    assert out == b""
+    assert "Traceback" not in err
+    assert err.splitlines()[-1] == "bp-studio: terminated (SIGTERM); nothing was saved"
+    assert no_files_like(work, "out.json")
+
+
+def test_sigterm_during_a_save_removes_the_temporary_file(work: Path, capsys, monkeypatch) -> None:
+    from bp_studio.io import atomic
+
+    def terminated(fd):
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)  # the handler raises first
+
+    import time
+
+    def unhandled(signum, frame):
+        raise AssertionError("main did not handle SIGTERM")
+
+    monkeypatch.setattr(atomic.os, "fsync", terminated)
+    previous = signal.signal(signal.SIGTERM, unhandled)  # a regression must not kill pytest
+    try:
+        out = work / "out.json"
+        args = ["train", str(work / "net.json"), "--data", str(work / "xor.csv")]
+        assert main([*args, "--out", str(out), "--epochs", "2"]) == 143
+        err = capsys.readouterr().err
+        assert err.endswith("bp-studio: terminated (SIGTERM); nothing was saved\n")
+        assert no_files_like(work, "out.json")
+        assert signal.getsignal(signal.SIGTERM) is unhandled  # main puts the old handler back
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_pipe_is_refused_as_data_network_or_window_file(work: Path, capsys, time_limit) -> None:
+    os.mkfifo(work / "pipe.csv")
+    os.mkfifo(work / "pipe.json")
+    with time_limit(30):
+        assert main(["predict", str(work / "net.json"), "--data", str(work / "pipe.csv")]) == 2
+        assert_one_error_line(capsys.readouterr().err, "pipe.csv: not a regular file")
+        assert main(["predict", str(work / "pipe.json"), "--data", str(work / "xor.csv")]) == 2
+        assert_one_error_line(capsys.readouterr().err, "pipe.json: not a regular file")
+        assert main([str(work / "pipe.json")]) == 2
+        assert_one_error_line(capsys.readouterr().err, "pipe.json: not a regular file")
+
+
+def test_split_columns_keeps_the_layout_rules_for_tables(work: Path) -> None:
+    """Commands that read a Table (numbers only) lay it out as train and predict do."""
+    from bp_studio.data.csv_table import read_csv
+
+    network = Network.load(work / "net.json")
+    data = work / "yfirst.csv"
+    data.write_text("y,x1,x2\n0,0,0\n1,0,1\n")
+    table = read_csv(data)
+    X, T = cli._split_columns(table, network, "net.json", ["y"], with_targets=True)
+    np.testing.assert_array_equal(X, [[0, 0], [0, 1]])
+    np.testing.assert_array_equal(T, [[0], [1]])
+    X, T = cli._split_columns(
+        read_csv(work / "xor.csv"), network, "net.json", None, with_targets=False
+    )
+    np.testing.assert_array_equal(X, XOR_X)
+    assert T is None
+    with pytest.raises(cli.CliError, match="has 3 columns, the network net.json"):
+        cli._split_columns(table, Network.create([3, 1]), "net.json", None, with_targets=True)
+    with pytest.raises(OSError, match="does not exist"):
+        cli._check_out_folder(str(work / "nowhere" / "x.json"))

@@ -839,7 +839,7 @@ def test_other_bad_arguments() -> None:
         Network.create([3, 2, 1], ["tanh"])
     with pytest.raises(ValueError, match="the training data has no samples"):
         Network.create([2, 1], "linear").train(np.zeros((0, 2)), np.zeros((0, 1)))
-    with pytest.raises(ValueError, match="epochs must be 0 or more"):
+    with pytest.raises(ValueError, match="epochs must be a whole number of 0 or more"):
         Network.create([2, 1], "linear").train(XOR_X, XOR_Y, epochs=-1)
     with pytest.raises(ValueError, match="regularization rate must be >= 0"):
         Regularization("l2", -1.0)

@@ -236,3 +236,125 @@ def test_other_bit_generators_round_trip(name: str) -> None:
     again = trainer.get_state()
     assert again.to_dict() == expected.to_dict()
     assert again.rng_state["bit_generator"] == name
+
+
+# -- crafted generator states (issue 13, point 1) ------------------------------------------
+# numpy reads out of bounds (and the process dies) on a generator state whose position fields
+# are out of range, so each crafted state is tried in a child process: a regression that
+# crashes fails the test instead of killing pytest.
+
+_CRAFT = """
+import json, sys
+import numpy as np
+from bp_studio.engine import Network, Trainer
+from bp_studio.engine.trainer_state import TrainerState, make_generator
+
+field, value = sys.argv[1], json.loads(sys.argv[2])
+net = Network.create([2, 3, 1], ["tanh", "sigmoid"], seed=0)
+X = np.random.default_rng(0).normal(size=(8, 2))
+T = (X[:, :1] > 0).astype(float)
+trainer = Trainer(net, X, T, batch_size=2, shuffle=True, seed=1)
+trainer.run_steps(3)
+state = trainer.get_state().to_dict()
+name = sys.argv[3]
+generator = np.random.Generator(getattr(np.random, name)(5))
+from bp_studio.engine.trainer_state import rng_state
+crafted = rng_state(generator)
+target = crafted
+*path, last = field.split(".")
+for key in path:
+    target = target[key]
+target[last] = value
+state["rng_state"] = json.loads(json.dumps(crafted))
+mode = sys.argv[4]
+try:
+    if mode == "from_dict":
+        restored = TrainerState.from_dict(state)
+        trainer.set_state(restored)
+        trainer.run_steps(20)
+    elif mode == "make_generator":
+        make_generator(state["rng_state"]).permutation(10)
+    else:
+        from bp_studio.io.session import Session, load_session, save_session
+        session = Session.capture(trainer, data={"rows": {"X": X, "T": T}})
+        save_session("s.bpsession", session)
+        text = json.load(open("s.bpsession"))
+        text["trainer"]["rng_state"] = state["rng_state"]
+        json.dump(text, open("s.bpsession", "w"))
+        session = load_session("s.bpsession")
+        session.make_trainer().run_steps(20)
+except ValueError as exc:
+    print("refused:", exc)
+else:
+    print("accepted")
+"""
+
+_CRAFTED = [
+    ("MT19937", "state.pos", 10**6),
+    ("MT19937", "state.pos", -1),
+    ("MT19937", "state.pos", 625),
+    ("Philox", "buffer_pos", -100000),
+    ("Philox", "buffer_pos", 5),
+    ("Philox", "has_uint32", 7),
+    ("PCG64", "uinteger", 2**40),
+    ("PCG64", "state.state", 2**130),
+    ("SFC64", "has_uint32", -1),
+]
+
+
+def _run_crafted(tmp_path, name: str, field: str, value, mode: str) -> str:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", _CRAFT, field, json.dumps(value), name, mode],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, (result.returncode, result.stderr[-2000:])
+    return result.stdout.strip()
+
+
+@pytest.mark.parametrize(("name", "field", "value"), _CRAFTED)
+def test_crafted_generator_state_is_refused_naming_the_field(
+    tmp_path, name: str, field: str, value
+) -> None:
+    out = _run_crafted(tmp_path, name, field, value, "from_dict")
+    assert out.startswith(f"refused: trainer.rng_state.{field}:"), out
+    out = _run_crafted(tmp_path, name, field, value, "make_generator")
+    assert out.startswith(f"refused: rng_state.{field}:"), out
+
+
+@pytest.mark.parametrize(
+    ("name", "field", "value"), [_CRAFTED[0], _CRAFTED[3]], ids=["mt19937-pos", "philox-buffer"]
+)
+def test_crafted_generator_state_in_a_session_is_a_session_error(
+    tmp_path, name: str, field: str, value
+) -> None:
+    out = _run_crafted(tmp_path, name, field, value, "session")
+    assert out.startswith(f"refused: s.bpsession: trainer.rng_state.{field}:"), out
+
+
+@pytest.mark.parametrize("name", ["PCG64", "PCG64DXSM", "SFC64", "Philox", "MT19937"])
+def test_every_valid_generator_state_is_still_accepted(name: str) -> None:
+    from bp_studio.engine.trainer_state import check_rng_state, rng_state
+
+    for seed in range(3):
+        generator = np.random.Generator(getattr(np.random, name)(seed))
+        generator.integers(0, 10, size=seed * 7 + 1)  # move the position fields along
+        generator.random(1, dtype=np.float32)  # and the buffered 32-bit half
+        state = json.loads(json.dumps(rng_state(generator)))
+        assert check_rng_state(state, "rng") == state
+
+
+def test_rng_state_refuses_a_position_set_by_hand() -> None:
+    from bp_studio.engine.trainer_state import rng_state
+
+    bit_generator = np.random.Philox(1)
+    state = bit_generator.state
+    state["buffer_pos"] = 9  # numpy's setter takes it; reading the buffer would overflow
+    bit_generator.state = state
+    with pytest.raises(ValueError, match=r"^rng_state\.buffer_pos: expected a whole number"):
+        rng_state(np.random.Generator(bit_generator))

@@ -286,3 +286,118 @@ def test_target_is_a_folder(tmp_path: Path) -> None:
 def test_error_is_catchable_as_oserror(tmp_path: Path) -> None:
     with pytest.raises(OSError):
         atomic_write_text(tmp_path / "missing" / "x", "x")
+
+
+# -- write-protected targets, checks before work, stale temporary files (issue 13, 9-11) ----
+
+
+def test_a_write_protected_file_is_not_replaced(tmp_path: Path) -> None:
+    target = tmp_path / "net.json"
+    target.write_text("old")
+    target.chmod(0o444)
+    with pytest.raises(AtomicWriteError) as info:
+        atomic_write_text(target, "new")
+    assert str(info.value) == (
+        f"cannot write {target}: the file is write-protected (allow writing to it, or choose "
+        "another name)"
+    )
+    assert info.value.errno == errno.EACCES
+    target.chmod(0o644)
+    assert target.read_text() == "old"
+    assert _leftovers(tmp_path) == []
+
+
+def test_check_writable_says_what_the_write_would_say(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bp_studio.io.atomic import check_writable
+
+    check_writable(tmp_path / "new.json")  # fine: nothing is left behind
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(AtomicWriteError, match="folder .*nowhere does not exist"):
+        check_writable(tmp_path / "nowhere" / "x.json")
+    with pytest.raises(AtomicWriteError, match="is a folder"):
+        check_writable(tmp_path)
+    protected = tmp_path / "p.json"
+    protected.write_text("keep")
+    protected.chmod(0o444)
+    with pytest.raises(AtomicWriteError, match="write-protected"):
+        check_writable(protected)
+    protected.chmod(0o644)
+
+    def read_only(*args: object, **kwargs: object) -> tuple[int, str]:
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(atomic.tempfile, "mkstemp", read_only)
+    with pytest.raises(AtomicWriteError) as info:
+        check_writable(tmp_path / "x.json")
+    assert str(info.value) == f"cannot write {tmp_path / 'x.json'}: the file system is read-only"
+
+
+def _age(path: Path, seconds: float) -> None:
+    then = os.stat(path).st_mtime - seconds
+    os.utime(path, (then, then))
+
+
+def test_stale_temp_files_of_our_own_pattern_are_removed(tmp_path: Path) -> None:
+    target = tmp_path / "net.json"
+    stale = tmp_path / ".net.json.k2x9_q0a.tmp"
+    fresh = tmp_path / ".net.json.zzzzzzzz.tmp"
+    other = tmp_path / ".other.json.k2x9_q0a.tmp"
+    not_ours = tmp_path / ".net.json.backup.tmp"
+    for path in (stale, fresh, other, not_ours):
+        path.write_bytes(b"partial")
+    for path in (stale, other, not_ours):
+        _age(path, 3600)
+    atomic_write_text(target, "new")
+    assert target.read_text() == "new"
+    assert not stale.exists()  # ours, next to this target, and no longer written to
+    assert fresh.exists()  # may be another save in progress
+    assert other.exists() and not_ours.exists()  # another target's, or not our pattern
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX locks")
+def test_a_temp_file_another_process_is_writing_is_left_alone(tmp_path: Path) -> None:
+    import fcntl
+
+    busy = tmp_path / ".net.json.abcdefgh.tmp"
+    busy.write_bytes(b"partial")
+    _age(busy, 3600)
+    with open(busy, "rb") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        atomic_write_text(tmp_path / "net.json", "new")
+        assert busy.exists()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="sends SIGKILL")
+def test_the_temp_file_of_a_killed_save_is_cleaned_up_by_the_next_save(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    child = (
+        "import os, sys, time\n"
+        "from bp_studio.io import atomic\n"
+        "atomic.os.fsync = lambda fd: (print('writing', flush=True), time.sleep(120))\n"
+        "atomic.atomic_write_bytes(sys.argv[1], b'x' * 100000)\n"
+    )
+    target = tmp_path / "net.json"
+    target.write_text("old")
+    process = subprocess.Popen(
+        [sys.executable, "-c", child, str(target)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stdout.readline() == "writing\n"
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    (left,) = _leftovers(tmp_path)  # what a killed save leaves
+    assert target.read_text() == "old"
+    time.sleep(0.01)
+    _age(tmp_path / left, 60)
+    atomic_write_text(target, "new")
+    assert _leftovers(tmp_path) == []
+    assert target.read_text() == "new"

@@ -85,7 +85,7 @@ def test_export_is_atomic(tmp_path: Path) -> None:
     path = tmp_path / "w.csv"
     path.write_text("old")
     export_weights(small(), path, "csv")
-    assert path.read_text().startswith(CSV_HEADER)
+    assert CSV_HEADER + "\n" in path.read_text()
     assert [p.name for p in tmp_path.iterdir()] == ["w.csv"]
 
 
@@ -171,7 +171,10 @@ def test_csv_is_one_long_exact_table(tmp_path: Path) -> None:
     export_weights(net, path, "csv")
     text = path.read_text()
     assert "\r" not in text and text.endswith("\n")
-    rows = list(csv.reader(io.StringIO(text)))
+    lines = text.splitlines(keepends=True)
+    comments = [line for line in lines if line.startswith("#")]
+    assert lines[: len(comments)] == comments  # the comment lines come first
+    rows = list(csv.reader(io.StringIO("".join(lines[len(comments) :]))))
     assert ",".join(rows[0]) == "layer,parameter,to,from,value"
     rows = rows[1:]
     assert len(rows) == net.parameters.size
@@ -195,6 +198,100 @@ def test_csv_is_one_long_exact_table(tmp_path: Path) -> None:
             assert_bit_identical(biases[index], layer.bias)
     # Rows follow the parameter vector: layer by layer, weight (row-major) then bias.
     assert_bit_identical(np.array(order), net.parameters)
+
+
+def _predict_from_csv(text: str, X: np.ndarray) -> np.ndarray:
+    """``predict`` computed from the CSV export alone, with formulas written out here."""
+    meta: dict[str, str] = {}
+    table = []
+    for line in text.splitlines():
+        if line.startswith("#"):
+            key, _, value = line[1:].partition(":")
+            meta[key.strip()] = value.strip()
+        else:
+            table.append(line)
+    activations = meta["activations"].split(",")
+    if "normalization" in meta:
+        offset = np.array([float(v) for v in meta["normalization_offset"].split(",")])
+        scale = np.array([float(v) for v in meta["normalization_scale"].split(",")])
+        X = (X - offset) / scale
+    rows = list(csv.reader(table))[1:]
+    layers = len(activations)
+    shapes = [[0, 0] for _ in range(layers)]
+    for layer, parameter, to, frm, _ in rows:
+        if parameter == "weight":
+            shape = shapes[int(layer)]
+            shape[0], shape[1] = max(shape[0], int(to) + 1), max(shape[1], int(frm) + 1)
+    weights = [np.zeros(shape) for shape in shapes]
+    biases = [np.zeros(shape[0]) for shape in shapes]
+    for layer, parameter, to, frm, value in rows:
+        if parameter == "weight":
+            weights[int(layer)][int(to), int(frm)] = float(value)
+        else:
+            biases[int(layer)][int(to)] = float(value)
+    functions = {
+        "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+        "tanh": np.tanh,
+        "relu": lambda z: np.maximum(z, 0),
+        "leaky_relu": lambda z: np.where(z > 0, z, 0.01 * z),
+        "linear": lambda z: z,
+        "softmax": lambda z: (
+            np.exp(z - z.max(1, keepdims=True))
+            / np.exp(z - z.max(1, keepdims=True)).sum(1, keepdims=True)
+        ),
+    }
+    a = X
+    for W, b, name in zip(weights, biases, activations):
+        a = functions[name](a @ W.T + b)
+    return a
+
+
+@pytest.mark.parametrize("normalization", [None, "standardize", "minmax"])
+def test_csv_alone_reproduces_predict(tmp_path: Path, normalization: str | None) -> None:
+    net = Network.create([3, 5, 4, 3], ["tanh", "leaky_relu", "softmax"], "cross_entropy", seed=2)
+    X = np.random.default_rng(5).normal(2.0, 3.0, size=(30, 3))
+    if normalization:
+        net.normalization = Normalization.fit(normalization, X)
+    net.input_names = ("length, cm", "width", 'say "hi"')
+    path = tmp_path / "w.csv"
+    export_weights(net, path, "csv")
+    text = path.read_text()
+    assert text.startswith(
+        "# bp-studio weights: network 3-5-4-3 (tanh, leaky_relu, softmax), cross_entropy\n"
+        "# activations: tanh,leaky_relu,softmax\n# loss: cross_entropy\n"
+    )
+    np.testing.assert_allclose(_predict_from_csv(text, X), net.predict(X), rtol=1e-12, atol=1e-15)
+    # and importing it gives the same parameters, bit for bit
+    other = Network.create([3, 5, 4, 3], ["tanh", "leaky_relu", "softmax"], "cross_entropy", seed=7)
+    import_weights(other, path)
+    assert_bit_identical(other.parameters, net.parameters)
+
+
+def test_csv_import_round_trip_and_mismatches(tmp_path: Path) -> None:
+    net = awkward(small(bias=[True, False, True]))
+    path = tmp_path / "w.csv"
+    export_weights(net, path, "csv")
+    other = small(seed=4, bias=[True, False, True])
+    import_weights(other, path)
+    assert_bit_identical(other.parameters, net.parameters)
+    wrong = Network.create(
+        [3, 6, 4, 2], ["tanh", "leaky_relu", "sigmoid"], seed=0, bias=[True, False, True]
+    )
+    assert_refused(
+        wrong,
+        path,
+        "layers.0.weight: file has (5, 3), network has (6, 3)",
+    )
+    lines = path.read_text().splitlines(keepends=True)
+    damaged = tmp_path / "damaged.csv"
+    damaged.write_text("".join(line for line in lines if not line.startswith("0,weight,2,1,")))
+    assert_refused(
+        small(bias=[True, False, True]), damaged, "layers.0.weight[2, 1]: missing from the file"
+    )
+    bad = tmp_path / "bad.csv"
+    bad.write_text("".join(lines).replace(",weight,0,0,", ",weight,0,0,x", 1))
+    with pytest.raises(WeightFileError, match=r"bad.csv, line \d+: value .* is not a number"):
+        import_weights(small(bias=[True, False, True]), bad)
 
 
 # -- onnx --------------------------------------------------------------------------------------
@@ -302,7 +399,7 @@ def assert_refused(net: Network, path: Path, message: str) -> None:
     revision = net.revision
     with pytest.raises(WeightFileError) as caught:
         import_weights(net, path)
-    assert str(caught.value) == message
+    assert str(caught.value) == f"{path}: {message}"  # the file is named
     assert_bit_identical(net.parameters, before)  # nothing changed
     assert net.revision == revision
 
@@ -411,10 +508,10 @@ def test_foreign_and_damaged_files(tmp_path: Path) -> None:
         archive.writestr("readme.txt", "hello")
     with pytest.raises(WeightFileError, match="not an .npz weight file"):
         import_weights(net, zipped)
-    csv_path = tmp_path / "w.csv"
-    export_weights(net, csv_path, "csv")
+    text_path = tmp_path / "w.txt"
+    text_path.write_text("hello, world\n")
     with pytest.raises(WeightFileError, match="not a weight file"):
-        import_weights(net, csv_path)
+        import_weights(net, text_path)
     good = weights_bytes(net, "npz")
     truncated = tmp_path / "truncated.npz"
     truncated.write_bytes(good[: len(good) // 2])
@@ -435,7 +532,7 @@ def test_size_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "w.npz"
     export_weights(net, path, "npz")
     monkeypatch.setattr(export, "MAX_IMPORT_BYTES", 100)
-    with pytest.raises(WeightFileError, match="MB a weight file may have"):
+    with pytest.raises(WeightFileError, match="MiB a weight file may have"):
         import_weights(net, path)
 
 
@@ -449,8 +546,101 @@ def test_zip_bomb_is_refused_before_unpacking(
     path.write_bytes(buffer.getvalue())
     assert path.stat().st_size < 10_000
     monkeypatch.setattr(export, "MAX_IMPORT_BYTES", 1_000_000)
-    with pytest.raises(WeightFileError, match="unpacks to more than"):
+    with pytest.raises(
+        WeightFileError,
+        match=r"bomb.npz: the archive unpacks to more than the "
+        r"0.95 MiB a weight file may have",
+    ):
         import_weights(net, path)
+
+
+def _crafted_bomb(path: Path, declared: np.ndarray, inflated_bytes: int) -> None:
+    """An npz whose member declares a small array but whose compressed data inflates to
+    ``inflated_bytes``: the zip headers give the small size and the CRC of the small part."""
+    buffer = io.BytesIO()
+    np.lib.format.write_array(buffer, declared)
+    small_part = buffer.getvalue()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("layers.0.weight.npy", "w", force_zip64=True) as member:
+            member.write(small_part)
+            zeros = bytes(1 << 20)
+            for _ in range(inflated_bytes >> 20):
+                member.write(zeros)
+    import struct
+    import zlib
+
+    raw = bytearray(path.read_bytes())
+    crc = zlib.crc32(small_part)
+    local = raw.index(b"PK\x03\x04")
+    central = raw.index(b"PK\x01\x02")
+    struct.pack_into("<I", raw, local + 14, crc)
+    struct.pack_into("<I", raw, central + 16, crc)
+    # The uncompressed size: 32 bits in the central directory (what zipfile reads), and the
+    # first value of the zip64 extra field (id 1) after the name in the local header.
+    struct.pack_into("<I", raw, central + 24, len(small_part))
+    (name_length,) = struct.unpack_from("<H", raw, local + 26)
+    extra = local + 30 + name_length
+    assert struct.unpack_from("<H", raw, extra)[0] == 1
+    struct.pack_into("<Q", raw, extra + 4, len(small_part))
+    path.write_bytes(bytes(raw))
+
+
+def test_a_member_that_inflates_beyond_its_declared_size_is_not_inflated(tmp_path: Path) -> None:
+    """Issue 13, point 6: a 4 MB file that declares a small array used to inflate to 2 GB."""
+    import tracemalloc
+
+    net = Network.create([2, 1], "sigmoid", seed=0, bias=False)
+    declared = np.array([[0.25, -0.5]])
+    path = tmp_path / "bomb.npz"
+    _crafted_bomb(path, declared, 256 << 20)
+    assert path.stat().st_size < 2 << 20
+    with zipfile.ZipFile(path) as archive:
+        assert archive.infolist()[0].file_size < 200  # the zip says: small
+    tracemalloc.start()
+    try:
+        try:
+            import_weights(net, path)
+        except WeightFileError as exc:
+            assert str(exc).startswith(f"{path}: ")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 << 20, f"{peak / 2**20:.0f} MiB used to import a {declared.nbytes}-byte array"
+
+
+def test_declared_shapes_are_checked_against_the_network_before_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    net = Network.create([2, 4, 1], "sigmoid", seed=0)
+    arrays = npz_arrays(net)
+    arrays["layers.0.weight"] = np.zeros((4000, 2))
+    path = save_npz(tmp_path / "w.npz", **arrays)
+    read = []
+    original = np.lib.format.read_array
+    monkeypatch.setattr(
+        np.lib.format, "read_array", lambda *a, **k: read.append(1) or original(*a, **k)
+    )
+    assert_refused(net, path, "layers.0.weight: file has (4000, 2), network has (4, 2)")
+    assert read == []  # refused from its header: no array was read
+
+
+def test_npz_is_loaded_by_numpy_without_pickles(tmp_path: Path, monkeypatch) -> None:
+    """The arrays are read by np.load(allow_pickle=False), not by a hand-written parser."""
+    net = small()
+    path = tmp_path / "w.npz"
+    export_weights(net, path, "npz")
+    calls = []
+    original = np.load
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs.get("allow_pickle"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(np, "load", spy)
+    other = small(seed=3)
+    import_weights(other, path)
+    assert calls == [False]
+    assert_bit_identical(other.parameters, net.parameters)
 
 
 # -- fuzz ----------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -121,6 +122,8 @@ def networks(draw) -> Network:
         activations.append(draw(hidden))
     else:
         activations.append("sigmoid" if loss == "binary_cross_entropy" else "softmax")
+    if activations[-1] == "softmax":
+        sizes[-1] = max(sizes[-1], 2)  # softmax needs two units
     weights, biases = [], []
     for inputs, units in zip(sizes[:-1], sizes[1:]):
         weights.append(
@@ -419,7 +422,7 @@ def test_too_large_file_is_refused_before_reading(
     path = tmp_path / "big.json"
     path.write_text(json.dumps(valid_dict()), encoding="utf-8")
     monkeypatch.setattr(network_file, "MAX_BYTES", 10)
-    with pytest.raises(NetworkFileError, match="MB"):
+    with pytest.raises(NetworkFileError, match=r"big.json: the file is 0.000\d+ MiB, more than"):
         load_network(path)
 
 
@@ -731,3 +734,32 @@ def test_any_normalization_round_trips_exactly(offset, scale, kind) -> None:
     assert loaded.normalization.scale.tobytes() == net.normalization.scale.tobytes()
     X = np.array([[0.3, -2.0], [1e3, 4.0]])
     assert loaded.predict(X).tobytes() == net.predict(X).tobytes()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_pipe_given_as_network_file_is_refused_at_once(tmp_path, time_limit) -> None:
+    pipe = tmp_path / "net.json"
+    os.mkfifo(pipe)
+    with time_limit(20), pytest.raises(NetworkFileError) as info:
+        Network.load(pipe)
+    assert str(info.value) == (
+        f"{pipe}: not a regular file (a pipe, device or socket), not a network file"
+    )
+
+
+def test_a_utf8_bom_is_accepted_as_csv_session_and_weight_files_accept_it(tmp_path) -> None:
+    net = mazur()
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + network_to_json(net).encode("utf-8"))
+    loaded = Network.load(path)
+    assert loaded.parameters.tobytes() == net.parameters.tobytes()
+
+
+@pytest.mark.parametrize("scale", [5e-324, 1e-310, 2.2250738585072e-308])
+def test_a_normalization_scale_that_is_not_a_normal_number_is_refused(scale: float) -> None:
+    assert error_for(with_normalization(scale=[1.0, scale])) == (
+        f"net.json: normalization.scale[1]: {scale!r} is too small to divide by "
+        "(below 2.2250738585072014e-308, the smallest normal float64)"
+    )
+    smallest = network_from_json(json.dumps(with_normalization(scale=[2.2250738585072014e-308, 1])))
+    assert smallest.normalization.scale[0] == np.finfo(np.float64).tiny

@@ -270,7 +270,7 @@ def test_file_level_refusals(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     path.write_text(VALID_TEXT)
     assert load_session(path).step_count == 4
     monkeypatch.setattr(session_module, "MAX_BYTES", 1000)
-    with pytest.raises(SessionFileError, match="MB a session file may have"):
+    with pytest.raises(SessionFileError, match="MiB a session file may have"):
         load_session(path)
     monkeypatch.undo()
     with pytest.raises(SessionFileError, match="file not found"):

@@ -5,6 +5,7 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 
+from bp_studio.data.csv_table import CsvFormat
 from bp_studio.data.table_import import read_dataset
 from bp_studio.ui import csv_import
 from bp_studio.ui.csv_import import PREVIEW_ROWS, SCAN_ROWS, CsvImportDialog, open_csv
@@ -71,7 +72,9 @@ def test_preview_shows_the_header_and_the_first_rows(qtbot, tmp_path):
     assert table.rowCount() == PREVIEW_ROWS == 20
     assert [table.item(0, c).text() for c in range(3)] == ["0", "0.0", "0"]
     assert [table.item(19, c).text() for c in range(3)] == ["19", "9.5", "1"]
-    assert dialog.caption_label.text() == "First 20 of 50 rows of wide.csv"
+    assert dialog.caption_label.text() == (
+        "First 20 of 50 rows of wide.csv · comma-separated (detected)"
+    )
     assert not table.item(0, 0).flags() & Qt.ItemFlag.ItemIsEditable
     assert dialog.load_button.text() == "Load"
 
@@ -233,7 +236,7 @@ def test_text_labels_show_as_classes_in_the_summary(qtbot, tmp_path, rows):
 
 def test_the_class_count_of_a_long_file_is_left_to_the_load(qtbot, tmp_path):
     dialog = make_dialog(qtbot, write_long_csv(tmp_path / "long.csv", rows=SCAN_ROWS + 10))
-    assert dialog.caption_label.text() == "First 20 rows of long.csv"
+    assert dialog.caption_label.text() == "First 20 rows of long.csv · comma-separated (detected)"
     summary = dialog.summary_label.text()
     assert "text labels in 'species' become classes" in summary
     assert "known after loading" in summary
@@ -255,9 +258,66 @@ def test_missing_values_are_counted_in_the_summary(qtbot, tmp_path):
 
 
 def test_a_numeric_target_is_described_as_regression(qtbot, tmp_path):
-    dialog = make_dialog(qtbot, numeric(tmp_path / "d.csv", rows=5))
+    dialog = make_dialog(qtbot, write(tmp_path / "d.csv", "x1,x2,y\n0,1,0.5\n1,0,2\n"))
     assert (
         dialog.summary_label.text() == "3 columns: 2 inputs, 1 target · numeric target (regression)"
+    )
+
+
+def test_a_zero_one_target_is_described_as_two_classes_and_loads_so(qtbot, tmp_path):
+    path = numeric(tmp_path / "d.csv", rows=5)
+    dialog = make_dialog(qtbot, path)
+    assert dialog.summary_label.text() == (
+        "3 columns: 2 inputs, 1 target · 0s and 1s in 'y' become 2 classes (0 and 1)"
+    )
+    load(qtbot, dialog)
+    assert dialog.dataset.classes == ("0", "1")
+
+
+EUROPEAN = "Länge;Breite;Art\n5,1;3,5;setosa\n7,0;3,2;versicolor\n6,3;3,3;virginica\n"
+
+
+def test_the_detected_separator_is_shown_and_can_be_changed(qtbot, tmp_path):
+    path = write(tmp_path / "de.csv", EUROPEAN)
+    dialog = make_dialog(qtbot, path)
+    assert dialog.caption_label.text() == (
+        "All 3 rows of de.csv · semicolon-separated, decimal comma (detected)"
+    )
+    assert dialog.separator_box.currentText() == "Semicolon (detected)"
+    assert dialog.decimal_box.currentText() == "Comma: 1,5 (detected)"
+    table = dialog.preview_table
+    assert [table.horizontalHeaderItem(c).text() for c in range(3)] == ["Länge", "Breite", "Art"]
+    assert table.item(0, 0).text() == "5,1"
+    assert table.item(0, 0).textAlignment() & Qt.AlignmentFlag.AlignRight  # a number
+    assert "text labels in 'Art' become 3 classes" in dialog.summary_label.text()
+
+    dialog.separator_box.setCurrentIndex(0)  # comma: the preview follows
+    assert dialog.format() == CsvFormat(",", ".")
+    assert not dialog.decimal_box.isEnabled()
+    assert dialog.caption_label.text() == "All 3 rows of de.csv · comma-separated (chosen)"
+    assert dialog.preview_table.horizontalHeaderItem(0).text() == "Länge;Breite;Art"
+    assert dialog.preview_table.item(0, 1).text() == "1;3"
+    assert [dialog.target_list.item(i).text() for i in range(dialog.target_list.count())] == [
+        "Länge;Breite;Art"
+    ]
+    assert not dialog.load_button.isEnabled()  # one column
+
+    dialog.set_format(CsvFormat(";", ","))
+    assert dialog.caption_label.text().endswith("semicolon-separated, decimal comma (detected)")
+    load(qtbot, dialog)
+    assert_same_dataset(dialog.dataset, read_dataset(path))
+    np.testing.assert_array_equal(dialog.dataset.X, [[5.1, 3.5], [7.0, 3.2], [6.3, 3.3]])
+
+
+def test_a_chosen_decimal_point_is_passed_to_the_reader(qtbot, tmp_path):
+    path = write(tmp_path / "de.csv", EUROPEAN)
+    dialog = make_dialog(qtbot, path)
+    dialog.set_format(CsvFormat(";", "."))
+    assert dialog.caption_label.text().endswith("semicolon-separated (chosen)")
+    load(qtbot, dialog)
+    assert dialog.dataset is None
+    assert 'de.csv, line 2, column "Länge" (1): "5,1" is not a number' in (
+        dialog.error_label.text()
     )
 
 
