@@ -29,7 +29,7 @@ from bp_studio import __version__
 from bp_studio.data.csv_table import DataError, Table, read_csv, write_csv_text
 from bp_studio.engine import (
     ACTIVATIONS,
-    INITIALIZERS,
+    INITIALIZER_TABLE,
     LOSSES,
     OPTIMIZERS,
     REGULARIZATIONS,
@@ -247,15 +247,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--loss",
         choices=list(LOSSES),
         default="mse",
-        help="loss function (default: mse); cross_entropy needs a softmax output layer",
+        help="loss function (default: mse); "
+        + " ".join(loss.requirement for loss in LOSSES.values() if loss.requirement),
     )
     init.add_argument("--no-bias", action="store_true", help="create the layers without biases")
     init.add_argument(
         "--init",
-        choices=INITIALIZERS,
+        choices=list(INITIALIZER_TABLE),
         default="xavier",
-        help="how the initial weights are drawn (default: xavier; he suits relu layers; "
-        "uniform draws from -0.5..0.5)",
+        help="how the initial weights are drawn (default: xavier): "
+        + "; ".join(f"{name} {init.use}" for name, init in INITIALIZER_TABLE.items()),
     )
     init.add_argument(
         "--seed",
@@ -440,9 +441,7 @@ def _run_command(args_list: list[str]) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_OK
     if args.command is None:
         raise _UsageError("a command is needed", PROG)
-    command = {"init": _init, "train": _train, "predict": _predict, "export": _export}[
-        args.command
-    ]
+    command = {"init": _init, "train": _train, "predict": _predict, "export": _export}[args.command]
     return command(args)
 
 

@@ -345,8 +345,8 @@ def check_architecture(
 
     Rules: at least one layer; weights are 2-D ``(units, inputs)``; each layer's inputs equal
     the previous layer's units; biases (where given) have ``units`` values; activations and loss
-    are known; softmax only on the output layer and only with cross_entropy; the loss fits
-    the output activation.
+    are known; an activation that is not ``hidden`` (softmax) only on the output layer; the
+    loss fits the output activation (``losses.output_activations``).
     """
     if len(shapes) == 0:
         raise ValueError("a network needs at least one layer")
@@ -370,8 +370,8 @@ def check_architecture(
                 get_activation(activation)
             except ValueError as exc:
                 raise ValueError(f"layers[{index}].activation: {exc}") from None
-        if activation == "softmax" and index != len(shapes) - 1:
-            raise ValueError(f"layers[{index}]: softmax is only allowed on the output layer")
+        if not ACTIVATIONS[activation].hidden and index != len(shapes) - 1:
+            raise ValueError(f"layers[{index}]: {activation} is only allowed on the output layer")
         if biases is not None and biases[index] is not None:
             bias_shape = np.shape(biases[index])
             if bias_shape != (shape[0],):

@@ -26,19 +26,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bp_studio.engine import INITIALIZERS, LOSSES, OPTIMIZERS, REGULARIZATIONS
+from bp_studio.engine import (
+    INITIALIZERS,
+    LOSSES,
+    OPTIMIZERS,
+    REGULARIZATIONS,
+    hidden_activations,
+    output_activations,
+)
 
-HIDDEN_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "linear")
-OUTPUT_ACTIVATIONS = {
-    "mse": ("sigmoid", "tanh", "relu", "leaky_relu", "linear"),
-    "binary_cross_entropy": ("sigmoid",),
-    "cross_entropy": ("softmax",),
-}
-LOSS_REASON = {
-    "mse": "",
-    "binary_cross_entropy": "Binary cross-entropy needs a sigmoid output layer.",
-    "cross_entropy": "Cross-entropy needs a softmax output layer (one output per class).",
-}
+# Derived from the engine's registries: a new activation or loss needs no edit here.
+HIDDEN_ACTIVATIONS = hidden_activations()
+OUTPUT_ACTIVATIONS = {name: output_activations(name) for name in LOSSES}
+LOSS_REASON = {name: loss.requirement for name, loss in LOSSES.items()}
 MAX_UNITS = 512
 MAX_HIDDEN_LAYERS = 6
 
