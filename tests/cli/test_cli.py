@@ -17,7 +17,7 @@ import pytest
 
 from bp_studio import cli
 from bp_studio.cli import main
-from bp_studio.engine import Network
+from bp_studio.engine import ACTIVATIONS, LOSSES, Network, hidden_activations, output_activations
 
 XOR_CSV = "x1,x2,y\n0,0,0\n0,1,1\n1,0,1\n1,1,0\n"
 XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -278,6 +278,42 @@ def test_init_one_activation_for_all_layers(tmp_path: Path, capsys) -> None:
     assert network.activations == ["relu"] * 3
     assert all(layer.bias is not None for layer in network.layers)
     assert np.array_equal(network.parameters, Network.create([3, 5, 4, 2], "relu").parameters)
+
+
+@pytest.mark.parametrize(
+    ("output", "loss"),
+    [(output, loss) for loss in LOSSES for output in output_activations(loss)],
+)
+def test_init_accepts_every_registry_pairing(
+    tmp_path: Path, output: str, loss: str, capsys
+) -> None:
+    """Every hidden activation (in turn) and every output activation with each loss it pairs
+    with: the CLI's choices and help come from the registries."""
+    hidden = hidden_activations()
+    first = hidden[list(LOSSES).index(loss) % len(hidden)]
+    out = tmp_path / "net.json"
+    for name in (first, *hidden):
+        assert (
+            main(
+                [
+                    "init",
+                    "--layers",
+                    "2,3,2",
+                    "--activations",
+                    f"{name},{output}",
+                    "--loss",
+                    loss,
+                    "--out",
+                    str(out),
+                ]
+            )
+            == 0
+        )
+        assert Network.load(out).activations == [name, output]
+    assert main(["init", "--help"]) == 0
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert all(name in help_text for name in ACTIVATIONS)
+    assert loss in help_text and " ".join(LOSSES[loss].requirement.split()) in help_text
 
 
 def test_targets_chooses_the_columns(work: Path, capsys) -> None:
