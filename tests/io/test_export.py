@@ -223,7 +223,11 @@ def _activation_cases() -> list[tuple[list[str], str]]:
 ACTIVATION_CASES = _activation_cases()
 
 
-@pytest.mark.parametrize(("activations", "loss"), ACTIVATION_CASES)
+@pytest.mark.parametrize(
+    ("activations", "loss"),
+    ACTIVATION_CASES,
+    ids=[f"{'-'.join(activations)}-{loss}" for activations, loss in ACTIVATION_CASES],
+)
 @pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize("normalization", [None, "standardize", "minmax"])
 def test_onnx_runtime_equals_predict(
