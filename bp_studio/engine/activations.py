@@ -179,6 +179,15 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
+def _softplus(z: np.ndarray) -> np.ndarray:
+    # log(1 + e^z) = max(z, 0) + log1p(e^-|z|) inside logaddexp: no overflow, exact tails.
+    return np.logaddexp(0.0, z)
+
+
+def _softplus_derivative(z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    return _sigmoid(z)
+
+
 # -- what the explanation plugs in -----------------------------------------------------------
 
 
@@ -209,6 +218,14 @@ def _leaky_relu_numbers(z: np.ndarray, unit: int, n: NumberText) -> str | None:
 def _softmax_numbers(z: np.ndarray, unit: int, n: NumberText) -> str:
     denominator = n.sum(len(z), lambda j: f"e^({n.f(z[j])})")
     return f"e^({n.f(z[unit])}) / ({denominator})"
+
+
+def _softplus_numbers(z: np.ndarray, unit: int, n: NumberText) -> str:
+    return f"log(1 + e^({n.f(z[unit])}))"
+
+
+def _softplus_derivative_numbers(z: float, a: float, n: NumberText) -> str:
+    return f"1 / (1 + e^({n.f(-z)}))"
 
 
 # -- the registry ----------------------------------------------------------------------------
@@ -277,6 +294,32 @@ ACTIVATIONS: dict[str, Activation] = {
             # float32 attribute (0.009999999776...) and onnxruntime has no float64 kernel.
             onnx=(OnnxNode("PRelu", ("z", "leaky_relu_slope")),),
             onnx_constants=(("leaky_relu_slope", LEAKY_RELU_SLOPE),),
+        ),
+        Activation(
+            "softplus",
+            _softplus,
+            _softplus_derivative,
+            "log(1 + e^z)",
+            "σ(z) = 1 / (1 + e^-z)",
+            title="Softplus",
+            symbol="softplus",
+            output_range=(0.0, INF),
+            max_derivative=1.0,
+            saturates=True,
+            formula_numbers=_softplus_numbers,
+            derivative_numbers=_softplus_derivative_numbers,
+            # onnxruntime has no float64 Softplus kernel: max(z, 0) + log(1 + e^-|z|) from ops
+            # that run in float64; within 2.3e-16 * max(1, f(z)) of the engine's values.
+            onnx=(
+                OnnxNode("Relu", ("z",), "positive_part"),
+                OnnxNode("Abs", ("z",), "magnitude"),
+                OnnxNode("Neg", ("magnitude",), "minus_magnitude"),
+                OnnxNode("Exp", ("minus_magnitude",), "exp"),
+                OnnxNode("Add", ("softplus_one", "exp"), "one_plus_exp"),
+                OnnxNode("Log", ("one_plus_exp",), "log"),
+                OnnxNode("Add", ("positive_part", "log"), "a"),
+            ),
+            onnx_constants=(("softplus_one", 1.0),),
         ),
         Activation(
             "linear",
