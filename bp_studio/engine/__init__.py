@@ -13,7 +13,19 @@ from bp_studio.engine.activations import (
     get_activation,
     hidden_activations,
 )
-from bp_studio.engine.gradcheck import gradient_check, numerical_gradient
+from bp_studio.engine.diagnostics import LayerHealth, layer_health, step_health
+from bp_studio.engine.early_stopping import (
+    EarlyStopping,
+    EarlyStoppingResult,
+    train_with_early_stopping,
+    validation_loss,
+)
+from bp_studio.engine.gradcheck import (
+    GradientCheck,
+    check_gradients,
+    gradient_check,
+    numerical_gradient,
+)
 from bp_studio.engine.history import TrainingHistory, history_nbytes, rewind
 from bp_studio.engine.initializers import INITIALIZER_TABLE, INITIALIZERS, Initializer
 from bp_studio.engine.losses import (
@@ -51,10 +63,14 @@ __all__ = [
     "REGULARIZATIONS",
     "Activation",
     "BackwardRecord",
+    "EarlyStopping",
+    "EarlyStoppingResult",
     "ErrorRecord",
     "ForwardRecord",
+    "GradientCheck",
     "Initializer",
     "Layer",
+    "LayerHealth",
     "LayerBackward",
     "LayerForward",
     "Loss",
@@ -72,6 +88,7 @@ __all__ = [
     "UpdateRecord",
     "backward",
     "check_architecture",
+    "check_gradients",
     "check_output_activation",
     "error",
     "forward",
@@ -80,10 +97,14 @@ __all__ = [
     "gradient_check",
     "hidden_activations",
     "history_nbytes",
+    "layer_health",
     "make_optimizer",
     "numerical_gradient",
     "output_activations",
     "output_losses",
     "prepare_targets",
     "rewind",
+    "step_health",
+    "train_with_early_stopping",
+    "validation_loss",
 ]
