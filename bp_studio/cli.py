@@ -27,15 +27,20 @@ import numpy as np
 
 from bp_studio import __version__
 from bp_studio.data.csv_table import DataError, Table, read_csv, write_csv_text
+from bp_studio.data.split import MAX_TEST_RATIO, class_labels, split_rows
 from bp_studio.engine import (
     ACTIVATIONS,
     INITIALIZER_TABLE,
     LOSSES,
     OPTIMIZERS,
     REGULARIZATIONS,
+    EarlyStopping,
     Network,
     Trainer,
     TrainingDiverged,
+    prepare_targets,
+    train_with_early_stopping,
+    validation_loss,
 )
 from bp_studio.engine.phases import error as error_phase
 from bp_studio.engine.regularization import Regularization
@@ -129,6 +134,17 @@ def _whole_number(text: str, minimum: int) -> int:
 
 def _epochs(text: str) -> int:
     return _whole_number(text, 0)
+
+
+def _patience(text: str) -> int:
+    return _whole_number(text, 1)
+
+
+def _share(text: str) -> float:
+    value = _positive_float(text)
+    if value > MAX_TEST_RATIO:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_TEST_RATIO:g}, got {text!r}")
+    return value
 
 
 def _seed(text: str) -> int:
@@ -336,6 +352,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="random seed for --shuffle (default: 0)",
     )
     train.add_argument(
+        "--validation",
+        type=_share,
+        metavar="SHARE",
+        help="hold out this share of the rows (above 0, at most 0.9; drawn with --seed, "
+        "stratified by class for class targets) and print their loss",
+    )
+    train.add_argument(
+        "--patience",
+        type=_patience,
+        metavar="N",
+        help="early stopping (needs --validation): stop when the validation loss has not "
+        "improved for N epochs and keep the weights of the best epoch",
+    )
+    train.add_argument(
         "--out",
         metavar="FILE",
         help="where to save the trained network (it may be NETWORK itself); without --out "
@@ -527,9 +557,20 @@ def _train(args: argparse.Namespace) -> int:
         )
     if args.regularization == "none" and args.regularization_rate != 0.0:
         raise CliError("--regularization-rate needs --regularization l1 or l2")
+    if args.patience is not None and args.validation is None:
+        raise CliError("--patience needs --validation SHARE (the rows to watch)")
     network = Network.load(args.network)
     table = read_csv(args.data)
     X, T = _split_columns(table, network, args.network, args.targets, with_targets=True)
+    if args.validation is not None:
+        labels = class_labels(T) if network.loss.targets != "real" else None
+        kept, held_out = split_rows(X.shape[0], args.validation, args.seed, labels)
+        if held_out.size == 0:
+            raise CliError(
+                f"{table.path}: --validation {args.validation:g} of {_count(X.shape[0], 'row')} "
+                "holds out no row; choose a larger share"
+            )
+        X, T, X_val, T_val = X[kept], T[kept], X[held_out], T[held_out]
     if args.out is not None:
         _check_out_folder(args.out)
         if os.path.exists(args.out) and os.path.samefile(args.out, args.data):
@@ -547,12 +588,20 @@ def _train(args: argparse.Namespace) -> int:
                 seed=args.seed,
                 regularization=Regularization(args.regularization, args.regularization_rate),
             )
+            if args.patience is not None:
+                stopper = EarlyStopping(network, X_val, T_val, args.patience)
         except ValueError as exc:
             raise CliError(f"{table.path}: {exc}") from None
         show = _is_terminal(sys.stderr) if args.progress is None else args.progress
         bar = _ProgressBar(args.epochs, sys.stderr) if show and args.epochs > 0 else None
         try:
-            history = trainer.run_epochs(args.epochs, callback=bar.update if bar else None)
+            if args.patience is not None:
+                stopped = train_with_early_stopping(
+                    trainer, stopper, args.epochs, bar.update if bar else None
+                )
+                history = stopped.losses
+            else:
+                history = trainer.run_epochs(args.epochs, callback=bar.update if bar else None)
         except TrainingDiverged as exc:
             raise CliError(f"{args.network}: {exc}; nothing was written") from None
         finally:
@@ -567,6 +616,20 @@ def _train(args: argparse.Namespace) -> int:
         network.save(args.out)
     start = f", from {history[0]:.6g} in epoch 1" if len(history) > 1 else ""
     print(f"final loss {loss:.6g} after {_count(epochs, 'epoch')} ({_count(steps, 'step')}){start}")
+    if args.patience is not None:
+        if stopped.stopped_epoch is not None:
+            print(
+                f"stopped early after epoch {stopped.stopped_epoch}: the validation loss had "
+                f"not improved for {_count(args.patience, 'epoch')}"
+            )
+        print(
+            f"best validation loss {stopped.best_loss:.6g} in epoch {stopped.best_epoch} "
+            f"({_count(len(held_out), 'row')} held out); the network has that epoch's weights"
+        )
+    elif args.validation is not None:
+        T_val = prepare_targets(network, T_val, len(held_out))
+        final = validation_loss(network, network.check_inputs(X_val), T_val)
+        print(f"validation loss {final:.6g} ({_count(len(held_out), 'row')} held out)")
     if args.out is not None:
         print(f"wrote {args.out}")
     else:

@@ -36,7 +36,15 @@ import numpy as np
 
 from bp_studio.data.examples import Dataset
 
-__all__ = ["MAX_TEST_RATIO", "check_shares", "check_test_ratio", "split", "three_way_split"]
+__all__ = [
+    "MAX_TEST_RATIO",
+    "check_shares",
+    "check_test_ratio",
+    "class_labels",
+    "split",
+    "split_rows",
+    "three_way_split",
+]
 
 MAX_TEST_RATIO = 0.9
 
@@ -159,3 +167,31 @@ def three_way_split(
         _part(dataset, validation_mask, "validation"),
         _part(dataset, test_mask, "test"),
     )
+
+
+def class_labels(T: np.ndarray) -> np.ndarray | None:
+    """Class numbers ``(n,)`` of class targets: one column of whole numbers, or one-hot rows
+    (the class is the column of the 1); ``None`` for any other targets."""
+    T = np.asarray(T, dtype=np.float64)
+    if T.ndim != 2 or T.shape[0] == 0 or not np.all(np.isfinite(T)):
+        return None
+    if T.shape[1] == 1:
+        column = T[:, 0]
+        return column.astype(np.int64) if np.all(column == np.round(column)) else None
+    if np.all((T == 0.0) | (T == 1.0)) and np.all(T.sum(axis=1) == 1.0):
+        return T.argmax(axis=1)
+    return None
+
+
+def split_rows(
+    samples: int, ratio: float, seed: int = 0, labels: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(kept, held_out)`` row numbers (ascending) of ``samples`` rows: the rows ``split``
+    would put in its training and test parts, stratified by ``labels`` (``(n,)`` class
+    numbers) when given. For data that is not a ``Dataset`` (the CLI's CSV columns)."""
+    rows = np.arange(samples, dtype=np.float64).reshape(-1, 1)
+    targets = np.zeros((samples, 1)) if labels is None else np.asarray(labels).reshape(-1, 1)
+    classes = None if labels is None else tuple(str(c) for c in np.unique(targets))
+    dataset = Dataset("rows", "rows", rows, targets, ("row",), ("class",), classes=classes)
+    kept, held_out = split(dataset, ratio, seed)
+    return kept.X[:, 0].astype(np.intp), held_out.X[:, 0].astype(np.intp)

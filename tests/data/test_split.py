@@ -11,7 +11,14 @@ from hypothesis import strategies as st
 
 from bp_studio.data.examples import Dataset
 from bp_studio.data.generators import generate
-from bp_studio.data.split import check_shares, check_test_ratio, split, three_way_split
+from bp_studio.data.split import (
+    check_shares,
+    check_test_ratio,
+    class_labels,
+    split,
+    split_rows,
+    three_way_split,
+)
 
 
 def labelled(counts: list[int]) -> Dataset:
@@ -211,3 +218,20 @@ def test_bad_shares_are_named(test_ratio, validation_ratio, message: str) -> Non
     with pytest.raises(ValueError, match=re.escape(message)):
         three_way_split(labelled([5, 5]), test_ratio, validation_ratio)
     assert check_shares(0.45, 0.45) is None
+
+
+def test_class_labels_of_label_columns_and_one_hot_rows() -> None:
+    assert class_labels(np.array([[0.0], [2.0], [1.0]])).tolist() == [0, 2, 1]
+    assert class_labels(np.eye(3)[[2, 0, 1]]).tolist() == [2, 0, 1]
+    assert class_labels(np.array([[0.5], [1.0]])) is None  # soft targets
+    assert class_labels(np.array([[1.0, 1.0], [0.0, 1.0]])) is None  # not one-hot
+    assert class_labels(np.zeros((0, 1))) is None
+
+
+def test_split_rows_is_split_on_row_numbers() -> None:
+    data = labelled([30, 50, 20])
+    train, test = split(data, 0.25, seed=4)
+    kept, held_out = split_rows(100, 0.25, 4, data.T[:, 0].astype(int))
+    assert kept.tolist() == rows(train) and held_out.tolist() == rows(test)
+    kept, held_out = split_rows(10, 0.3, 1)
+    assert sorted(kept.tolist() + held_out.tolist()) == list(range(10)) and len(held_out) == 3
