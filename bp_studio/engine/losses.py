@@ -253,12 +253,15 @@ def one_hot_targets(targets: np.ndarray, classes: int) -> np.ndarray:
     ``ValueError`` names the first label that is not a whole number in ``0 .. classes-1``.
     """
     labels = np.asarray(targets, dtype=np.float64).reshape(-1)
-    for row, label in enumerate(labels):
-        if not (np.isfinite(label) and label == int(label) and 0 <= label < classes):
-            raise ValueError(
-                f"target row {row + 1}: class label {float(label)!r} is not one of "
-                f"0 .. {classes - 1}"
-            )
+    with np.errstate(invalid="ignore"):
+        good = np.isfinite(labels) & (labels == np.round(labels))
+        good &= (labels >= 0) & (labels < classes)
+    if not np.all(good):
+        row = int(np.argmin(good))
+        raise ValueError(
+            f"target row {row + 1}: class label {float(labels[row])!r} is not one of "
+            f"0 .. {classes - 1}"
+        )
     out = np.zeros((labels.shape[0], classes))
     out[np.arange(labels.shape[0]), labels.astype(np.int64)] = 1.0
     return out

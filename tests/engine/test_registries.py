@@ -27,6 +27,7 @@ from bp_studio.engine import (
     output_losses,
 )
 from bp_studio.engine.activations import Activation, OnnxNode
+from bp_studio.engine.losses import one_hot_targets
 from bp_studio.engine.trainer_state import OPTIMIZER_VECTORS
 
 ELEMENTWISE = [name for name, a in ACTIVATIONS.items() if a.elementwise]
@@ -251,3 +252,18 @@ def test_initializers_draw_seeded_weights_of_the_right_shape(name: str) -> None:
     assert init.title and init.formula and init.use
     net = Network.create([7, 4], "tanh", init=name, seed=3)
     assert net.layers[0].weight.shape == (4, 7)
+
+
+@pytest.mark.parametrize(
+    ("labels", "row", "shown"),
+    [
+        ([0, 1, 2.5], 3, "2.5"),
+        ([-1, 0], 1, "-1.0"),
+        ([0, np.nan], 2, "nan"),
+        ([1e300], 1, "1e+300"),
+    ],
+)
+def test_one_hot_targets_name_the_first_bad_label(labels, row: int, shown: str) -> None:
+    with pytest.raises(ValueError, match=f"^target row {row}: class label {re.escape(shown)} is"):
+        one_hot_targets(np.array(labels), 3)
+    assert one_hot_targets(np.array([2, 0]), 3).tolist() == [[0, 0, 1], [1, 0, 0]]
