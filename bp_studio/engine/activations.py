@@ -60,6 +60,25 @@ class OnnxNode:
 
 
 @dataclass(frozen=True)
+class NumpyCode:
+    """An activation in generated numpy code (scripts that import only numpy).
+
+    ``call``: the expression of ``a`` from ``{z}``; ``derivative``: the expression of ``f'(z)``
+    from ``{z}`` and ``{a}`` (``None``: 1, nothing to multiply; softmax: never used, the
+    cross-entropy gives ``delta = o - t``); ``derivative_comment``: a comment for the reader;
+    ``function``: the source of a helper the expressions call; ``constants``: lines of module
+    constants they read. The expressions compute what ``forward`` and ``derivative`` compute,
+    bit for bit (a registry test runs them).
+    """
+
+    call: str
+    derivative: str | None
+    derivative_comment: str
+    function: str = ""
+    constants: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Activation:
     """An activation ``f`` and its derivative ``f'``, side by side, and what the rest reads.
 
@@ -90,7 +109,7 @@ class Activation:
 
     Export: ``onnx`` (the nodes computing ``a`` from ``z``) and ``onnx_constants``
     (``(name, value)``, each stored as a float64 initializer ``layers.{i}.{name}`` of shape
-    ``(1,)``).
+    ``(1,)``); ``numpy_code``: the activation in generated numpy scripts (``NumpyCode``).
     """
 
     name: str
@@ -110,6 +129,7 @@ class Activation:
     derivative_numbers: Callable[[float, float, NumberText], str | None] | None = None
     onnx: tuple[OnnxNode, ...] = ()
     onnx_constants: tuple[tuple[str, float], ...] = ()
+    numpy_code: NumpyCode | None = None
 
     def __post_init__(self) -> None:
         known = {"z", *(name for name, _ in self.onnx_constants)}
@@ -228,6 +248,21 @@ def _softplus_derivative_numbers(z: float, a: float, n: NumberText) -> str:
     return f"1 / (1 + e^({n.f(-z)}))"
 
 
+# -- what generated numpy code calls ------------------------------------------------------------
+
+_SIGMOID_SOURCE = '''\
+def sigmoid(z):
+    """1 / (1 + e^-z), computed as e^-log(1 + e^-z) so that it never overflows."""
+    return np.exp(-np.logaddexp(0.0, -z))'''
+
+_SOFTMAX_SOURCE = '''\
+def softmax(z):
+    """e^z_k / sum_j e^z_j for each row; shifting z by the row maximum keeps exp finite."""
+    shifted = z - z.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    return e / e.sum(axis=1, keepdims=True)'''
+
+
 # -- the registry ----------------------------------------------------------------------------
 
 ACTIVATIONS: dict[str, Activation] = {
@@ -247,6 +282,9 @@ ACTIVATIONS: dict[str, Activation] = {
             formula_numbers=_sigmoid_numbers,
             derivative_numbers=_sigmoid_derivative_numbers,
             onnx=(OnnxNode("Sigmoid"),),
+            numpy_code=NumpyCode(
+                "sigmoid({z})", "{a} * (1.0 - {a})", "sigmoid'(z) = a (1 - a)", _SIGMOID_SOURCE
+            ),
         ),
         Activation(
             "tanh",
@@ -262,6 +300,7 @@ ACTIVATIONS: dict[str, Activation] = {
             formula_numbers=_tanh_numbers,
             derivative_numbers=_tanh_derivative_numbers,
             onnx=(OnnxNode("Tanh"),),
+            numpy_code=NumpyCode("np.tanh({z})", "1.0 - {a} * {a}", "tanh'(z) = 1 - a^2"),
         ),
         Activation(
             "relu",
@@ -277,6 +316,11 @@ ACTIVATIONS: dict[str, Activation] = {
             dead_below=0.0,
             formula_numbers=_relu_numbers,
             onnx=(OnnxNode("Relu"),),
+            numpy_code=NumpyCode(
+                "np.maximum({z}, 0.0)",
+                "({z} > 0.0).astype(np.float64)",
+                "relu'(z) = 1 where z > 0, else 0",
+            ),
         ),
         Activation(
             "leaky_relu",
@@ -294,6 +338,12 @@ ACTIVATIONS: dict[str, Activation] = {
             # float32 attribute (0.009999999776...) and onnxruntime has no float64 kernel.
             onnx=(OnnxNode("PRelu", ("z", "leaky_relu_slope")),),
             onnx_constants=(("leaky_relu_slope", LEAKY_RELU_SLOPE),),
+            numpy_code=NumpyCode(
+                "np.where({z} > 0.0, {z}, LEAKY_SLOPE * {z})",
+                "np.where({z} > 0.0, 1.0, LEAKY_SLOPE)",
+                "leaky_relu'(z) = 1 where z > 0, else LEAKY_SLOPE",
+                constants=(f"LEAKY_SLOPE = {LEAKY_RELU_SLOPE!r}  # leaky_relu's slope for z <= 0",),
+            ),
         ),
         Activation(
             "softplus",
@@ -320,6 +370,12 @@ ACTIVATIONS: dict[str, Activation] = {
                 OnnxNode("Add", ("positive_part", "log"), "a"),
             ),
             onnx_constants=(("softplus_one", 1.0),),
+            numpy_code=NumpyCode(
+                "np.logaddexp(0.0, {z})",
+                "sigmoid({z})",
+                "softplus'(z) = sigmoid(z)",
+                _SIGMOID_SOURCE,
+            ),
         ),
         Activation(
             "linear",
@@ -331,6 +387,7 @@ ACTIVATIONS: dict[str, Activation] = {
             symbol="f",
             max_derivative=1.0,
             onnx=(OnnxNode("Identity"),),
+            numpy_code=NumpyCode("{z}", None, "linear'(z) = 1"),
         ),
         Activation(
             "softmax",
@@ -345,6 +402,7 @@ ACTIVATIONS: dict[str, Activation] = {
             hidden=False,
             formula_numbers=_softmax_numbers,
             onnx=(OnnxNode("Softmax", attributes=(("axis", 1),)),),
+            numpy_code=NumpyCode("softmax({z})", None, "", _SOFTMAX_SOURCE),
         ),
     )
 }

@@ -145,6 +145,24 @@ def test_the_formulas_with_numbers_evaluate_to_the_values(name: str) -> None:
     assert shown or activation.formula_numbers is None or activation.kinks
 
 
+@pytest.mark.parametrize("name", list(ACTIVATIONS))
+def test_the_numpy_code_computes_the_same_bits(name: str) -> None:
+    """The expressions generated scripts use, run as they would run, against the engine."""
+    activation = ACTIVATIONS[name]
+    code = activation.numpy_code
+    namespace: dict = {"np": np}
+    exec("\n".join([code.function, *code.constants]), namespace)
+    z = np.random.default_rng(5).normal(0.0, 4.0, (7, 3))
+    z[0] = [0.0, -800.0, 800.0]
+    a = eval(code.call.format(z="z"), namespace | {"z": z})
+    assert np.array_equal(a, activation.forward(z))
+    if code.derivative is not None:
+        slope = eval(code.derivative.format(z="z", a="a"), namespace | {"z": z, "a": a})
+        assert np.array_equal(slope, activation.derivative(z, a))
+    elif activation.derivative is not None:
+        assert np.all(activation.derivative(z, a) == 1.0)
+
+
 def test_only_elementwise_activations_go_on_hidden_layers() -> None:
     assert set(hidden_activations()) <= set(ELEMENTWISE)
     for name, activation in ACTIVATIONS.items():
