@@ -31,6 +31,7 @@ from bp_studio.data.split import MAX_TEST_RATIO, class_labels, split_rows
 from bp_studio.engine import (
     ACTIVATIONS,
     INITIALIZER_TABLE,
+    INITIALIZERS,
     LOSSES,
     OPTIMIZERS,
     REGULARIZATIONS,
@@ -269,7 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--no-bias", action="store_true", help="create the layers without biases")
     init.add_argument(
         "--init",
-        choices=list(INITIALIZER_TABLE),
+        choices=INITIALIZERS,
         default="xavier",
         help="how the initial weights are drawn (default: xavier): "
         + "; ".join(f"{name} {init.use}" for name, init in INITIALIZER_TABLE.items()),
@@ -471,7 +472,9 @@ def _run_command(args_list: list[str]) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_OK
     if args.command is None:
         raise _UsageError("a command is needed", PROG)
-    command = {"init": _init, "train": _train, "predict": _predict, "export": _export}[args.command]
+    command = {"init": _init, "train": _train, "predict": _predict, "export": _export}[
+        args.command
+    ]
     return command(args)
 
 
