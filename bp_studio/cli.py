@@ -560,11 +560,11 @@ def _train(args: argparse.Namespace) -> int:
         )
     if args.regularization == "none" and args.regularization_rate != 0.0:
         raise CliError("--regularization-rate needs --regularization l1 or l2")
-    if args.patience is not None and args.validation is None:
-        raise CliError("--patience needs --validation SHARE (the rows to watch)")
     network = Network.load(args.network)
     table = read_csv(args.data)
     X, T = _split_columns(table, network, args.network, args.targets, with_targets=True)
+    if args.patience is not None and args.validation is None:
+        raise CliError("--patience needs --validation SHARE (the rows to watch)")
     if args.validation is not None:
         labels = class_labels(T) if network.loss.targets != "real" else None
         kept, held_out = split_rows(X.shape[0], args.validation, args.seed, labels)
