@@ -43,9 +43,12 @@ def test_each_loss_offers_the_output_activations_it_pairs_with(
     panel.loss.setCurrentIndex(panel.loss.findData(loss))
     assert _items(panel.output_activation) == list(output_activations(loss))
     assert panel.output_activation.isEnabled() == (len(output_activations(loss)) > 1)
-    requirement = LOSSES[loss].requirement
-    assert panel.reason.text() == requirement
-    assert panel.reason.isVisible() == bool(requirement)
+    entry = LOSSES[loss]
+    if entry.output_activation is None:
+        assert panel.reason.text() == "" and not panel.reason.isVisible()
+    else:
+        needs = f"{entry.title} needs a {entry.output_activation} output layer"
+        assert panel.reason.text().startswith(needs) and panel.reason.isVisible()
     assert panel.settings().loss == loss
     assert panel.settings().output_activation in output_activations(loss)
 
