@@ -28,6 +28,10 @@ marks. Two ways in, both cheap enough for every step boundary:
   targets) of the current weights on the batch ``X`` (raw inputs, as ``predict`` takes them);
 - ``step_health(network, step)``: from a completed step's records, no computation but norms
   (the gradient is the one the step used, at the weights before its update).
+
+A studio at a step boundary: after a recorded step ``step_health(network, trainer.last_step)``;
+during fast play every k steps ``layer_health(network, trainer.X[rows], trainer.T[rows],
+theta_now - theta_before_last_step, normalized=True)``.
 """
 
 from __future__ import annotations
@@ -188,16 +192,23 @@ def layer_health(
     last_update: UpdateRecord | np.ndarray | None = None,
     *,
     regularization: Regularization | None = None,
+    normalized: bool = False,
 ) -> list[LayerHealth]:
     """The health of every layer of ``network`` (current weights) on the batch ``X``.
 
     ``X`` ``(n, inputs)`` raw inputs, as ``predict`` takes them (the network's normalisation is
-    applied); ``T`` targets as a ``Trainer`` takes them (class labels are made one-hot), for
-    ``grad_norm`` (``None``: no ``grad_norm``); ``last_update`` for ``update_ratio`` (see
-    ``update_ratios``); ``regularization`` adds the penalty's gradient to ``grad_norm`` as
-    training does. Formulas in the module docstring. ``ValueError`` for unfit ``X`` or ``T``.
+    applied), or with ``normalized=True`` as the first layer sees them (``Trainer.X``, a
+    record's ``inputs``); ``T`` targets as a ``Trainer`` takes them (class labels are made
+    one-hot), for ``grad_norm`` (``None``: no ``grad_norm``); ``last_update`` for
+    ``update_ratio`` (see ``update_ratios``); ``regularization`` adds the penalty's gradient
+    to ``grad_norm`` as training does. Formulas in the module docstring. ``ValueError`` for
+    unfit ``X`` or ``T``.
     """
-    inputs = network.check_inputs(X)
+    inputs = np.asarray(X, dtype=np.float64) if normalized else network.check_inputs(X)
+    if inputs.ndim != 2 or inputs.shape[1] != network.inputs:
+        raise ValueError(
+            f"inputs must have shape (samples, {network.inputs}), got {tuple(inputs.shape)}"
+        )
     if inputs.shape[0] == 0:
         raise ValueError("layer health needs at least one sample")
     record = forward(network, inputs)

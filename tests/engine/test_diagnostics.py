@@ -15,6 +15,7 @@ from bp_studio.engine.diagnostics import (
     step_health,
     update_ratios,
 )
+from bp_studio.engine.normalization import Normalization
 
 
 def one_layer(activation: str, weight, bias) -> Network:
@@ -164,6 +165,18 @@ def test_update_ratio_from_a_real_update() -> None:
         assert from_records[index].update_ratio == pytest.approx(by_hand, rel=1e-12)
         assert from_vector[index].update_ratio == pytest.approx(by_hand, rel=1e-9)
         assert from_records[index].weight_norm == np.linalg.norm(w_before)
+
+
+def test_normalised_inputs_give_the_same_health() -> None:
+    net = Network.create([2, 5, 1], ["relu", "sigmoid"], seed=6)
+    X = np.random.default_rng(6).normal(3.0, 2.0, (20, 2))
+    net.normalization = Normalization.fit("standardize", X)
+    raw = layer_health(net, X, np.ones((20, 1)))
+    ready = layer_health(net, net.normalization.apply(X), np.ones((20, 1)), normalized=True)
+    assert [h.grad_norm for h in raw] == [h.grad_norm for h in ready]
+    assert [h.dead for h in raw] == [h.dead for h in ready]
+    with pytest.raises(ValueError, match=r"inputs must have shape \(samples, 2\), got \(20,\)"):
+        layer_health(net, X[:, 0], normalized=True)
 
 
 def test_update_ratio_of_zero_weights() -> None:
