@@ -41,15 +41,21 @@ from bp_studio.data.csv_table import (
     read_columns,
     write_csv_text,
 )
+from bp_studio.data.split import MAX_TEST_RATIO, class_labels, split_rows
 from bp_studio.engine import (
     ACTIVATIONS,
+    INITIALIZER_TABLE,
     INITIALIZERS,
     LOSSES,
     OPTIMIZERS,
     REGULARIZATIONS,
+    EarlyStopping,
     Network,
     Trainer,
     TrainingDiverged,
+    prepare_targets,
+    train_with_early_stopping,
+    validation_loss,
 )
 from bp_studio.engine.phases import error as error_phase
 from bp_studio.engine.regularization import Regularization
@@ -154,6 +160,17 @@ def _whole_number(text: str, minimum: int) -> int:
 
 def _epochs(text: str) -> int:
     return _whole_number(text, 0)
+
+
+def _patience(text: str) -> int:
+    return _whole_number(text, 1)
+
+
+def _share(text: str) -> float:
+    value = _positive_float(text)
+    if value > MAX_TEST_RATIO:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_TEST_RATIO:g}, got {text!r}")
+    return value
 
 
 def _seed(text: str) -> int:
@@ -325,15 +342,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--loss",
         choices=list(LOSSES),
         default="mse",
-        help="loss function (default: mse); cross_entropy needs a softmax output layer",
+        help="loss function (default: mse); "
+        + " ".join(loss.requirement for loss in LOSSES.values() if loss.requirement),
     )
     init.add_argument("--no-bias", action="store_true", help="create the layers without biases")
     init.add_argument(
         "--init",
         choices=INITIALIZERS,
         default="xavier",
-        help="how the initial weights are drawn (default: xavier; he suits relu layers; "
-        "uniform draws from -0.5..0.5)",
+        help="how the initial weights are drawn (default: xavier): "
+        + "; ".join(f"{name} {init.use}" for name, init in INITIALIZER_TABLE.items()),
     )
     init.add_argument(
         "--seed",
@@ -369,6 +387,20 @@ def build_parser() -> argparse.ArgumentParser:
         "refusing the file",
     )
     _add_training_options(train)
+    train.add_argument(
+        "--validation",
+        type=_share,
+        metavar="SHARE",
+        help="hold out this share of the rows (above 0, at most 0.9; drawn with --seed, "
+        "stratified by class for class targets) and print their loss",
+    )
+    train.add_argument(
+        "--patience",
+        type=_patience,
+        metavar="N",
+        help="early stopping (needs --validation): stop when the validation loss has not "
+        "improved for N epochs and keep the weights of the best epoch",
+    )
     train.add_argument(
         "--out",
         metavar="FILE",
@@ -694,6 +726,8 @@ def _init(args: argparse.Namespace) -> int:
 
 def _train(args: argparse.Namespace) -> int:
     check_training_options(args)
+    if args.patience is not None and args.validation is None:
+        raise CliError("--patience needs --validation SHARE (the rows to watch)")
     if args.out is not None:  # before any work: training is not lost to an unwritable file
         check_writable(args.out)
         if os.path.exists(args.out) and os.path.samefile(args.out, args.data):
@@ -701,6 +735,15 @@ def _train(args: argparse.Namespace) -> int:
     network = load_network_or_session(args.network)
     data = _read_data(args, network, with_targets=True)
     X, T = data.inputs, data.targets
+    if args.validation is not None:
+        labels = class_labels(T) if network.loss.targets != "real" else None
+        kept, held_out = split_rows(X.shape[0], args.validation, args.seed, labels)
+        if held_out.size == 0:
+            raise CliError(
+                f"{data.path}: --validation {args.validation:g} of {_count(X.shape[0], 'row')} "
+                "holds out no row; choose a larger share"
+            )
+        X, T, X_val, T_val = X[kept], T[kept], X[held_out], T[held_out]
     with np.errstate(all="ignore"):
         try:
             trainer = Trainer(
@@ -714,12 +757,20 @@ def _train(args: argparse.Namespace) -> int:
                 seed=args.seed,
                 regularization=Regularization(args.regularization, args.regularization_rate),
             )
+            if args.patience is not None:
+                stopper = EarlyStopping(network, X_val, T_val, args.patience)
         except ValueError as exc:
             raise CliError(f"{data.path}: {exc}") from None
         show = _is_terminal(sys.stderr) if args.progress is None else args.progress
         bar = _ProgressBar(args.epochs, sys.stderr) if show and args.epochs > 0 else None
         try:
-            history = trainer.run_epochs(args.epochs, callback=bar.update if bar else None)
+            if args.patience is not None:
+                stopped = train_with_early_stopping(
+                    trainer, stopper, args.epochs, bar.update if bar else None
+                )
+                history = stopped.losses
+            else:
+                history = trainer.run_epochs(args.epochs, callback=bar.update if bar else None)
         except TrainingDiverged as exc:
             raise CliError(f"{args.network}: {exc}; nothing was written") from None
         finally:
@@ -736,6 +787,20 @@ def _train(args: argparse.Namespace) -> int:
     report = (
         f"final loss {loss:.6g} after {_count(epochs, 'epoch')} ({_count(steps, 'step')}){start}"
     )
+    if args.patience is not None:
+        if stopped.stopped_epoch is not None:
+            report += (
+                f"\nstopped early after epoch {stopped.stopped_epoch}: the validation loss had "
+                f"not improved for {_count(args.patience, 'epoch')}"
+            )
+        report += (
+            f"\nbest validation loss {stopped.best_loss:.6g} in epoch {stopped.best_epoch} "
+            f"({_count(len(held_out), 'row')} held out); the network has that epoch's weights"
+        )
+    elif args.validation is not None:
+        T_val = prepare_targets(network, T_val, len(held_out))
+        final = validation_loss(network, network.check_inputs(X_val), T_val)
+        report += f"\nvalidation loss {final:.6g} ({_count(len(held_out), 'row')} held out)"
     if args.out is not None:
         report += f"\nwrote {args.out}"
     _say(report, "the final loss" + (f" (the network was saved to {args.out})" if args.out else ""))

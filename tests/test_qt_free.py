@@ -12,9 +12,12 @@ import textwrap
 
 QT_FREE_MODULES = [
     "bp_studio.engine",
+    "bp_studio.engine.diagnostics",
+    "bp_studio.engine.early_stopping",
     "bp_studio.data",
     "bp_studio.io",
     "bp_studio.studio",
+    "bp_studio.studio.explain_diagnostics",
     "bp_studio.cli",
     "bp_studio.cli_generate",
     "bp_studio.io.codegen",

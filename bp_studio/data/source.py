@@ -2,9 +2,12 @@
 
 A ``DataSpec`` says what the user chose: an example, a generator with its settings, a real
 data set, or rows of their own (imported from CSV or drawn); plus derived features (2-D sets),
-input normalisation and the test split. ``prepare(spec, rows)`` turns it into ``PreparedData``:
+input normalisation and the test and validation split. ``prepare(spec, rows)`` turns it into
+``PreparedData``:
 
     raw   --split(test_ratio, split_seed)-->  raw train, raw test
+          with a validation share, three_way_split(test_ratio, validation_ratio, split_seed)
+          -->  raw train, raw validation, raw test  (the same test part)
     train --with_features(features)-->  network inputs  (the normalisation is fitted on these
                                                          training inputs and stored in the
                                                          network, so predict takes raw inputs)
@@ -22,7 +25,7 @@ from bp_studio.data.examples import EXAMPLES, Dataset
 from bp_studio.data.features import with_features
 from bp_studio.data.generators import GENERATORS, generate
 from bp_studio.data.real import load_digits, load_iris
-from bp_studio.data.split import split
+from bp_studio.data.split import check_shares, split, three_way_split
 from bp_studio.engine.normalization import NORMALIZATIONS, Normalization
 
 KINDS = ("example", "generator", "real", "rows")
@@ -40,8 +43,9 @@ class DataSpec:
     - ``kind="rows"``: the rows are passed to ``prepare`` (CSV or drawn data).
 
     ``features``: derived inputs of a 2-D set (empty: the raw inputs); ``normalization``:
-    ``none``, ``standardize`` or ``minmax``; ``test_ratio`` in [0, 0.9], split by
-    ``split_seed``.
+    ``none``, ``standardize`` or ``minmax``; ``test_ratio`` and ``validation_ratio`` (shares
+    of the whole set, each in [0, 0.9], together at most 0.9), split by ``split_seed``.
+    A spec saved before ``validation_ratio`` existed loads with 0 (no validation part).
     """
 
     kind: str = "example"
@@ -54,6 +58,7 @@ class DataSpec:
     normalization: str = "none"
     test_ratio: float = 0.0
     split_seed: int = 0
+    validation_ratio: float = 0.0
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self) | {"features": list(self.features)}
@@ -87,7 +92,7 @@ class DataSpec:
             return f"unknown data set {self.name!r} (known: {', '.join(REAL)})"
         if self.normalization not in ("none", *NORMALIZATIONS):
             return f"unknown normalization {self.normalization!r}"
-        return None
+        return check_shares(self.test_ratio, self.validation_ratio)
 
 
 @dataclass(frozen=True)
@@ -95,8 +100,10 @@ class PreparedData:
     """The data ready for training.
 
     ``raw`` is the whole data set as loaded (2-D points stay 2-D for the data view);
-    ``train_raw``/``test_raw`` its split; ``train``/``test`` the network's inputs (features
-    applied, not yet normalised); ``normalization`` is fitted on ``train.X`` (``None``: off).
+    ``train_raw``/``validation_raw``/``test_raw`` its split; ``train``/``validation``/``test``
+    the network's inputs (features applied, not yet normalised); ``normalization`` is fitted
+    on ``train.X`` (``None``: off). ``prepare`` always fills the validation parts (empty,
+    ``(0, inputs)``, without a validation share); ``None`` only in values built by hand.
     """
 
     spec: DataSpec
@@ -106,10 +113,16 @@ class PreparedData:
     train: Dataset
     test: Dataset
     normalization: Normalization | None = field(default=None)
+    validation_raw: Dataset | None = field(default=None)
+    validation: Dataset | None = field(default=None)
 
     @property
     def has_test(self) -> bool:
         return self.test.samples > 0
+
+    @property
+    def has_validation(self) -> bool:
+        return self.validation is not None and self.validation.samples > 0
 
 
 def load_raw(spec: DataSpec, rows: Dataset | None = None) -> Dataset:
@@ -135,17 +148,35 @@ def prepare(spec: DataSpec, rows: Dataset | None = None) -> PreparedData:
         raise ValueError(
             f"derived features need a data set with 2 inputs; {raw.title} has {raw.inputs}"
         )
-    if spec.test_ratio > 0:
+    empty = dataclasses.replace(raw, X=raw.X[:0], T=raw.T[:0])
+    if spec.validation_ratio > 0:
+        train_raw, validation_raw, test_raw = three_way_split(
+            raw, spec.test_ratio, spec.validation_ratio, spec.split_seed
+        )
+    elif spec.test_ratio > 0:
         train_raw, test_raw = split(raw, spec.test_ratio, spec.split_seed)
+        validation_raw = empty
     else:
-        train_raw = raw
-        test_raw = dataclasses.replace(raw, X=raw.X[:0], T=raw.T[:0])
-    train = with_features(train_raw, spec.features) if spec.features else train_raw
-    test = with_features(test_raw, spec.features) if spec.features else test_raw
+        train_raw, validation_raw, test_raw = raw, empty, empty
+
+    def features(part: Dataset) -> Dataset:
+        return with_features(part, spec.features) if spec.features else part
+
+    train = features(train_raw)
     normalization = None
     if spec.normalization != "none":
         normalization = Normalization.fit(spec.normalization, train.X)
-    return PreparedData(spec, raw, train_raw, test_raw, train, test, normalization)
+    return PreparedData(
+        spec,
+        raw,
+        train_raw,
+        test_raw,
+        train,
+        features(test_raw),
+        normalization,
+        validation_raw,
+        features(validation_raw),
+    )
 
 
 _TEXT_FIELDS = ("kind", "name", "normalization")
@@ -171,11 +202,11 @@ def _checked_field(key: str, value: object) -> object:
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
             raise ValueError(f"{where}: expected a list of feature names, got {value!r}")
         return tuple(value)
-    if key in ("noise", "test_ratio"):
+    if key in ("noise", "test_ratio", "validation_ratio"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ValueError(f"{where}: expected a number, got {value!r}")
         number = float(value)
-        high = 0.9 if key == "test_ratio" else 10.0
+        high = 10.0 if key == "noise" else 0.9
         if not 0.0 <= number <= high:
             raise ValueError(f"{where}: expected 0 to {high:g}, got {value!r}")
         return number

@@ -25,15 +25,28 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bp_studio.engine.activations import Activation
+from bp_studio.engine.activations import ACTIVATIONS, Activation, NumberText
 
 
 @dataclass(frozen=True)
 class Loss:
     """A loss: ``value -> L``, ``sample_values -> L_s`` ``(n,)``, ``output_delta -> dL_s/dz``.
 
-    ``output_activation`` is the activation this loss requires on the output layer (``None``:
-    any elementwise activation). ``formula`` is the plain-text formula the window prints.
+    Arguments are ``(z, o, t)``: the output layer's total input, its output and the targets,
+    each ``(samples, outputs)``.
+
+    - ``output_activation``: the activation this loss requires on the output layer (``None``:
+      any elementwise activation); ``output_note`` adds why, for the settings panel's reason
+      (``one output per class``);
+    - ``targets``: what the targets are: ``"real"`` (any number), ``"probability"`` (each in
+      [0, 1]) or ``"one_hot"`` (a row of class probabilities summing to 1; class numbers are
+      turned into one-hot rows);
+    - ``terms(z, o, t)``: output ``k``'s share of the sample loss ``L_s``, ``(samples,
+      outputs)`` (``L_s = sum_k terms[s, k]``);
+    - ``formula`` and ``delta_formula``: plain-text formulas the window prints;
+      ``term_formula``: the formula of one share, and ``term_numbers(z, o, t, k, n)`` the same
+      with sample values plugged in for output ``k`` (``z``, ``o``, ``t`` are the sample's
+      rows; see ``activations.NumberText``).
     """
 
     name: str
@@ -44,6 +57,20 @@ class Loss:
     output_activation: str | None
     formula: str
     delta_formula: str
+    terms: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+    term_formula: str
+    term_numbers: Callable[[np.ndarray, np.ndarray, np.ndarray, int, NumberText], str]
+    targets: str = "real"
+    output_note: str = ""
+
+    @property
+    def requirement(self) -> str:
+        """One line for the settings panel: ``Cross-entropy needs a softmax output layer
+        (one output per class).``, or ``""`` when any elementwise activation will do."""
+        if self.output_activation is None:
+            return ""
+        note = f" ({self.output_note})" if self.output_note else ""
+        return f"{self.title} needs a {self.output_activation} output layer{note}."
 
 
 def _mse_value(z: np.ndarray, o: np.ndarray, t: np.ndarray) -> float:
@@ -62,6 +89,15 @@ def _mse_samples(z: np.ndarray, o: np.ndarray, t: np.ndarray) -> np.ndarray:
     return 0.5 * np.sum(d * d, axis=1)
 
 
+def _mse_terms(z: np.ndarray, o: np.ndarray, t: np.ndarray) -> np.ndarray:
+    d = o - t
+    return 0.5 * (d * d)
+
+
+def _mse_numbers(z: np.ndarray, o: np.ndarray, t: np.ndarray, k: int, n: NumberText) -> str:
+    return f"1/2 × ({n.f(t[k])} - {n.fp(o[k])})^2"
+
+
 def _bce_terms(z: np.ndarray, t: np.ndarray) -> np.ndarray:
     # -[t log o + (1-t) log(1-o)] with o = sigmoid(z):  log o = -log(1+e^-z),
     # log(1-o) = -log(1+e^z). logaddexp(0, x) = log(1 + e^x) without overflow.
@@ -74,6 +110,14 @@ def _bce_value(z: np.ndarray, o: np.ndarray, t: np.ndarray) -> float:
 
 def _bce_samples(z: np.ndarray, o: np.ndarray, t: np.ndarray) -> np.ndarray:
     return np.sum(_bce_terms(z, t), axis=1)
+
+
+def _bce_output_terms(z: np.ndarray, o: np.ndarray, t: np.ndarray) -> np.ndarray:
+    return _bce_terms(z, t)
+
+
+def _bce_numbers(z: np.ndarray, o: np.ndarray, t: np.ndarray, k: int, n: NumberText) -> str:
+    return f"-[{n.fp(t[k])} × log {n.fp(o[k])} + (1 - {n.fp(t[k])}) × log(1 - {n.fp(o[k])})]"
 
 
 def _log_softmax(z: np.ndarray) -> np.ndarray:
@@ -103,6 +147,16 @@ def _cross_entropy_samples(z: np.ndarray, o: np.ndarray, t: np.ndarray) -> np.nd
     return -np.sum(t * _log_softmax(z), axis=1)
 
 
+def _cross_entropy_terms(z: np.ndarray, o: np.ndarray, t: np.ndarray) -> np.ndarray:
+    return -(t * _log_softmax(z))
+
+
+def _cross_entropy_numbers(
+    z: np.ndarray, o: np.ndarray, t: np.ndarray, k: int, n: NumberText
+) -> str:
+    return f"-{n.fp(t[k])} × log {n.fp(o[k])}"
+
+
 def _output_minus_target(z: np.ndarray, o: np.ndarray, t: np.ndarray, f: Activation) -> np.ndarray:
     return o - t
 
@@ -119,6 +173,9 @@ LOSSES: dict[str, Loss] = {
             None,
             "L = (1/n) sum_samples sum_outputs 1/2 (t - o)^2",
             "delta = (o - t) * f'(z)",
+            terms=_mse_terms,
+            term_formula="1/2 (t - o)^2",
+            term_numbers=_mse_numbers,
         ),
         Loss(
             "binary_cross_entropy",
@@ -129,6 +186,10 @@ LOSSES: dict[str, Loss] = {
             "sigmoid",
             "L = -(1/n) sum_samples sum_outputs [t log o + (1 - t) log(1 - o)]",
             "delta = o - t",
+            terms=_bce_output_terms,
+            term_formula="-[t log o + (1 - t) log(1 - o)]",
+            term_numbers=_bce_numbers,
+            targets="probability",
         ),
         Loss(
             "cross_entropy",
@@ -139,6 +200,11 @@ LOSSES: dict[str, Loss] = {
             "softmax",
             "L = -(1/n) sum_samples sum_classes t log o",
             "delta = o - t",
+            terms=_cross_entropy_terms,
+            term_formula="-t log o",
+            term_numbers=_cross_entropy_numbers,
+            targets="one_hot",
+            output_note="one output per class",
         ),
     )
 }
@@ -154,13 +220,30 @@ def get_loss(name: str) -> Loss:
         raise ValueError(f"unknown loss {name!r} (known: {known})") from None
 
 
+def output_activations(loss: str) -> tuple[str, ...]:
+    """The output activations ``loss`` pairs with, in registry order: the one it requires,
+    else every elementwise activation."""
+    required = get_loss(loss).output_activation
+    if required is not None:
+        return (required,)
+    return tuple(name for name, a in ACTIVATIONS.items() if a.elementwise)
+
+
+def output_losses(activation: str) -> tuple[str, ...]:
+    """The losses an output layer with ``activation`` pairs with, in registry order."""
+    return tuple(name for name in LOSSES if activation in output_activations(name))
+
+
 def check_output_activation(loss: str, activation: str) -> str | None:
     """Why ``activation`` cannot be the output layer's activation under ``loss``, or ``None``."""
     required = get_loss(loss).output_activation
     if required is not None and activation != required:
         return f"the {loss} loss needs a {required} output layer, not {activation}"
-    if activation == "softmax" and loss != "cross_entropy":
-        return "a softmax output layer needs the cross_entropy loss"
+    if activation not in output_activations(loss):
+        losses = " or ".join(output_losses(activation))
+        if not losses:
+            return f"{activation} cannot be the output layer's activation"
+        return f"a {activation} output layer needs the {losses} loss"
     return None
 
 
@@ -170,12 +253,15 @@ def one_hot_targets(targets: np.ndarray, classes: int) -> np.ndarray:
     ``ValueError`` names the first label that is not a whole number in ``0 .. classes-1``.
     """
     labels = np.asarray(targets, dtype=np.float64).reshape(-1)
-    for row, label in enumerate(labels):
-        if not (np.isfinite(label) and label == int(label) and 0 <= label < classes):
-            raise ValueError(
-                f"target row {row + 1}: class label {float(label)!r} is not one of "
-                f"0 .. {classes - 1}"
-            )
+    with np.errstate(invalid="ignore"):
+        good = np.isfinite(labels) & (labels == np.round(labels))
+        good &= (labels >= 0) & (labels < classes)
+    if not np.all(good):
+        row = int(np.argmin(good))
+        raise ValueError(
+            f"target row {row + 1}: class label {float(labels[row])!r} is not one of "
+            f"0 .. {classes - 1}"
+        )
     out = np.zeros((labels.shape[0], classes))
     out[np.arange(labels.shape[0]), labels.astype(np.int64)] = 1.0
     return out

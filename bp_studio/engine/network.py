@@ -406,9 +406,9 @@ def check_architecture(
 
     Rules: at least one layer; weights are 2-D ``(units, inputs)``; each layer's inputs equal
     the previous layer's units; biases (where given) have ``units`` values; activations and loss
-    are known; softmax only on the output layer, with at least 2 units (one unit would always
-    output 1) and only with cross_entropy; the loss fits the output activation; at most
-    ``MAX_PARAMETERS`` parameters.
+    are known; an activation that is not ``hidden`` (softmax) only on the output layer, and
+    softmax with at least 2 units (one unit would always output 1); the loss fits the output
+    activation (``losses.output_activations``); at most ``MAX_PARAMETERS`` parameters.
     """
     if len(shapes) == 0:
         raise ValueError("a network needs at least one layer")
@@ -432,8 +432,8 @@ def check_architecture(
                 get_activation(activation)
             except ValueError as exc:
                 raise ValueError(f"layers[{index}].activation: {exc}") from None
-        if activation == "softmax" and index != len(shapes) - 1:
-            raise ValueError(f"layers[{index}]: softmax is only allowed on the output layer")
+        if not ACTIVATIONS[activation].hidden and index != len(shapes) - 1:
+            raise ValueError(f"layers[{index}]: {activation} is only allowed on the output layer")
         if activation == "softmax" and shape[0] < 2:
             raise ValueError(
                 f"layers[{index}]: softmax needs at least 2 units (with {shape[0]} its output "

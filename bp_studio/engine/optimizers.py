@@ -21,11 +21,18 @@ import numpy as np
 
 
 class Optimizer(ABC):
-    """Base class. ``lr`` may be changed between steps; ``state`` holds flat vectors and ``t``."""
+    """Base class. ``lr`` may be changed between steps; ``state`` holds flat vectors and ``t``.
+
+    A subclass in ``OPTIMIZERS`` is all it takes to add an optimiser: ``name``, ``title`` and
+    ``formula`` (plain text; rules separated by ``;``, each ``lhs <- rhs``) are what the window
+    and the CLI show; ``state_vectors`` names the flat ``(P,)`` vectors of its state, which
+    session files and rewind snapshots store (``trainer_state.OPTIMIZER_VECTORS``).
+    """
 
     name = ""
     title = ""
     formula = ""
+    state_vectors: tuple[str, ...] = ()
 
     def __init__(self, size: int, lr: float) -> None:
         self.lr = float(lr)
@@ -70,6 +77,7 @@ class Momentum(Optimizer):
     name = "momentum"
     title = "Momentum"
     formula = "v <- mu * v - lr * dL/dw;  w <- w + v"
+    state_vectors = ("velocity",)
 
     def __init__(self, size: int, lr: float, momentum: float = 0.9) -> None:
         super().__init__(size, lr)
@@ -95,6 +103,7 @@ class Adam(Optimizer):
     name = "adam"
     title = "Adam"
     formula = "w <- w - lr * m_hat / (sqrt(v_hat) + eps)"
+    state_vectors = ("m", "v")
 
     def __init__(
         self,

@@ -41,9 +41,7 @@ BIT_GENERATORS = ("PCG64", "PCG64DXSM", "SFC64", "Philox", "MT19937")
 """The numpy bit generators a state may name (the trainer uses ``PCG64``)."""
 
 OPTIMIZER_VECTORS: dict[str, tuple[str, ...]] = {
-    "sgd": (),
-    "momentum": ("velocity",),
-    "adam": ("m", "v"),
+    name: cls.state_vectors for name, cls in OPTIMIZERS.items()
 }
 """The flat ``(P,)`` vectors in each optimiser's state, in a fixed order."""
 

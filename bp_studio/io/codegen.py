@@ -30,7 +30,7 @@ import numpy as np
 
 from bp_studio import __version__
 from bp_studio.data.csv_table import _NON_FINITE, _NUMBER
-from bp_studio.engine.activations import LEAKY_RELU_SLOPE
+from bp_studio.engine.activations import ACTIVATIONS, NumpyCode
 from bp_studio.engine.network import Network
 from bp_studio.engine.optimizers import OPTIMIZERS
 from bp_studio.io.network_file import FORMAT, VERSION
@@ -54,21 +54,8 @@ WIDTH = 99
 # -- the table: numpy code for every registry entry ---------------------------------------------
 
 
-@dataclass(frozen=True)
-class ActivationCode:
-    """How a layer's activation reads in numpy.
-
-    ``call`` is the expression of ``a`` from ``{z}``; ``derivative`` the expression of
-    ``f'(z)`` from ``{z}`` and ``{a}`` (``None``: the derivative is 1, nothing to multiply;
-    for softmax it is never used, the cross-entropy loss gives ``delta = o - t``).
-    ``function`` is a helper the call needs, ``constants`` lines it reads.
-    """
-
-    call: str
-    derivative: str | None
-    derivative_comment: str
-    function: str = ""
-    constants: tuple[str, ...] = ()
+ActivationCode = NumpyCode
+"""How a layer's activation reads in numpy: the registry's ``Activation.numpy_code``."""
 
 
 @dataclass(frozen=True)
@@ -110,18 +97,6 @@ class RegularizationCode:
     comment: str
 
 
-_SIGMOID = '''\
-def sigmoid(z):
-    """1 / (1 + e^-z), computed as e^-log(1 + e^-z) so that it never overflows."""
-    return np.exp(-np.logaddexp(0.0, -z))'''
-
-_SOFTMAX = '''\
-def softmax(z):
-    """e^z_k / sum_j e^z_j for each row; shifting z by the row maximum keeps exp finite."""
-    shifted = z - z.max(axis=1, keepdims=True)
-    e = np.exp(shifted)
-    return e / e.sum(axis=1, keepdims=True)'''
-
 _LOG_SOFTMAX = '''\
 def log_softmax(z):
     """log of softmax(z), as z - max z - log sum_j e^(z_j - max z): no log(0)."""
@@ -129,25 +104,8 @@ def log_softmax(z):
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))'''
 
 NUMPY_CODE: dict[str, dict[str, Any]] = {
-    "activation": {
-        "sigmoid": ActivationCode(
-            "sigmoid({z})", "{a} * (1.0 - {a})", "sigmoid'(z) = a (1 - a)", _SIGMOID
-        ),
-        "tanh": ActivationCode("np.tanh({z})", "1.0 - {a} * {a}", "tanh'(z) = 1 - a^2"),
-        "relu": ActivationCode(
-            "np.maximum({z}, 0.0)",
-            "({z} > 0.0).astype(np.float64)",
-            "relu'(z) = 1 where z > 0, else 0",
-        ),
-        "leaky_relu": ActivationCode(
-            "np.where({z} > 0.0, {z}, LEAKY_SLOPE * {z})",
-            "np.where({z} > 0.0, 1.0, LEAKY_SLOPE)",
-            "leaky_relu'(z) = 1 where z > 0, else LEAKY_SLOPE",
-            constants=(f"LEAKY_SLOPE = {LEAKY_RELU_SLOPE!r}  # leaky_relu's slope for z <= 0",),
-        ),
-        "linear": ActivationCode("{z}", None, "linear'(z) = 1"),
-        "softmax": ActivationCode("softmax({z})", None, "", _SOFTMAX),
-    },
+    # The registry carries each activation's numpy code beside its kernel (bit for bit).
+    "activation": {name: a.numpy_code for name, a in ACTIVATIONS.items()},
     "loss": {
         "mse": LossCode(
             "0.5 * np.sum({error} * {error}) / {n}",

@@ -60,9 +60,12 @@ an optional ``bias`` ``(units,)``.
       (``normalization.scale``);
     - per layer: ``Gemm`` with ``transB=1`` (``Y = X W^T + b``, so the initializer
       ``layers.{i}.weight`` keeps its ``(units, inputs)`` shape; no ``C`` input when the layer
-      has no bias), then the activation: ``Sigmoid``, ``Tanh``, ``Relu``, ``Identity``
-      (linear), ``Softmax`` (``axis=1``), and for ``leaky_relu`` a ``PRelu`` whose slope is
-      the float64 initializer ``layers.{i}.leaky_relu_slope = [0.01]``.
+      has no bias), then the activation's nodes as its registry entry lists them
+      (``Activation.onnx``): ``Sigmoid``, ``Tanh``, ``Relu``, ``Identity`` (linear),
+      ``Softmax`` (``axis=1``), and for ``leaky_relu`` a ``PRelu`` whose slope is the float64
+      initializer ``layers.{i}.leaky_relu_slope = [0.01]``. An activation's constants are
+      initializers ``layers.{i}.{name}``, its intermediate values ``layers.{i}.{activation}.
+      {name}``; a one-node activation's node is named ``layers.{i}.{activation}``.
 
     Why ``PRelu`` and not ``LeakyRelu``: ONNX stores ``LeakyRelu``'s ``alpha`` as a float32
     attribute (0.01 becomes 0.009999999776...), and onnxruntime has no float64 ``LeakyRelu``
@@ -102,7 +105,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bp_studio.engine.activations import LEAKY_RELU_SLOPE
 from bp_studio.engine.network import Network
 from bp_studio.io.atomic import atomic_write_bytes
 from bp_studio.io.capped import CappedReadError, read_capped, size_text
@@ -147,14 +149,6 @@ _METADATA = (
     "normalization_scale",
     "input_names",
 )
-_ONNX_ACTIVATIONS = {
-    "sigmoid": "Sigmoid",
-    "tanh": "Tanh",
-    "relu": "Relu",
-    "linear": "Identity",
-    "softmax": "Softmax",
-    "leaky_relu": "PRelu",
-}
 
 
 class WeightFileError(ValueError):
@@ -324,15 +318,24 @@ def onnx_model(network: Network) -> onnx.ModelProto:
         z = f"{prefix}.z"
         nodes.append(helper.make_node("Gemm", inputs, [z], name=f"{prefix}.gemm", transB=1))
         a = "Y" if index == last else f"{prefix}.a"
-        op = _ONNX_ACTIVATIONS[layer.activation]
-        name = f"{prefix}.{layer.activation}"
-        if op == "Softmax":
-            nodes.append(helper.make_node(op, [z], [a], name=name, axis=1))
-        elif op == "PRelu":
-            constant(f"{prefix}.leaky_relu_slope", np.array([LEAKY_RELU_SLOPE]))
-            nodes.append(helper.make_node(op, [z, f"{prefix}.leaky_relu_slope"], [a], name=name))
-        else:
-            nodes.append(helper.make_node(op, [z], [a], name=name))
+        function = layer.function
+        names = {"z": z, "a": a}
+        for constant_name, value in function.onnx_constants:
+            names[constant_name] = f"{prefix}.{constant_name}"
+            constant(names[constant_name], np.array([value]))
+        single = len(function.onnx) == 1
+        for number, node in enumerate(function.onnx, start=1):
+            for value_name in (*node.inputs, node.output):
+                names.setdefault(value_name, f"{prefix}.{function.name}.{value_name}")
+            nodes.append(
+                helper.make_node(
+                    node.op,
+                    [names[value_name] for value_name in node.inputs],
+                    [names[node.output]],
+                    name=f"{prefix}.{function.name}" + ("" if single else f".{number}"),
+                    **dict(node.attributes),
+                )
+            )
         current = a
     input_names = getattr(network, "input_names", None)
     x_doc = "raw inputs, one sample per row"

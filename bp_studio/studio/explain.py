@@ -30,7 +30,6 @@ from collections.abc import Callable
 import numpy as np
 
 from bp_studio.engine import OPTIMIZERS, Phase, Regularization
-from bp_studio.engine.activations import LEAKY_RELU_SLOPE
 from bp_studio.studio.moment import Moment, Selection
 
 MINUS = "\u2212"
@@ -57,16 +56,6 @@ PHASE_SENTENCES = {
     Phase.UPDATE: "the weights are adjusted from the output back towards the input.",
 }
 """One sentence for each of the seed's four steps."""
-
-_FUNCTION_NAMES = {
-    "sigmoid": "σ",
-    "tanh": "tanh",
-    "relu": "ReLU",
-    "leaky_relu": "leaky ReLU",
-    "linear": "f",
-    "softmax": "softmax",
-}
-
 
 # -- numbers ---------------------------------------------------------------------------------
 
@@ -158,11 +147,13 @@ def formula_html(text: str) -> str:
     """The engine's plain-text formula (``1 / (1 + e^-z)``) as rich text (``e<sup>−z</sup>``).
 
     Greek letters replace their names (``lr`` → η, ``lambda`` → λ), ``sum_j`` becomes Σⱼ,
-    ``^2`` a square, ``*`` a centred dot and ``-`` a minus sign.
+    ``^2`` a square, ``^(…)`` a superscript (``e^(−0.3775)``: the registries write numbers
+    into exponents so), ``*`` a centred dot and ``-`` a minus sign.
     """
     for pattern, replacement in _WORDS:
         text = re.sub(pattern, replacement, text)
     text = html.escape(text, quote=False)
+    text = re.sub(r"\^\(([^()]*)\)", r"<sup>\1</sup>", text)
     text = text.replace("^2", "²")
     text = re.sub(
         rf"\^({MINUS}?[A-Za-z0-9]+)(?:_([A-Za-z0-9]+))?",
@@ -247,6 +238,10 @@ class _View:
     def fp(self, x: float) -> str:
         """A factor of a product: negative numbers in parentheses."""
         return _paren(self.f(x))
+
+    def sum(self, count: int, term: Callable[[int], str]) -> str:
+        """``term(0) + term(1) + …``, shortened over ``MAX_TERMS`` terms (see ``_sum``)."""
+        return _sum(count, term)
 
     @property
     def lr(self) -> float:
@@ -335,29 +330,12 @@ def _loss_share(view: _View, k: int) -> tuple[str, str, float]:
     """``(formula, numbers, value)`` of output ``k``'s share of the sample loss ``L_s``."""
     last = view.forward[-1]
     s = view.s
-    z, o = last.z[s], last.a[s]
-    t = view.moment.error.targets[s, k]
-    name = view.network.loss_name
-    if name == "binary_cross_entropy":
-        value = float(t * np.logaddexp(0.0, -z[k]) + (1.0 - t) * np.logaddexp(0.0, z[k]))
-        formula = f"{MINUS}[t log o + (1 {MINUS} t) log(1 {MINUS} o)]"
-        numbers = (
-            f"{MINUS}[{view.fp(t)}{TIMES}log {view.fp(o[k])} + (1 {MINUS} {view.fp(t)})"
-            f"{TIMES}log(1 {MINUS} {view.fp(o[k])})]"
-        )
-        return formula, numbers, value
-    if name == "cross_entropy":
-        top = float(np.max(z))
-        log_o = z[k] - top - math.log(float(np.sum(np.exp(z - top))))
-        value = float(-t * log_o)
-        return f"{MINUS}t log o", f"{MINUS}{view.fp(t)}{TIMES}log {view.fp(o[k])}", value
-    d = o[k] - t
-    value = float(0.5 * (d * d))
-    return (
-        f"½ (t {MINUS} o)²",
-        f"½{TIMES}({view.f(t)} {MINUS} {view.fp(o[k])})²",
-        value,
-    )
+    z, o = last.z[s : s + 1], last.a[s : s + 1]
+    t = view.moment.error.targets[s : s + 1]
+    loss = view.network.loss
+    value = float(loss.terms(z, o, t)[0, k])
+    numbers = formula_html(loss.term_numbers(z[0], o[0], t[0], k, view))
+    return formula_html(loss.term_formula), numbers, value
 
 
 def _loss_equations(view: _View) -> list[str]:
@@ -401,22 +379,11 @@ def _loss_equations(view: _View) -> list[str]:
 
 def _activation_numbers(view: _View, layer: int, unit: int) -> str | None:
     """``f(z)`` with the number of ``z`` plugged in, or ``None`` where it adds nothing."""
-    record = view.forward[layer]
-    z = float(record.z[view.s, unit])
-    name = view.network.layers[layer].activation
-    if name == "sigmoid":
-        return f"1 / (1 + e<sup>{view.f(-z)}</sup>)"
-    if name == "tanh":
-        return f"tanh({view.f(z)})"
-    if name == "relu":
-        return f"max(0, {view.f(z)})"
-    if name == "leaky_relu":
-        return None if z > 0 else f"{view.f(LEAKY_RELU_SLOPE)}{TIMES}{view.fp(z)}"
-    if name == "softmax":
-        row = record.z[view.s]
-        denominator = _sum(len(row), lambda j: f"e<sup>{view.f(row[j])}</sup>")
-        return f"e<sup>{view.f(z)}</sup> / ({denominator})"
-    return None
+    activation = view.network.layers[layer].function
+    if activation.formula_numbers is None:
+        return None
+    text = activation.formula_numbers(view.forward[layer].z[view.s], unit, view)
+    return None if text is None else formula_html(text)
 
 
 def _forward_equations(view: _View, layer: int, unit: int) -> list[str]:
@@ -431,7 +398,7 @@ def _forward_equations(view: _View, layer: int, unit: int) -> list[str]:
         numbers += f" + {view.fp(bias[unit])}"
         formula += " + b<sub>j</sub>"
     activation = view.network.layers[layer].function
-    fname = _FUNCTION_NAMES.get(activation.name, "f")
+    fname = activation.symbol
     rule = formula_html(activation.formula)
     a_formula = f"{fname}(z)" if rule == f"{fname}(z)" else f"{fname}(z) = {rule}"
     plugged = _activation_numbers(view, layer, unit)
@@ -448,11 +415,11 @@ def _derivative_equation(view: _View, layer: int, unit: int, derivative: float) 
     z = float(view.forward[layer].z[view.s, unit])
     formula: str | None = formula_html(activation.derivative_formula)
     numbers: list[str] = []
-    if activation.name == "sigmoid":
-        numbers = [f"{view.fp(a)}{TIMES}(1 {MINUS} {view.fp(a)})"]
-    elif activation.name == "tanh":
-        numbers = [f"1 {MINUS} {view.fp(a)}²"]
-    elif activation.name in ("relu", "leaky_relu"):
+    if activation.derivative_numbers is not None:
+        text = activation.derivative_numbers(z, a, view)
+        if text is not None:
+            numbers = [formula_html(text)]
+    if activation.kinks:
         formula += f",&nbsp; with z = {view.f(z)}"
     if formula == view.f(derivative):
         formula = None  # a constant slope (linear): one line is enough

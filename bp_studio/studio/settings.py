@@ -24,6 +24,8 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from bp_studio.engine import ACTIVATIONS, INITIALIZERS, LOSSES, OPTIMIZERS, REGULARIZATIONS
+from bp_studio.engine import hidden_activations as engine_hidden_activations
+from bp_studio.engine.losses import output_activations
 
 MAX_UNITS = 512
 """The most units a hidden layer may have in the window and in a session."""
@@ -46,24 +48,18 @@ TRAINING_FIELDS = (
 
 
 def hidden_activations() -> tuple[str, ...]:
-    """Activations a hidden layer may have: every elementwise one (not softmax)."""
-    return tuple(name for name, a in ACTIVATIONS.items() if a.derivative is not None)
+    """Activations a hidden layer may have (the registry's ``hidden`` entries)."""
+    return engine_hidden_activations()
 
 
 def allowed_outputs(loss: str) -> tuple[str, ...]:
     """Output activations that ``loss`` allows (cross-entropy: softmax only, and so on)."""
-    required = LOSSES[loss].output_activation
-    if required is not None:
-        return (required,)
-    return hidden_activations()
+    return output_activations(loss)
 
 
 def loss_reason(loss: str) -> str:
     """Why the output activation is fixed for ``loss`` ("" when it is free)."""
-    required = LOSSES[loss].output_activation
-    if required is None:
-        return ""
-    return f"{LOSSES[loss].title} needs a {required} output layer."
+    return LOSSES[loss].requirement
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,7 @@ from PySide6.QtWidgets import (
 from bp_studio.data.examples import Dataset
 from bp_studio.data.features import apply_features
 from bp_studio.data.metrics import accuracy, confusion_matrix
+from bp_studio.engine.activations import get_activation
 from bp_studio.engine.network import Network
 
 __all__ = [
@@ -127,11 +128,14 @@ def _gradient_pixmap(lut: np.ndarray, width: int = 110, height: int = 12) -> QPi
 
 
 def _activation_levels(activation: str, values: np.ndarray) -> tuple[float, float]:
-    """The value range shown for a neuron's activation; white is its middle."""
-    if activation in ("sigmoid", "softmax"):
-        return 0.0, 1.0
-    if activation == "tanh":
-        return -1.0, 1.0
+    """The value range shown for a neuron's activation; white is its middle.
+
+    A bounded activation (``output_range`` finite at both ends: sigmoid, tanh, softmax) shows
+    its whole range; any other a range symmetric around 0 that holds every value.
+    """
+    low, high = get_activation(activation).output_range
+    if math.isfinite(low) and math.isfinite(high):
+        return low, high
     finite = values[np.isfinite(values)]
     top = float(np.max(np.abs(finite))) if finite.size else 0.0
     top = top if top > 0.0 else 1.0

@@ -17,7 +17,16 @@ import pytest
 
 from bp_studio import cli
 from bp_studio.cli import main
-from bp_studio.engine import Network
+from bp_studio.data.split import split_rows
+from bp_studio.engine import (
+    ACTIVATIONS,
+    LOSSES,
+    Network,
+    Trainer,
+    hidden_activations,
+    output_activations,
+)
+from bp_studio.engine.early_stopping import validation_loss
 
 XOR_CSV = "x1,x2,y\n0,0,0\n0,1,1\n1,0,1\n1,1,0\n"
 XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -165,6 +174,31 @@ BAD_INPUTS = {
         ["ragged.csv", "line 3", "2 cells", "3 columns"],
     ),
     "empty file": ({"empty.csv": ""}, ["train", "net.json", "--data", "empty.csv"], ["empty.csv"]),
+    "patience without validation": (
+        {},
+        ["train", "net.json", "--data", "xor.csv", "--patience", "5"],
+        ["--patience needs --validation SHARE"],
+    ),
+    "validation share too large": (
+        {},
+        ["train", "net.json", "--data", "xor.csv", "--validation", "0.95"],
+        ["argument --validation: must be at most 0.9, got '0.95'"],
+    ),
+    "validation share not a number": (
+        {},
+        ["train", "net.json", "--data", "xor.csv", "--validation", "a fifth"],
+        ["argument --validation: expected a number, got 'a fifth'"],
+    ),
+    "validation holding out nothing": (
+        {},
+        ["train", "net.json", "--data", "xor.csv", "--validation", "0.1"],
+        ["xor.csv: --validation 0.1 of 4 rows holds out no row; choose a larger share"],
+    ),
+    "patience of zero": (
+        {},
+        ["train", "net.json", "--data", "xor.csv", "--validation", "0.5", "--patience", "0"],
+        ["argument --patience: must be 1 or more, got '0'"],
+    ),
     "nan": (
         {"nan.csv": "x1,x2,y\n0,0,0\n0,nan,1\n"},
         ["train", "net.json", "--data", "nan.csv"],
@@ -278,6 +312,42 @@ def test_init_one_activation_for_all_layers(tmp_path: Path, capsys) -> None:
     assert network.activations == ["relu"] * 3
     assert all(layer.bias is not None for layer in network.layers)
     assert np.array_equal(network.parameters, Network.create([3, 5, 4, 2], "relu").parameters)
+
+
+@pytest.mark.parametrize(
+    ("output", "loss"),
+    [(output, loss) for loss in LOSSES for output in output_activations(loss)],
+)
+def test_init_accepts_every_registry_pairing(
+    tmp_path: Path, output: str, loss: str, capsys
+) -> None:
+    """Every hidden activation (in turn) and every output activation with each loss it pairs
+    with: the CLI's choices and help come from the registries."""
+    hidden = hidden_activations()
+    first = hidden[list(LOSSES).index(loss) % len(hidden)]
+    out = tmp_path / "net.json"
+    for name in (first, *hidden):
+        assert (
+            main(
+                [
+                    "init",
+                    "--layers",
+                    "2,3,2",
+                    "--activations",
+                    f"{name},{output}",
+                    "--loss",
+                    loss,
+                    "--out",
+                    str(out),
+                ]
+            )
+            == 0
+        )
+        assert Network.load(out).activations == [name, output]
+    assert main(["init", "--help"]) == 0
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert all(name in help_text for name in ACTIVATIONS)
+    assert loss in help_text and " ".join(LOSSES[loss].requirement.split()) in help_text
 
 
 def test_targets_chooses_the_columns(work: Path, capsys) -> None:
@@ -721,3 +791,83 @@ def test_split_columns_keeps_the_layout_rules_for_tables(work: Path) -> None:
         cli._split_columns(table, Network.create([3, 1]), "net.json", None, with_targets=True)
     with pytest.raises(OSError, match="does not exist"):
         cli._check_out_folder(str(work / "nowhere" / "x.json"))
+
+
+# -- validation and early stopping -----------------------------------------------------------
+
+EARLY_STOP = re.compile(
+    r"stopped early after epoch (\d+): the validation loss had not improved for (\d+) epochs"
+)
+BEST = re.compile(
+    r"best validation loss (\S+) in epoch (\d+) \((\d+) rows held out\); "
+    r"the network has that epoch's weights"
+)
+
+
+@pytest.fixture
+def sine(tmp_path: Path) -> Path:
+    """80 noisy samples of sin(x) and a 1-32-32-1 tanh network that overfits them."""
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-3, 3, (80, 1))
+    T = np.sin(X) + rng.normal(0, 0.3, (80, 1))
+    lines = ["x,y"] + [f"{float(x)!r},{float(t)!r}" for x, t in zip(X[:, 0], T[:, 0])]
+    (tmp_path / "sine.csv").write_text("\n".join(lines) + "\n")
+    Network.create([1, 32, 32, 1], ["tanh", "tanh", "linear"], seed=0).save(tmp_path / "net.json")
+    return tmp_path
+
+
+def test_train_with_validation_and_patience_keeps_the_best_epoch(sine: Path, capsys) -> None:
+    args = ["train", str(sine / "net.json"), "--data", str(sine / "sine.csv"), "--epochs", "5000"]
+    args += ["--optimizer", "adam", "--lr", "0.01", "--validation", "0.8", "--patience", "20"]
+    assert main([*args, "--seed", "3", "--out", str(sine / "best.json")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    match = FINAL_LOSS.fullmatch(lines[0])
+    assert match, lines
+    stop = EARLY_STOP.fullmatch(lines[1])
+    assert stop, lines[1]
+    best = BEST.fullmatch(lines[2])
+    assert best, lines[2]
+    assert lines[3] == f"wrote {sine / 'best.json'}"
+    stopped_epoch, best_epoch = int(stop.group(1)), int(best.group(2))
+    assert stop.group(2) == "20" and stopped_epoch == best_epoch + 20
+    assert int(match.group(2)) == stopped_epoch < 5000
+    assert best.group(3) == "64"
+    # The saved network is the run replayed in Python, stopped at its best epoch.
+    table = np.loadtxt(sine / "sine.csv", delimiter=",", skiprows=1)
+    X, T = table[:, :1], table[:, 1:]
+    kept, held_out = split_rows(80, 0.8, 3)
+    assert len(held_out) == 64
+    expected = Network.load(sine / "net.json")
+    Trainer(expected, X[kept], T[kept], lr=0.01, optimizer="adam", seed=3).run_epochs(best_epoch)
+    saved = Network.load(sine / "best.json")
+    assert np.array_equal(saved.parameters, expected.parameters)
+    loss = validation_loss(saved, X[held_out], T[held_out])
+    assert float(best.group(1)) == pytest.approx(loss, rel=1e-5)
+
+
+def test_train_with_validation_prints_its_loss(sine: Path, capsys) -> None:
+    args = ["train", str(sine / "net.json"), "--data", str(sine / "sine.csv"), "--epochs", "30"]
+    assert main([*args, "--lr", "0.05", "--validation", "0.25"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    kept, held_out = split_rows(80, 0.25, 0)
+    table = np.loadtxt(sine / "sine.csv", delimiter=",", skiprows=1)
+    expected = Network.load(sine / "net.json")
+    Trainer(expected, table[kept, :1], table[kept, 1:], lr=0.05).run_epochs(30)
+    loss = validation_loss(expected, table[held_out, :1], table[held_out, 1:])
+    assert lines[1] == f"validation loss {loss:.6g} (20 rows held out)"
+
+
+def test_class_targets_are_held_out_by_class(tmp_path: Path, capsys) -> None:
+    """30 rows of class 0 and 10 of class 1 (labels for a 2-output softmax): a quarter held
+    out is 7 or 8 of class 0 and 2 or 3 of class 1, never all of one class."""
+    rng = np.random.default_rng(2)
+    labels = np.array([0] * 30 + [1] * 10)
+    X = rng.normal(0, 1, (40, 2)) + labels[:, None]
+    lines = ["a,b,class"] + [f"{float(a)!r},{float(b)!r},{c}" for (a, b), c in zip(X, labels)]
+    (tmp_path / "classes.csv").write_text("\n".join(lines) + "\n")
+    Network.create([2, 4, 2], ["tanh", "softmax"], "cross_entropy").save(tmp_path / "net.json")
+    args = ["train", str(tmp_path / "net.json"), "--data", str(tmp_path / "classes.csv")]
+    assert main([*args, "--validation", "0.25", "--patience", "5", "--epochs", "20"]) == 0
+    assert "(10 rows held out)" in capsys.readouterr().out
+    _, held_out = split_rows(40, 0.25, 0, labels)
+    assert sorted(np.bincount(labels[held_out]).tolist()) in ([2, 8], [3, 7])

@@ -1,5 +1,7 @@
 """Data specs rebuild the same arrays; features, normalisation and the split are applied."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -44,3 +46,60 @@ def test_round_trip_and_bad_fields():
         DataSpec.from_dict({"kind": "generator", "name": "donut"})
     with pytest.raises(ValueError, match="derived features need a data set with 2 inputs"):
         prepare(DataSpec("real", "iris", features=("x1^2",)))
+
+
+def test_a_validation_share_next_to_the_test_share():
+    spec = DataSpec(
+        "generator",
+        "circles",
+        samples=100,
+        seed=4,
+        test_ratio=0.2,
+        validation_ratio=0.3,
+        features=("x1^2", "x2^2"),
+        normalization="standardize",
+    )
+    data = prepare(spec)
+    assert (data.train.samples, data.validation.samples, data.test.samples) == (50, 30, 20)
+    assert data.has_validation and data.has_test
+    # the test part is the one the old two-way split gives
+    two_way = prepare(DataSpec("generator", "circles", samples=100, seed=4, test_ratio=0.2))
+    assert np.array_equal(data.test_raw.X, two_way.test_raw.X)
+    # features on every part; normalisation fitted on the training part alone
+    assert np.array_equal(data.validation.X[:, 0], data.validation_raw.X[:, 0] ** 2)
+    normalised = data.normalization.apply(data.train.X)
+    assert np.allclose(normalised.mean(axis=0), 0.0)
+    assert not np.allclose(data.normalization.apply(data.validation.X).mean(axis=0), 0.0)
+
+
+def test_specs_without_a_validation_share_still_load():
+    old = {
+        "kind": "generator",
+        "name": "xor",
+        "samples": 50,
+        "noise": 0.1,
+        "seed": 1,
+        "classes": 2,
+        "features": [],
+        "normalization": "none",
+        "test_ratio": 0.2,
+        "split_seed": 0,
+    }
+    spec = DataSpec.from_dict(old)
+    assert spec.validation_ratio == 0.0
+    data = prepare(spec)
+    assert data.validation.X.shape == (0, 2) and not data.has_validation
+    assert data.train.samples == 40
+    new = DataSpec.from_dict(spec.to_dict() | {"validation_ratio": 0.25})
+    assert new.validation_ratio == 0.25
+    assert DataSpec.from_dict(new.to_dict()) == new
+
+
+def test_bad_validation_shares_are_named():
+    with pytest.raises(ValueError, match=r"data.validation_ratio: expected 0 to 0.9, got 1.2"):
+        DataSpec.from_dict({"validation_ratio": 1.2})
+    too_much = re.escape("shares together must be at most 90%, got 60% + 40%")
+    with pytest.raises(ValueError, match=too_much):
+        DataSpec.from_dict({"test_ratio": 0.6, "validation_ratio": 0.4})
+    with pytest.raises(ValueError, match="the validation share"):
+        prepare(DataSpec(validation_ratio=-0.5))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -9,7 +11,14 @@ from hypothesis import strategies as st
 
 from bp_studio.data.examples import Dataset
 from bp_studio.data.generators import generate
-from bp_studio.data.split import check_test_ratio, split
+from bp_studio.data.split import (
+    check_shares,
+    check_test_ratio,
+    class_labels,
+    split,
+    split_rows,
+    three_way_split,
+)
 
 
 def labelled(counts: list[int]) -> Dataset:
@@ -140,3 +149,89 @@ def test_partition_and_shares_for_any_counts(counts: list[int], ratio: float, se
         assert np.floor(size * ratio) <= taken <= np.ceil(size * ratio) or taken == size - 1
     if all(size * ratio <= size - 1 for size in counts if size):  # no class too small
         assert test.samples == min(int(np.floor(n * ratio + 0.5)), n - 1)
+
+
+# -- three parts: training, validation, test --------------------------------------------------
+
+
+def test_three_way_split_keeps_the_test_part_of_split() -> None:
+    data = labelled([30, 50, 20])
+    _, test_only = split(data, 0.2, seed=3)
+    train, validation, test = three_way_split(data, 0.2, 0.25, seed=3)
+    assert rows(test) == rows(test_only)
+    assert validation.samples == 25 and test.samples == 20 and train.samples == 55
+    assert sorted(rows(train) + rows(validation) + rows(test)) == list(range(100))
+    assert not set(rows(validation)) & (set(rows(train)) | set(rows(test)))
+    assert "(validation: 25 samples)" in validation.title
+    assert "(training: 55 samples)" in train.title and validation.classes == data.classes
+
+
+def test_the_validation_part_is_stratified() -> None:
+    """Classes of 40 and 60: a quarter of the whole set for validation is 10 and 15."""
+    data = labelled([40, 60])
+    train, validation, test = three_way_split(data, 0.1, 0.25, seed=0)
+    assert np.bincount(validation.T[:, 0].astype(int)).tolist() == [10, 15]
+    assert np.bincount(test.T[:, 0].astype(int)).tolist() == [4, 6]
+    assert np.bincount(train.T[:, 0].astype(int)).tolist() == [26, 39]
+
+
+def test_three_way_split_is_seeded_and_rows_stay_in_order() -> None:
+    data = generate("spiral", 90, 0.1, 2, 3)
+    first = three_way_split(data, 0.2, 0.2, seed=5)
+    again = three_way_split(data, 0.2, 0.2, seed=5)
+    other = three_way_split(data, 0.2, 0.2, seed=6)
+    for a, b in zip(first, again):
+        assert np.array_equal(a.X, b.X) and np.array_equal(a.T, b.T)
+    assert not np.array_equal(first[1].X, other[1].X)
+    plain = Dataset("r", "R", np.arange(10.0).reshape(-1, 1), np.zeros((10, 1)), ("x",), ("y",))
+    for part in three_way_split(plain, 0.3, 0.3, seed=1):
+        assert np.all(np.diff(part.X[:, 0]) > 0)
+
+
+def test_no_validation_share_gives_an_empty_part_and_the_same_split() -> None:
+    data = labelled([7, 9])
+    train2, test2 = split(data, 0.3, seed=2)
+    train, validation, test = three_way_split(data, 0.3, 0.0, seed=2)
+    assert validation.X.shape == (0, 2)
+    assert rows(train) == rows(train2) and rows(test) == rows(test2)
+
+
+def test_a_tiny_set_keeps_one_training_sample() -> None:
+    data = labelled([1, 2])
+    train, validation, test = three_way_split(data, 0.45, 0.45, seed=0)
+    assert train.samples >= 1
+    assert train.samples + validation.samples + test.samples == 3
+
+
+@pytest.mark.parametrize(
+    ("test_ratio", "validation_ratio", "message"),
+    [
+        (0.2, -0.1, "the validation share must be a number from 0 to 0.9"),
+        (0.2, "0.1", "the validation share must be a number from 0 to 0.9"),
+        (0.2, True, "the validation share must be a number from 0 to 0.9"),
+        (0.5, 0.5, "the test and validation shares together must be at most 90%, got 50% + 50%"),
+        (1.5, 0.1, "the test share must be a number from 0 to 0.9"),
+    ],
+)
+def test_bad_shares_are_named(test_ratio, validation_ratio, message: str) -> None:
+    assert message in check_shares(test_ratio, validation_ratio)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        three_way_split(labelled([5, 5]), test_ratio, validation_ratio)
+    assert check_shares(0.45, 0.45) is None
+
+
+def test_class_labels_of_label_columns_and_one_hot_rows() -> None:
+    assert class_labels(np.array([[0.0], [2.0], [1.0]])).tolist() == [0, 2, 1]
+    assert class_labels(np.eye(3)[[2, 0, 1]]).tolist() == [2, 0, 1]
+    assert class_labels(np.array([[0.5], [1.0]])) is None  # soft targets
+    assert class_labels(np.array([[1.0, 1.0], [0.0, 1.0]])) is None  # not one-hot
+    assert class_labels(np.zeros((0, 1))) is None
+
+
+def test_split_rows_is_split_on_row_numbers() -> None:
+    data = labelled([30, 50, 20])
+    train, test = split(data, 0.25, seed=4)
+    kept, held_out = split_rows(100, 0.25, 4, data.T[:, 0].astype(int))
+    assert kept.tolist() == rows(train) and held_out.tolist() == rows(test)
+    kept, held_out = split_rows(10, 0.3, 1)
+    assert sorted(kept.tolist() + held_out.tolist()) == list(range(10)) and len(held_out) == 3

@@ -1,5 +1,8 @@
 """The backward pass against central finite differences, for every allowed combination.
 
+The combinations come from the registries: every hidden activation, every loss with every
+output activation it pairs with (``output_activations``), targets of the kind the loss takes.
+
 ``gradient_check`` compares the backward pass's gradient with central differences of the
 objective ``J = L + penalty`` and returns the largest relative error. Central differences
 carry a rounding error of about ``eps * |J| / h`` per parameter, so a parameter whose true
@@ -7,8 +10,8 @@ gradient is tiny cannot be checked to a relative error of 1e-6 by any data. Each
 below is therefore built from a seed that is searched deterministically (first seed that
 fits) until
 
-- no relu / leaky_relu unit is within ``KINK_MARGIN`` of its kink at 0 (finite differences
-  would straddle the kink), and
+- no unit is within ``KINK_MARGIN`` of a kink of its activation (relu, leaky_relu at 0:
+  finite differences would straddle the kink), and
 - every gradient entry is either exactly 0 (a dead relu unit: the finite difference is
   exactly 0 too) or at least ``MIN_GRADIENT * max(1, J)`` in magnitude,
 
@@ -26,12 +29,16 @@ import numpy as np
 import pytest
 
 from bp_studio.engine import (
+    ACTIVATIONS,
+    LOSSES,
     Network,
     Regularization,
     backward,
     forward,
     gradient_check,
+    hidden_activations,
     numerical_gradient,
+    output_activations,
     prepare_targets,
 )
 from bp_studio.engine.gradcheck import objective
@@ -42,18 +49,18 @@ KINK_MARGIN = 1e-3
 MIN_GRADIENT = 3e-4
 MAX_SEEDS = 2000
 
-HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "linear"]
+HIDDEN = list(hidden_activations())
+# Target kinds per kind of target a loss takes: one-hot rows are also given as class labels.
+TARGET_KINDS = {"real": ("real",), "probability": ("real",), "one_hot": ("one_hot", "labels")}
 # (output activation, loss, target kind)
 OUTPUTS = [
-    ("sigmoid", "mse", "real"),
-    ("tanh", "mse", "real"),
-    ("relu", "mse", "real"),
-    ("leaky_relu", "mse", "real"),
-    ("linear", "mse", "real"),
-    ("sigmoid", "binary_cross_entropy", "real"),
-    ("softmax", "cross_entropy", "one_hot"),
-    ("softmax", "cross_entropy", "labels"),
+    (output, loss, kind)
+    for loss in LOSSES
+    for output in output_activations(loss)
+    for kind in TARGET_KINDS[LOSSES[loss].targets]
 ]
+# Each hidden activation followed by the next one in the registry, and the last by the first.
+MIXED = [(HIDDEN[i], HIDDEN[(i + 1) % len(HIDDEN)]) for i in range(len(HIDDEN))]
 OUTPUT_IDS = [f"{a}-{loss}-{kind}" for a, loss, kind in OUTPUTS]
 
 INPUTS = 3
@@ -75,7 +82,8 @@ class Case:
 
 def _build(case: Case, seed: int) -> tuple[Network, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
-    outputs = 3 if case.loss == "cross_entropy" else 2
+    targets = LOSSES[case.loss].targets
+    outputs = 3 if targets == "one_hot" else 2
     sizes = [INPUTS, *HIDDEN_UNITS[: case.depth - 1], outputs]
     net = Network.create(
         sizes,
@@ -94,7 +102,7 @@ def _build(case: Case, seed: int) -> tuple[Network, np.ndarray, np.ndarray]:
     X = rng.choice([-1.0, 1.0], (n, INPUTS)) * rng.uniform(0.5, 1.5, (n, INPUTS))
     if case.targets == "real":
         T = rng.uniform(0.0, 1.0, (n, outputs))
-        if case.loss == "binary_cross_entropy":
+        if targets == "probability":
             T[:, 0] = rng.integers(0, 2, n)  # hard 0/1 targets in column 0, soft in column 1
     else:
         labels = rng.integers(0, outputs, n)
@@ -108,8 +116,8 @@ def _build(case: Case, seed: int) -> tuple[Network, np.ndarray, np.ndarray]:
 def _fits(case: Case, net: Network, X: np.ndarray, T: np.ndarray) -> bool:
     record = forward(net, X)
     for layer, layer_record in zip(net.layers, record.layers):
-        if layer.activation in ("relu", "leaky_relu"):
-            if np.min(np.abs(layer_record.z)) < KINK_MARGIN:
+        for kink in ACTIVATIONS[layer.activation].kinks:
+            if np.min(np.abs(layer_record.z - kink)) < KINK_MARGIN:
                 return False
     reg = Regularization(case.regularization, case.rate)
     gradient = backward(net, record, T, reg).gradient
@@ -157,10 +165,7 @@ def test_hidden_layers(
     assert _check(case) < TOLERANCE
 
 
-@pytest.mark.parametrize(
-    "hidden",
-    [("tanh", "relu"), ("relu", "sigmoid"), ("leaky_relu", "tanh"), ("sigmoid", "linear")],
-)
+@pytest.mark.parametrize("hidden", MIXED, ids=[f"{a}-{b}" for a, b in MIXED])
 @pytest.mark.parametrize(("output", "loss", "targets"), OUTPUTS, ids=OUTPUT_IDS)
 def test_mixed_hidden_activations(
     hidden: tuple[str, str], output: str, loss: str, targets: str
@@ -209,7 +214,7 @@ def test_label_targets_equal_one_hot_targets() -> None:
     assert np.array_equal(prepare_targets(net, labels.reshape(-1, 1), 4), prepared)
 
 
-@pytest.mark.parametrize("activation", ["relu", "leaky_relu"])
+@pytest.mark.parametrize("activation", [a.name for a in ACTIVATIONS.values() if 0.0 in a.kinks])
 def test_both_sides_of_the_kink_are_checked(activation: str) -> None:
     """A relu-type hidden layer with units on both sides of 0 in the same batch."""
     net = Network(

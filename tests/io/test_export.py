@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bp_studio.engine import Network
+from bp_studio.engine import LOSSES, Network, hidden_activations, output_activations
 from bp_studio.engine.normalization import Normalization
 from bp_studio.io import export
 from bp_studio.io.atomic import AtomicWriteError
@@ -304,18 +304,27 @@ def run_onnx(path: Path, X: np.ndarray) -> np.ndarray:
     return output
 
 
-ACTIVATION_CASES = [
-    (["sigmoid", "sigmoid"], "mse"),
-    (["tanh", "linear"], "mse"),
-    (["relu", "tanh"], "mse"),
-    (["leaky_relu", "leaky_relu"], "mse"),
-    (["linear", "relu"], "mse"),
-    (["leaky_relu", "softmax"], "cross_entropy"),
-    (["tanh", "sigmoid"], "binary_cross_entropy"),
-]
+def _activation_cases() -> list[tuple[list[str], str]]:
+    """From the registries: every (output activation, loss) pair, with the hidden activations
+    in turn before them, so that every activation is exported as a hidden layer (if it may be
+    one) and as an output layer with every loss it pairs with."""
+    hidden = hidden_activations()
+    pairs = [(output, loss) for loss in LOSSES for output in output_activations(loss)]
+    count = max(len(pairs), len(hidden))
+    return [
+        ([hidden[i % len(hidden)], pairs[i % len(pairs)][0]], pairs[i % len(pairs)][1])
+        for i in range(count)
+    ]
 
 
-@pytest.mark.parametrize(("activations", "loss"), ACTIVATION_CASES)
+ACTIVATION_CASES = _activation_cases()
+
+
+@pytest.mark.parametrize(
+    ("activations", "loss"),
+    ACTIVATION_CASES,
+    ids=[f"{'-'.join(activations)}-{loss}" for activations, loss in ACTIVATION_CASES],
+)
 @pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize("normalization", [None, "standardize", "minmax"])
 def test_onnx_runtime_equals_predict(

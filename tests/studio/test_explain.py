@@ -17,7 +17,16 @@ import sys
 import numpy as np
 import pytest
 
-from bp_studio.engine import Network, Phase, Regularization, Trainer
+from bp_studio.engine import (
+    ACTIVATIONS,
+    LOSSES,
+    Network,
+    Phase,
+    Regularization,
+    Trainer,
+    hidden_activations,
+    output_activations,
+)
 from bp_studio.studio.explain import MINUS, explain, format_number, formula_html, phase_summary
 from bp_studio.studio.moment import Selection, moment_from_trainer
 
@@ -413,6 +422,80 @@ def test_many_inputs_show_the_first_terms_and_the_exact_total():
     assert "… (64 terms)" in text
     assert shows(text, record.z[0, 0])
     assert text.count(" × ") < 10
+
+
+# -- every registry entry is explained ---------------------------------------------------------
+
+
+def _explained_trainer(hidden: str, output: str, loss: str) -> Trainer:
+    """A 2-3-k network, one sample with units on both sides of 0 where possible."""
+    outputs = 3 if LOSSES[loss].targets == "one_hot" else 2
+    network = Network(
+        [
+            [[0.8, -0.4], [-0.9, 0.3], [0.2, 0.6]],
+            np.linspace(-0.7, 0.9, 3 * outputs).reshape(outputs, 3),
+        ],
+        [[0.1, -0.2, 0.05], np.linspace(-0.3, 0.3, outputs)],
+        [hidden, output],
+        loss,
+    )
+    targets = np.array([1]) if outputs == 3 else np.array([[0.25, 0.75]])
+    return Trainer(network, np.array([[0.6, -0.9]]), targets, lr=0.1)
+
+
+@pytest.mark.parametrize("name", hidden_activations())
+def test_every_hidden_activation_is_explained_forward_and_backward(name: str) -> None:
+    activation = ACTIVATIONS[name]
+    trainer = _explained_trainer(name, "linear", "mse")
+    record = trainer.next_layer()
+    moment = moment_from_trainer(trainer)
+    for unit in range(3):
+        rich = explain(moment, Selection("node", 1, unit))
+        text = plain(rich)
+        assert f"activation function ({name})" in text
+        assert plain(activation.symbol) + "(z)" in text
+        if plain(formula_html(activation.formula)) != f"{activation.symbol}(z)":
+            assert plain(formula_html(activation.formula)) in text
+        assert result_of(rich) == pytest.approx(record.a[0, unit], rel=1e-3, abs=1e-12)
+        assert "^(" not in rich and "None" not in text
+    trainer.next_phase()  # rest of forward
+    trainer.next_phase()  # error
+    trainer.next_layer()  # backward, output layer
+    hidden = trainer.next_layer()  # backward, hidden layer
+    moment = moment_from_trainer(trainer)
+    for unit in range(3):
+        text = plain(explain(moment, Selection("node", 1, unit)))
+        assert "f′(z)" in text
+        assert hidden.derivative[0, unit] == 0.0 or shows(text, hidden.derivative[0, unit])
+        derivative = plain(formula_html(activation.derivative_formula))
+        assert derivative in text or derivative == format_number(hidden.derivative[0, unit], 4)
+
+
+OUTPUT_PAIRS = [(output, loss) for loss in LOSSES for output in output_activations(loss)]
+
+
+@pytest.mark.parametrize(("output", "loss"), OUTPUT_PAIRS)
+def test_every_output_activation_and_loss_is_explained(output: str, loss: str) -> None:
+    trainer = _explained_trainer("tanh", output, loss)
+    trainer.next_phase()
+    error = trainer.next_phase()
+    moment = moment_from_trainer(trainer)
+    outputs = trainer.network.outputs
+    shares = []
+    for unit in range(outputs):
+        rich = explain(moment, Selection("node", 2, unit))
+        text = plain(rich)
+        assert plain(formula_html(LOSSES[loss].term_formula)) in text
+        after_share = rich[rich.index("share = ") :]
+        shares.append(numbers_in(re.search(r"= <b>([^<]+)</b>", after_share).group(1))[0])
+        assert shows(text, error.sample_loss[0])
+    assert sum(shares) == pytest.approx(error.sample_loss[0], rel=1e-3, abs=1e-4)
+    record = trainer.next_layer()
+    moment = moment_from_trainer(trainer)
+    for unit in range(outputs):
+        rich = explain(moment, Selection("node", 2, unit))
+        assert result_of(rich) == pytest.approx(record.delta[0, unit], rel=1e-3, abs=1e-12)
+        assert plain(formula_html(LOSSES[loss].delta_formula)).partition(" = ")[2] in plain(rich)
 
 
 def test_explain_imports_no_qt():

@@ -18,7 +18,16 @@ import numpy as np
 import pytest
 
 from bp_studio.data.examples import EXAMPLES, WORKED_EXAMPLE_BIASES, WORKED_EXAMPLE_WEIGHTS
-from bp_studio.engine import ACTIVATIONS, LOSSES, OPTIMIZERS, Network, Regularization, Trainer
+from bp_studio.engine import (
+    ACTIVATIONS,
+    LOSSES,
+    OPTIMIZERS,
+    Network,
+    Regularization,
+    Trainer,
+    hidden_activations,
+)
+from bp_studio.engine.losses import output_activations
 from bp_studio.engine.normalization import Normalization
 from bp_studio.studio.explain import explain
 from bp_studio.studio.moment import Selection
@@ -239,14 +248,19 @@ def test_the_default_batch_is_the_first_batch_train_takes() -> None:
 @pytest.mark.parametrize("optimizer", list(OPTIMIZERS))
 def test_every_optimizer_activation_and_loss_writes_in_every_format(optimizer: str) -> None:
     """TeX needs every character mapped: the text of every rule must come out ASCII."""
+    # From the registries: every loss with every output it allows, the hidden activations
+    # taking turns (a new entry is covered without an edit here).
+    pairs = [(loss, out) for loss in LOSSES for out in output_activations(loss)]
+    hidden = hidden_activations()
     networks = [
-        Network.create([2, 3, 2], ["relu", "softmax"], "cross_entropy", seed=1),
-        Network.create([2, 3, 2], ["leaky_relu", "sigmoid"], "binary_cross_entropy", seed=1),
-        Network.create([2, 3, 2], ["tanh", "linear"], "mse", bias=[False, True], seed=1),
+        Network.create(
+            [2, 3, 2], [hidden[i % len(hidden)], out], loss, bias=[i % 2 == 0, True], seed=1
+        )
+        for i, (loss, out) in enumerate(pairs)
     ]
     used = {a for n in networks for a in n.activations} | {n.loss_name for n in networks}
     assert used >= set(ACTIVATIONS) | set(LOSSES)
-    networks[2].normalization = Normalization("minmax", np.zeros(2), np.full(2, 2.0))
+    networks[0].normalization = Normalization("minmax", np.zeros(2), np.full(2, 2.0))
     X = np.array([[0.5, -1.0], [2.0, 0.25], [-0.3, 1e-5]])
     T = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
     for network in networks:

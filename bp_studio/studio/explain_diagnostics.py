@@ -1,0 +1,349 @@
+"""The explanation panel's text for the diagnostics: layer health and the gradient check.
+
+Qt-free rich text, in the style of ``studio.explain`` (formulas in blue, numbers with the
+panel's precision, a real minus sign, layers and units counted from 1). Every figure comes
+from ``engine.diagnostics.LayerHealth`` or ``engine.gradcheck.GradientCheck`` and is only
+formatted here.
+
+- ``explain_health(health)``: each layer's four figures, the formulas behind them, and what
+  usually helps when a layer is saturated, dead, or its gradient vanishes or explodes;
+- ``unit_health_tooltip(health, unit)``: the plain-text tooltip of a unit's badge on the canvas;
+- ``explain_gradient_check(result, network)``: the check's formula with the worst parameter's
+  numbers plugged in, and the verdict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from bp_studio.engine import ACTIVATIONS, LOSSES, Network
+from bp_studio.engine.diagnostics import SATURATION_LEVEL, UPDATE_RATIO_GUIDE, LayerHealth
+from bp_studio.engine.gradcheck import GradientCheck, parameter_name
+from bp_studio.studio.explain import (
+    FORMULA_COLOR,
+    MINUS,
+    NOTE_COLOR,
+    PENDING_COLOR,
+    TIMES,
+    _check_precision,
+    _heading,
+    _note,
+    _page,
+    _para,
+    _paren,
+    equation,
+    format_number,
+)
+
+SATURATED_MOST = 0.5
+"""A layer (or unit) is reported saturated when more than this share of its pairs is."""
+
+GRADIENT_SPREAD = 100.0
+"""Gradient norms of the first and last layer further apart than this: vanishing/exploding."""
+
+HELP_SATURATED = (
+    "smaller initial weights, normalised inputs, another activation (ReLU), a lower learning rate"
+)
+HELP_DEAD = (
+    "a lower learning rate, He initialisation, leaky ReLU instead of ReLU, a small positive "
+    "initial bias"
+)
+HELP_VANISHING = (
+    "ReLU-type activations in the hidden layers, Xavier or He initialisation, fewer layers, "
+    "normalised inputs"
+)
+HELP_EXPLODING = "a lower learning rate, smaller initial weights, normalised inputs"
+
+
+def _formula(text: str) -> str:
+    return f'<span style="color:{FORMULA_COLOR}">{text}</span>'
+
+
+def _percent(share: float) -> str:
+    return f"{100.0 * share:.3g} %"
+
+
+def _units(units: Sequence[int], limit: int = 8) -> str:
+    """``1, 3, 4`` (counted from 1), shortened after ``limit`` units."""
+    shown = ", ".join(str(u + 1) for u in units[:limit])
+    return shown + (f" and {len(units) - limit} more" if len(units) > limit else "")
+
+
+def _max_derivative_text(activation: str, precision: int) -> str:
+    entry = ACTIVATIONS[activation]
+    return f"max |f′| = {format_number(entry.max_derivative, precision)} for {activation}"
+
+
+def _ratio_note(ratio: float) -> str:
+    if ratio == 0.0:
+        return "the update did not move this layer's weights."
+    if ratio < UPDATE_RATIO_GUIDE / 10:
+        return "far below 10⁻³: this layer hardly learns (a higher learning rate may help)."
+    if ratio > UPDATE_RATIO_GUIDE * 10:
+        return "far above 10⁻³: large steps, training may be unstable (lower the learning rate)."
+    return "near the rule of thumb 10⁻³: a healthy pace."
+
+
+def _layer(h: LayerHealth, p: int) -> list[str]:
+    f = lambda x: format_number(x, p)  # noqa: E731
+    parts = [_para(f"<b>Layer {h.layer + 1}</b>: {h.units} {h.activation} units", top=10)]
+    if h.grad_norm is None:
+        parts.append(_note("‖∂L/∂W‖ needs the targets of the batch."))
+    else:
+        parts.append(equation("‖∂L/∂W‖", None, [], f(h.grad_norm)))
+    if h.update_ratio is None:
+        parts.append(_note("‖ΔW‖ / ‖W‖: no update yet."))
+    else:
+        parts.append(equation("‖ΔW‖ / ‖W‖", None, [], f(h.update_ratio)))
+        parts.append(_note(_ratio_note(h.update_ratio)))
+    if h.saturated is not None:
+        parts.append(equation("saturated", None, [], _percent(h.saturated)))
+        units = h.saturated_units
+        if units:
+            parts.append(_note(f"Saturated on most samples: unit {_units(units)}."))
+    if h.dead is not None:
+        dead = h.dead_units
+        parts.append(equation("dead", None, [], f"{len(dead)} of {h.units} units"))
+        if dead:
+            parts.append(_note(f"Dead on the whole batch: unit {_units(dead)}."))
+    return parts
+
+
+def _formulas(health: Sequence[LayerHealth], p: int) -> list[str]:
+    activations = sorted({h.activation for h in health}, key=list(ACTIVATIONS).index)
+    saturating = [a for a in activations if ACTIVATIONS[a].saturates]
+    dying = [a for a in activations if ACTIVATIONS[a].dead_below is not None]
+    level = format_number(100 * SATURATION_LEVEL, p)
+    parts = [
+        _para("<b>How these are computed</b>", top=14),
+        _para(
+            "‖∂L/∂W‖ = "
+            + _formula("√(Σ<sub>j</sub> Σ<sub>i</sub> (∂L/∂w<sub>ji</sub>)²)")
+            + ": the size of the layer's weight gradient on the batch. Shrinking from the "
+            "output layer towards the input is a vanishing gradient, growing an exploding one.",
+            top=4,
+        ),
+        _para(
+            "‖ΔW‖ / ‖W‖ = "
+            + _formula("√(Σ Δw<sub>ji</sub>²) / √(Σ w<sub>ji</sub>²)")
+            + ": how far the last update moved the weights, relative to the weights before "
+            "it. About 10⁻³ is the classic rule of thumb.",
+            top=4,
+        ),
+    ]
+    if saturating:
+        maxima = "; ".join(_max_derivative_text(a, p) for a in saturating)
+        parts.append(
+            _para(
+                "saturated = "
+                + _formula(f"share of (s, j) with |f′(z<sub>j</sub>[s])| &lt; {level} % · max |f′|")
+                + f" ({maxima}): such a unit passes back less than {level} % of the gradient "
+                "it could.",
+                top=4,
+            )
+        )
+    if dying:
+        parts.append(
+            _para(
+                "dead = "
+                + _formula("share of units j with z<sub>j</sub>[s] ≤ 0 for every sample s")
+                + ": a ReLU unit then outputs 0 on the whole batch and no gradient reaches its "
+                "weights; a leaky ReLU unit passes only its slope, 1 %.",
+                top=4,
+            )
+        )
+    return parts
+
+
+def _layers(health: Sequence[LayerHealth], singular: str, plural: str) -> str:
+    """``Layer 3 is`` / ``Layers 1 and 3 are`` (counted from 1)."""
+    numbers = [str(h.layer + 1) for h in health]
+    if len(numbers) == 1:
+        return f"Layer {numbers[0]} {singular}"
+    return f"Layers {', '.join(numbers[:-1])} and {numbers[-1]} {plural}"
+
+
+def _advice(health: Sequence[LayerHealth], p: int, loss: str | None) -> list[str]:
+    parts = []
+    combined = loss is not None and LOSSES[loss].output_activation == health[-1].activation
+    saturated = [
+        h
+        for h in health
+        if h.saturated is not None
+        and h.saturated > SATURATED_MOST
+        and not (combined and h is health[-1])
+    ]
+    if saturated:
+        parts.append(
+            f"{_layers(saturated, 'is', 'are')} saturated. What usually helps: {HELP_SATURATED}."
+        )
+    dead = [h for h in health if h.dead]
+    if dead:
+        parts.append(f"{_layers(dead, 'has', 'have')} dead units. What usually helps: {HELP_DEAD}.")
+    first, last = health[0].grad_norm, health[-1].grad_norm
+    if len(health) > 1 and first is not None and last is not None and last > 0 and first > 0:
+        spread = first / last
+        if spread < 1 / GRADIENT_SPREAD:
+            parts.append(
+                f"The gradient shrinks {TIMES.strip()}{format_number(1 / spread, p)} from layer "
+                f"{len(health)} to layer 1: a vanishing gradient. What usually helps: "
+                f"{HELP_VANISHING}."
+            )
+        elif spread > GRADIENT_SPREAD:
+            parts.append(
+                f"The gradient grows {TIMES.strip()}{format_number(spread, p)} from layer "
+                f"{len(health)} to layer 1: an exploding gradient. What usually helps: "
+                f"{HELP_EXPLODING}."
+            )
+    return [_para(text, PENDING_COLOR, top=8) for text in parts]
+
+
+def explain_health(
+    health: Sequence[LayerHealth], precision: int = 4, loss: str | None = None
+) -> str:
+    """The panel's rich text for ``layer_health`` / ``step_health``: figures, formulas, help.
+
+    ``loss`` (the network's ``loss_name``) lets the text say when the loss cancels the output
+    layer's ``f'`` (cross-entropy with softmax or sigmoid), so that its saturation is harmless.
+    """
+    p = _check_precision(precision)
+    if not health:
+        return _page([_heading("Layer health", "No layers."), _note("Nothing to show.")])
+    samples = health[0].samples
+    tag = f"On a batch of {samples} sample{'s' if samples != 1 else ''}"
+    parts = [_heading("Layer health", tag)]
+    parts += _advice(health, p, loss)
+    for h in health:
+        parts += _layer(h, p)
+    last = health[-1]
+    if loss is not None and LOSSES[loss].output_activation == last.activation and last.saturated:
+        parts.append(
+            _note(
+                f"With the {LOSSES[loss].title.lower()} loss, δ = o − t at the output layer: "
+                f"the loss cancels f′ there, so a saturated output layer still learns."
+            )
+        )
+    parts += _formulas(health, p)
+    return _page(parts)
+
+
+def unit_health_tooltip(health: LayerHealth, unit: int) -> str | None:
+    """Plain text for the badge of ``unit`` (0-based) of a layer, or ``None`` if it is fine."""
+    if health.unit_dead is not None and health.unit_dead[unit]:
+        entry = ACTIVATIONS[health.activation]
+        z = np.array([[entry.dead_below - 1.0]])
+        slope = float(entry.derivative(z, entry.forward(z))[0, 0])
+        if slope == 0.0:
+            what = "its output does not change and no gradient reaches its weights"
+        else:
+            what = f"only a slope of {slope:g} of the gradient reaches its weights"
+        return (
+            f"Dead unit: z ≤ 0 for every sample of the batch, so {what}. "
+            f"What usually helps: {HELP_DEAD}."
+        )
+    if health.unit_saturated is not None and health.unit_saturated[unit] > SATURATED_MOST:
+        share = _percent(float(health.unit_saturated[unit]))
+        return (
+            f"Saturated unit: |f′(z)| is below {100 * SATURATION_LEVEL:g} % of its maximum on "
+            f"{share} of the samples, so it passes almost no gradient back to its weights. "
+            f"What usually helps: {HELP_SATURATED}."
+        )
+    return None
+
+
+def _parameter_title(network: Network, index: int) -> str:
+    layer, kind, unit, column = parameter_name(network, index)
+    if kind == "weight":
+        return f"weight w<sub>{unit + 1},{column + 1}</sub> of layer {layer + 1}"
+    return f"bias b<sub>{unit + 1}</sub> of layer {layer + 1}"
+
+
+def explain_gradient_check(result: GradientCheck, network: Network, precision: int = 4) -> str:
+    """The panel's rich text for a ``check_gradients`` result on ``network``."""
+    p = _check_precision(precision)
+    f = lambda x: format_number(x, p)  # noqa: E731
+    verdict = "Passed" if result.passed else "Failed"
+    tag = (
+        f"{verdict}: backpropagation agrees with finite differences"
+        if result.passed
+        else f"{verdict}: backpropagation and finite differences disagree"
+    )
+    if result.sampled:
+        checked = (
+            f"{len(result.indices):,} of the {result.parameters:,} parameters, drawn at random"
+        )
+    else:
+        checked = f"all {result.parameters:,} parameters"
+    parts = [
+        _heading("Gradient check", tag),
+        _note(
+            "Each parameter θ<sub>i</sub> is nudged by ±h and the objective J = L + penalty "
+            "is evaluated by the forward pass alone; the slope between the two values is "
+            "compared with backpropagation's gradient g<sub>i</sub>."
+        ),
+        _para(
+            "g<sub>num,i</sub> = "
+            + _formula(f"(J(θ + h e<sub>i</sub>) {MINUS} J(θ {MINUS} h e<sub>i</sub>)) / (2h)")
+            + f",&nbsp; h = {f(result.h)}",
+            top=8,
+        ),
+        _para(
+            "r<sub>i</sub> = "
+            + _formula(
+                f"|g<sub>i</sub> {MINUS} g<sub>num,i</sub>| / max(|g<sub>i</sub>|, "
+                "|g<sub>num,i</sub>|, floor)"
+            )
+            + f",&nbsp; floor = {f(result.floor)}",
+            top=8,
+        ),
+        _note(
+            "The floor is the rounding noise of the differences (10⁵ · ε · max(1, |J|) / h, "
+            f"with J = {f(result.objective)}): below it they cannot tell a gradient from 0."
+        ),
+        _para(f"Checked: {checked}.", top=8),
+    ]
+    if len(result.indices):
+        index = result.worst_index
+        k = int(result.indices.searchsorted(index))
+        g, g_num, r = result.analytic[k], result.numeric[k], result.errors[k]
+        parts.append(_para(f"Largest relative error: {_parameter_title(network, index)}", top=8))
+        parts.append(
+            equation(
+                "r",
+                None,
+                [
+                    f"|{f(g)} {MINUS} {_paren(f(g_num))}| / "
+                    f"max(|{f(g)}|, |{f(g_num)}|, {f(result.floor)})"
+                ],
+                f(r),
+            )
+        )
+    kinks = int(result.near_kink.sum())
+    if kinks:
+        parts.append(
+            _note(
+                f"{kinks} checked parameter{'s' if kinks != 1 else ''} moved the z of "
+                "their unit across a kink of its activation (ReLU at z = 0) on some sample: there "
+                "the differences are not a derivative, so they are left out of the verdict "
+                f"(largest error without them: {f(result.worst_away_from_kinks)})."
+            )
+        )
+    comparison = "&lt;" if result.passed else "≥"
+    parts.append(
+        _para(
+            f"<b>{verdict}</b>: the largest error {f(result.worst_away_from_kinks)} "
+            f"{comparison} {f(result.tolerance)}.",
+            top=10,
+        )
+    )
+    parts.append(
+        _para(
+            "For a correct gradient float64 differences give errors around 10⁻⁷ or less; "
+            "10⁻² or more means a wrong derivative.",
+            NOTE_COLOR,
+            top=6,
+        )
+    )
+    return _page(parts)

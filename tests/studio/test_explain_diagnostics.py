@@ -1,0 +1,145 @@
+"""The diagnostics' explanation text: layer health and the gradient check, read as plain text."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import numpy as np
+import pytest
+
+from bp_studio.engine import Network, Trainer, backward, forward
+from bp_studio.engine.diagnostics import layer_health, step_health
+from bp_studio.engine.gradcheck import check_gradients, parameter_name
+from bp_studio.studio.explain import MINUS, format_number
+from bp_studio.studio.explain_diagnostics import (
+    HELP_DEAD,
+    HELP_SATURATED,
+    explain_gradient_check,
+    explain_health,
+    unit_health_tooltip,
+)
+
+
+def plain(rich: str) -> str:
+    text = re.sub(r"</p>|<br\s*/?>", "\n", rich)
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+def sick_network() -> tuple[Network, np.ndarray, np.ndarray]:
+    """Layer 1 sigmoid with huge weights (saturated), layer 2 relu with units 1 and 3 dead."""
+    net = Network.create([4, 8, 5, 1], ["sigmoid", "relu", "linear"], seed=0)
+    net.layers[0].weight[...] *= 40.0
+    net.layers[1].bias[[0, 2]] = -50.0
+    rng = np.random.default_rng(0)
+    return net, rng.normal(0.0, 1.0, (32, 4)), rng.uniform(0.0, 1.0, (32, 1))
+
+
+def test_health_text_shows_every_figure_and_what_helps() -> None:
+    net, X, T = sick_network()
+    trainer = Trainer(net, X, T, lr=0.1)
+    health = step_health(net, trainer.step())
+    text = plain(explain_health(health))
+    assert "Layer health" in text and "On a batch of 32 samples" in text
+    for h in health:
+        assert f"Layer {h.layer + 1}: {h.units} {h.activation} units" in text
+        assert f"‖∂L/∂W‖ = {format_number(h.grad_norm, 4)}" in text
+        assert f"‖ΔW‖ / ‖W‖ = {format_number(h.update_ratio, 4)}" in text
+    assert f"saturated = {100 * health[0].saturated:.3g} %" in text
+    assert health[0].saturated > 0.5
+    assert "dead = 2 of 5 units" in text and "Dead on the whole batch: unit 1, 3." in text
+    assert f"Layer 1 is saturated. What usually helps: {HELP_SATURATED}." in text
+    assert f"Layer 2 has dead units. What usually helps: {HELP_DEAD}." in text
+    # the formulas behind the figures
+    assert "‖∂L/∂W‖ = √(Σj Σi (∂L/∂wji)²)" in text
+    assert "‖ΔW‖ / ‖W‖ = √(Σ Δwji²) / √(Σ wji²)" in text
+    assert "|f′(zj[s])| < 1 % · max |f′|" in text and "max |f′| = 0.25 for sigmoid" in text
+    assert "share of units j with zj[s] ≤ 0 for every sample s" in text
+    assert "-" not in text.replace("10⁻³", "")  # real minus signs only
+
+
+def test_a_healthy_network_gets_no_advice() -> None:
+    net = Network.create([2, 8, 1], ["tanh", "sigmoid"], seed=1)
+    X = np.random.default_rng(1).normal(0.0, 1.0, (50, 2))
+    text = plain(explain_health(layer_health(net, X)))
+    assert "What usually helps" not in text
+    assert "‖∂L/∂W‖ needs the targets of the batch." in text
+    assert "‖ΔW‖ / ‖W‖: no update yet." in text
+    assert "dead =" not in text  # no relu layer: no dead formula either
+
+
+def test_vanishing_gradient_is_named() -> None:
+    net = Network.create([2, 6, 6, 6, 6, 1], "sigmoid", seed=2)
+    rng = np.random.default_rng(2)
+    X, T = rng.normal(0.0, 1.0, (40, 2)), rng.uniform(0.0, 1.0, (40, 1))
+    health = layer_health(net, X, T)
+    spread = health[-1].grad_norm / health[0].grad_norm
+    assert spread > 100
+    text = plain(explain_health(health))
+    assert f"The gradient shrinks ×{format_number(spread, 4)} from layer 5 to layer 1" in text
+    assert "a vanishing gradient" in text
+
+
+def test_a_saturated_output_layer_under_cross_entropy_is_not_advice() -> None:
+    net = Network.create([2, 3, 1], ["tanh", "sigmoid"], "binary_cross_entropy", seed=3)
+    net.layers[1].weight[...] = 60.0
+    X = np.random.default_rng(3).uniform(0.5, 1.0, (10, 2))
+    health = layer_health(net, X, np.ones((10, 1)))
+    assert health[-1].saturated > 0.5
+    text = plain(explain_health(health, loss="binary_cross_entropy"))
+    assert "What usually helps" not in text
+    assert "the loss cancels f′ there, so a saturated output layer still learns" in text
+    assert "Layer 2 is saturated" in plain(explain_health(health, loss="mse"))
+
+
+@pytest.mark.parametrize(("activation", "says"), [("relu", "no gradient"), ("leaky_relu", "0.01")])
+def test_badge_tooltips(activation: str, says: str) -> None:
+    net = Network([[[1.0], [1.0]]], [[-5.0, 5.0]], [activation], "mse")
+    health = layer_health(net, np.array([[0.5], [1.0]]))[0]
+    dead = unit_health_tooltip(health, 0)
+    assert dead.startswith("Dead unit: z ≤ 0 for every sample of the batch") and says in dead
+    assert HELP_DEAD in dead
+    assert unit_health_tooltip(health, 1) is None
+    saturated = layer_health(Network([[[30.0]]], [[0.0]], ["tanh"], "mse"), np.ones((4, 1)))[0]
+    tip = unit_health_tooltip(saturated, 0)
+    assert "below 1 % of its maximum on 100 % of the samples" in tip and HELP_SATURATED in tip
+
+
+def test_gradient_check_text_names_the_worst_parameter_and_the_verdict() -> None:
+    net, X, T = sick_network()
+    result = check_gradients(net, X, T)
+    text = plain(explain_gradient_check(result, net))
+    assert "Passed: backpropagation agrees with finite differences" in text
+    assert f"gnum,i = (J(θ + h ei) {MINUS} J(θ {MINUS} h ei)) / (2h),\xa0 h = 1×10⁻⁵" in text
+    assert "ri = |gi − gnum,i| / max(|gi|, |gnum,i|, floor)" in text
+    assert f"Checked: all {net.parameters.size} parameters." in text
+    layer, kind, unit, column = parameter_name(net, result.worst_index)
+    name = f"w{unit + 1},{column + 1}" if kind == "weight" else f"b{unit + 1}"
+    assert f"Largest relative error: {kind} {name} of layer {layer + 1}" in text
+    assert f"= {format_number(result.worst, 4)}" in text
+    assert f"Passed: the largest error {format_number(result.worst_away_from_kinks, 4)} < " in text
+
+
+def test_a_failed_and_sampled_check_says_so() -> None:
+    net = Network.create([64, 32, 10], ["relu", "softmax"], "cross_entropy", seed=1)
+    rng = np.random.default_rng(1)
+    X, T = rng.normal(0.0, 1.0, (16, 64)), rng.integers(0, 10, 16)
+    right = check_gradients(net, X, T)
+    gradient = backward(net, forward(net, X), np.eye(10)[T]).gradient * 1.02
+    result = check_gradients(net, X, T, analytic=gradient)
+    text = plain(explain_gradient_check(result, net))
+    assert "Failed: backpropagation and finite differences disagree" in text
+    assert "Checked: 1,000 of the 2,410 parameters, drawn at random." in text
+    assert f"Failed: the largest error {format_number(result.worst_away_from_kinks, 4)} ≥ " in text
+    assert right.passed
+
+
+def test_kinks_are_explained() -> None:
+    net = Network(
+        [[[1.0, -1.0], [0.5, 0.25]], [[0.7, -0.3]]], [[0.0, 0.1], [0.2]], ["relu", "linear"]
+    )
+    X = np.array([[0.5, 0.5], [1.0, -0.5], [-0.4, 0.9]])
+    result = check_gradients(net, X, np.array([[0.3], [-0.2], [0.5]]))
+    text = plain(explain_gradient_check(result, net))
+    assert "3 checked parameters moved the z of their unit across a kink" in text
+    assert "Passed" in text
