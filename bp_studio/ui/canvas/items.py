@@ -1,0 +1,531 @@
+"""The scene's items: labels, nodes, a network layer's edges, the marks of the hovered and
+selected edge. Each draws itself from plain values that the view sets (``set_text``,
+``set_state``, ``set_weights``); none reads the network."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
+
+if TYPE_CHECKING:
+    from bp_studio.ui.canvas.colours import Colours
+    from bp_studio.ui.canvas.layout import EdgeStyle
+
+LEVELS = 8
+"""Thickness (and opacity) levels of edges: ``|w| / max |w|`` rounded up to eighths."""
+
+MIN_LABEL_PX = 9.0
+"""A label is drawn only when its font is at least this many device pixels high."""
+
+CACHE_EDGES_FROM = 300
+"""An edge layer with more edges than this keeps its drawing as a cached pixmap."""
+PIXMAP_CACHE_KB = 64 * 1024
+
+
+def pixel_font(base: QFont, pixels: float, bold: bool = False) -> QFont:
+    font = QFont(base)
+    font.setPixelSize(max(1, round(pixels)))
+    font.setBold(bold)
+    return font
+
+
+def level_of_detail(painter: QPainter) -> float:
+    return QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform())
+
+
+# -- items -----------------------------------------------------------------------------------
+
+
+class Label(QGraphicsItem):
+    """A short text anchored at a point, on an optional rounded background.
+
+    ``align`` says where the text sits relative to its anchor (the item position):
+    ``center``, ``right`` (text to the right of the anchor), ``left``, ``below`` or ``above``.
+    ``role`` and ``key`` say what the label shows (``("bias", (layer, unit))``...).
+    """
+
+    PAD_X = 4.0
+    PAD_Y = 1.5
+
+    def __init__(
+        self,
+        role: str,
+        key: tuple[int, ...],
+        font: QFont,
+        align: str = "center",
+        min_px: float = 0.0,
+        boxed: bool = True,
+    ) -> None:
+        super().__init__()
+        self.role = role
+        self.key = key
+        self.align = align
+        self.min_px = min_px
+        self.boxed = boxed
+        self._font = font
+        self._metrics = QFontMetricsF(font)
+        self._text = ""
+        self._rect = QRectF()
+        self._bounds = QRectF(-2, -2, 4, 4)
+        self._text_colour = QColor("black")
+        self._background: QColor | None = None
+        self._border: QColor | None = None
+        self._border_width = 1.0
+        self._style_key: tuple = ()
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+    def text(self) -> str:
+        return self._text
+
+    def set_text(self, text: str) -> None:
+        if text == self._text:
+            return
+        self._text = text
+        metrics = self._metrics
+        if "\n" in text:
+            lines = text.split("\n")
+            width = max(metrics.horizontalAdvance(line) for line in lines)
+            count = len(lines)
+        else:
+            width = metrics.horizontalAdvance(text) if text else 0.0
+            count = 1 if text else 0
+        height = metrics.height() * count
+        w, h = width + 2 * self.PAD_X, height + 2 * self.PAD_Y
+        x = {"center": -w / 2, "below": -w / 2, "above": -w / 2, "right": 0.0, "left": -w}
+        y = {"center": -h / 2, "right": -h / 2, "left": -h / 2, "below": 0.0, "above": -h}
+        rect = QRectF(x[self.align], y[self.align], w, h)
+        if rect != self._rect:  # the same size (often, for numbers): no geometry change
+            self.prepareGeometryChange()
+            self._rect = rect
+            self._bounds = rect.adjusted(-2, -2, 2, 2)
+        self.update()
+
+    def set_style(
+        self,
+        text: QColor,
+        background: QColor | None = None,
+        border: QColor | None = None,
+        border_width: float = 1.0,
+    ) -> None:
+        key = (text.rgba(), background and background.rgba(), border and border.rgba())
+        if key + (border_width,) == self._style_key:
+            return
+        self._style_key = key + (border_width,)
+        self._text_colour = QColor(text)
+        self._background = background
+        self._border = border
+        self._border_width = border_width
+        self.update()
+
+    def border_width(self) -> float:
+        return self._border_width
+
+    def set_font(self, font: QFont) -> None:
+        if font == self._font:
+            return
+        self._font = font
+        self._metrics = QFontMetricsF(font)
+        text, self._text = self._text, "\0"
+        self.set_text(text)
+
+    def shown_at(self, scale: float) -> bool:
+        """Whether the label is drawn at view scale ``scale`` (level of detail)."""
+        return bool(self._text) and self._font.pixelSize() * scale >= self.min_px
+
+    def text_rect(self) -> QRectF:
+        return QRectF(self._rect)
+
+    def boundingRect(self) -> QRectF:
+        return self._bounds
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        if not self._text or not self.shown_at(level_of_detail(painter)):
+            return
+        if self.boxed and (self._background is not None or self._border is not None):
+            pen = QPen(Qt.PenStyle.NoPen)
+            if self._border is not None:
+                pen = QPen(self._border, self._border_width)
+                pen.setCosmetic(True)
+            painter.setPen(pen)
+            painter.setBrush(self._background or Qt.BrushStyle.NoBrush)
+            radius = min(self._rect.height() / 2, 6.0)
+            painter.drawRoundedRect(self._rect, radius, radius)
+        painter.setPen(self._text_colour)
+        painter.setFont(self._font)
+        flags = {"right": Qt.AlignmentFlag.AlignLeft, "left": Qt.AlignmentFlag.AlignRight}
+        painter.drawText(
+            self._rect.adjusted(self.PAD_X, 0, -self.PAD_X, 0),
+            flags.get(self.align, Qt.AlignmentFlag.AlignHCenter) | Qt.AlignmentFlag.AlignVCenter,
+            self._text,
+        )
+
+
+class NodeItem(QGraphicsItem):
+    """One node: a circle filled by its value, with its value written inside or beside it.
+
+    ``text_side`` is ``inside`` (big nodes: a small symbol over the value, shrunk to fit),
+    ``right`` or ``left`` (small nodes: ``a=0.7514`` beside the node, drawn only when zoomed
+    in far enough to read) or ``none`` (columns of hundreds of nodes: colour only).
+    """
+
+    def __init__(
+        self,
+        layer: int,
+        unit: int,
+        radius: float,
+        halo_width: float,
+        value_font: QFont,
+        symbol_font: QFont,
+        text_side: str,
+    ) -> None:
+        super().__init__()
+        self.layer = layer
+        self.unit = unit
+        self.radius = radius
+        self.halo_width = halo_width
+        self.text_side = text_side
+        self._value_font = value_font
+        self._fitted_font = value_font
+        self._symbol_font = symbol_font
+        self._metrics = QFontMetricsF(value_font)
+        self.symbol = ""
+        self.value_text = ""
+        self._fill = QColor("white")
+        self._border = QColor("black")
+        self._ink = QColor("black")
+        self._label_bg = QColor("white")
+        self._text_colour = QColor("black")
+        self._halo: QColor | None = None
+        self._ring: QColor | None = None
+        self._hover: QColor | None = None
+        self._hollow = False
+        self._image: QImage | None = None
+        self._outside = QRectF()
+        self._bounds = self._bounding_rect()
+        self._key: tuple = ()
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+    def label_text(self) -> str:
+        """What the node says, e.g. ``a=0.7514`` or ``δ=0.1385`` (empty if no value yet)."""
+        return f"{self.symbol}={self.value_text}" if self.value_text else ""
+
+    def set_state(
+        self,
+        symbol: str,
+        value_text: str,
+        fill: QColor,
+        border: QColor,
+        ink: QColor,
+        text_colour: QColor,
+        label_bg: QColor,
+        hollow: bool,
+        halo: QColor | None,
+        style_key: tuple | None = None,
+    ) -> None:
+        """Restyle: ``ink`` writes inside the node, ``text_colour`` on ``label_bg`` beside it.
+
+        ``style_key`` is ``node_style_key`` of the colours, hollow and halo, if known already
+        (many nodes share one style: it is cheaper to make the key once).
+        """
+        if style_key is None:
+            style_key = node_style_key(fill, border, ink, text_colour, label_bg, hollow, halo)
+        key = (symbol, value_text, style_key)
+        if key == self._key:
+            return
+        self._key = key
+        if value_text != self.value_text or symbol != self.symbol:
+            self.prepareGeometryChange()
+            self.symbol, self.value_text = symbol, value_text
+            self._outside = self._outside_rect()
+            self._bounds = self._bounding_rect()
+            self._fitted_font = self._fit_inside(value_text)
+        self._fill, self._border, self._ink = fill, border, ink
+        self._text_colour, self._label_bg = text_colour, label_bg
+        self._hollow, self._halo = hollow, halo
+        self.update()
+
+    def set_image(self, image: QImage | None) -> None:
+        """What the neuron computes over the input plane, drawn in the node while it shows
+        no value (between steps and while training plays), as TensorFlow Playground does."""
+        if image is not self._image:
+            self._image = image
+            self.update()
+
+    def set_marks(self, ring: QColor | None, hover: QColor | None) -> None:
+        if (ring, hover) != (self._ring, self._hover):
+            self._ring, self._hover = ring, hover
+            self.update()
+
+    def outside_width(self) -> float:
+        return self._outside.width()
+
+    def _fit_inside(self, text: str) -> QFont:
+        """The value font, made smaller if ``text`` would not fit across the circle."""
+        if self.text_side != "inside" or not text:
+            return self._value_font
+        room = 2 * self.radius - 6
+        width = self._metrics.horizontalAdvance(text)
+        if width <= room:
+            return self._value_font
+        font = QFont(self._value_font)
+        shrink = max(0.72, room / width)
+        font.setPixelSize(max(6, int(self._value_font.pixelSize() * shrink)))
+        return font
+
+    def _outside_rect(self) -> QRectF:
+        if self.text_side not in ("left", "right") or not self.value_text:
+            return QRectF()
+        width = self._metrics.horizontalAdvance(self.label_text()) + 2 * Label.PAD_X
+        height = self._metrics.height() + 2 * Label.PAD_Y
+        gap = self.halo_width + 2
+        x = self.radius + gap if self.text_side == "right" else -self.radius - gap - width
+        return QRectF(x, -height / 2, width, height)
+
+    def _bounding_rect(self) -> QRectF:
+        r = self.radius + self.halo_width + 6
+        return QRectF(-r, -r, 2 * r, 2 * r).united(self._outside.adjusted(-2, -2, 2, 2))
+
+    def boundingRect(self) -> QRectF:
+        return self._bounds
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        lod = level_of_detail(painter)
+        r = self.radius
+        origin = QPointF(0, 0)
+        if self._halo is not None:  # a disk behind the node: filling is fast, stroking is not
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(self._halo)
+            reach = r + self.halo_width + 0.5
+            painter.drawEllipse(origin, reach, reach)
+        pen = QPen(self._border, 1.5)
+        pen.setCosmetic(True)
+        if self._hollow and self._image is not None:
+            clip = QPainterPath()
+            clip.addEllipse(origin, r, r)
+            painter.save()
+            painter.setClipPath(clip)
+            painter.drawImage(QRectF(-r, -r, 2 * r, 2 * r), self._image)
+            painter.restore()
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+        else:
+            if self._hollow:
+                pen.setStyle(Qt.PenStyle.DashLine)
+            painter.setBrush(self._fill)
+        painter.setPen(pen)
+        painter.drawEllipse(origin, r, r)
+        for colour, width in ((self._hover, 2.5), (self._ring, 3.5)):
+            if colour is not None:
+                ring = QPen(colour, width)
+                ring.setCosmetic(True)
+                painter.setPen(ring)
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                reach = r + 3.0 / max(lod, 1e-6)
+                painter.drawEllipse(origin, reach, reach)
+        if not self.value_text:
+            if self.text_side == "inside" and len(self.symbol) > 1 and lod * r > 8:
+                painter.setPen(self._ink)  # a named input without a value: its name
+                painter.setFont(self._symbol_font)
+                painter.drawText(
+                    QRectF(-r, -r, 2 * r, 2 * r), Qt.AlignmentFlag.AlignCenter, self.symbol
+                )
+            return
+        if self.text_side == "inside":
+            if self._fitted_font.pixelSize() * lod < 5:
+                return
+            symbol_h = QFontMetricsF(self._symbol_font).height()
+            value_h = QFontMetricsF(self._fitted_font).height()
+            top = -(symbol_h * 0.85 + value_h) / 2
+            painter.setPen(self._ink)
+            painter.setFont(self._symbol_font)
+            painter.drawText(
+                QRectF(-r, top, 2 * r, symbol_h), Qt.AlignmentFlag.AlignCenter, self.symbol
+            )
+            painter.setFont(self._fitted_font)
+            painter.drawText(
+                QRectF(-r, top + symbol_h * 0.85, 2 * r, value_h),
+                Qt.AlignmentFlag.AlignCenter,
+                self.value_text,
+            )
+        elif self.text_side != "none" and self._value_font.pixelSize() * lod >= MIN_LABEL_PX:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(self._label_bg)
+            painter.drawRoundedRect(self._outside, 3, 3)
+            painter.setPen(self._text_colour)
+            painter.setFont(self._value_font)
+            painter.drawText(self._outside, Qt.AlignmentFlag.AlignCenter, self.label_text())
+
+
+def node_style_key(
+    fill: QColor,
+    border: QColor,
+    ink: QColor,
+    text_colour: QColor,
+    label_bg: QColor,
+    hollow: bool,
+    halo: QColor | None,
+) -> tuple:
+    """What ``NodeItem.set_state`` compares to skip restyling a node that looks the same."""
+    return (
+        fill.rgba(),
+        border.rgba(),
+        ink.rgba(),
+        text_colour.rgba(),
+        label_bg.rgba(),
+        hollow,
+        halo and halo.rgba(),
+    )
+
+
+class EdgeLayerItem(QGraphicsItem):
+    """All edges of network layer ``index``, drawn as a few batches of lines (one per pen).
+
+    Edge ``e = unit * inputs + input`` joins input node ``input`` (column ``index``) to node
+    ``unit`` (column ``index + 1``), like ``weight.ravel()``. The ``QLineF`` of every edge is
+    made once (positions change only when the scene is rebuilt); a change of weights costs a
+    few numpy operations (which pen each edge takes) and, only when some edge changes pen,
+    new batches picked from those lines. Big layers keep their drawing in device coordinates
+    and redraw it only when a pen changes, so stepping through the phases of a big network
+    costs a copy of the cached pixels, not thousands of lines.
+    """
+
+    def __init__(self, index: int, sources: np.ndarray, targets: np.ndarray) -> None:
+        super().__init__()
+        self.index = index
+        self.inputs = len(sources)
+        self.units = len(targets)
+        start = np.repeat(sources[None, :, :], self.units, axis=0).reshape(-1, 2)
+        end = np.repeat(targets[:, None, :], self.inputs, axis=1).reshape(-1, 2)
+        self.start, self.end = start, end
+        self.lines = [QLineF(x0, y0, x1, y1) for (x0, y0), (x1, y1) in zip(start, end)]
+        self._line_array = np.empty(len(self.lines), dtype=object)
+        self._line_array[:] = self.lines
+        self._rect = _bounds(start, end, 8)
+        self._groups: list[tuple[QPen, bool, list[QLineF]]] = []
+        self._pens: list[QPen] = []
+        self._pen_of_edge = np.zeros(len(self.lines), dtype=np.intp)
+        self._bucket_key = b""
+        self._pens_key: tuple = ()
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.cached = len(self.lines) > CACHE_EDGES_FROM
+        if self.cached:
+            self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+    def set_weights(
+        self,
+        weight: np.ndarray,
+        max_abs: float,
+        colours: Colours,
+        style: EdgeStyle,
+        fade: float,
+    ) -> None:
+        """Restyle for ``weight`` ``(units, inputs)``: sign -> colour, ``|w|/max`` -> pen."""
+        bucket = edge_buckets(weight, max_abs)
+        if self.cached:  # fade the cached pixmap: no redraw when only the fade changes
+            self.setOpacity(fade)
+            fade = 1.0
+        pens = style.pens(colours, fade)
+        bucket_key = bucket.tobytes()
+        pens_key = (colours.key, id(style), fade)
+        if bucket_key == self._bucket_key and pens_key == self._pens_key:
+            return
+        self._bucket_key, self._pens_key = bucket_key, pens_key
+        self._pens = pens
+        self._pen_of_edge = bucket
+        order = np.argsort(bucket, kind="stable")
+        bounds = np.zeros(2 * LEVELS + 1, dtype=np.intp)
+        np.cumsum(np.bincount(bucket, minlength=2 * LEVELS), out=bounds[1:])
+        picked = self._line_array[order].tolist()  # the lines, weakest pen first
+        groups = []
+        # Weak levels first, strong on top. Within a level, positive and negative edges take
+        # turns in slices, so that neither colour is always drawn over the other.
+        for level in range(LEVELS):
+            slices = []
+            for bucket_index in (2 * level, 2 * level + 1):
+                pen = pens[bucket_index]
+                first, last = int(bounds[bucket_index]), int(bounds[bucket_index + 1])
+                count = last - first
+                if count and pen.color().alpha() > 0:
+                    antialias = pen.widthF() >= style.antialias_from
+                    parts = max(1, min(4, count // 64))
+                    cuts = [first + count * part // parts for part in range(parts + 1)]
+                    slices.append(
+                        [(pen, antialias, picked[a:b]) for a, b in zip(cuts[:-1], cuts[1:])]
+                    )
+            for turn in range(max((len(parts) for parts in slices), default=0)):
+                groups += [parts[turn] for parts in slices if turn < len(parts)]
+        self._groups = groups
+        self.update()
+
+    def pen(self, unit: int, input: int) -> QPen:
+        """The pen edge ``(unit, input)`` is drawn with."""
+        return QPen(self._pens[int(self._pen_of_edge[unit * self.inputs + input])])
+
+    def boundingRect(self) -> QRectF:
+        return self._rect
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        antialiased = painter.testRenderHint(QPainter.RenderHint.Antialiasing)
+        for pen, antialias, lines in self._groups:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, antialias)
+            painter.setPen(pen)
+            painter.drawLines(lines)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, antialiased)
+
+
+def edge_buckets(weight: np.ndarray, max_abs: float) -> np.ndarray:
+    """Each edge's pen: ``2 * level + (w < 0)``, ``level = floor(LEVELS |w| / max)`` (capped).
+
+    ``weight`` is ``(units, inputs)``; the result is flat, in ``weight.ravel()`` order.
+    """
+    flat = np.asarray(weight, dtype=np.float64).ravel()
+    if max_abs > 0 and math.isfinite(max_abs):
+        magnitude = np.abs(flat) / max_abs * LEVELS
+        level = np.fmin(magnitude, LEVELS - 1, out=magnitude).astype(np.intp)  # NaN -> top
+    else:
+        level = np.zeros(flat.shape, dtype=np.intp)
+    level *= 2
+    level += flat < 0
+    return level
+
+
+class EdgeMarksItem(QGraphicsItem):
+    """The hovered and the selected edge, drawn over the (cached) edges with a glow."""
+
+    def __init__(self, rect: QRectF) -> None:
+        super().__init__()
+        self._rect = rect
+        self._marks: list[tuple[QLineF, QPen, QPen]] = []
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+
+    def set_marks(self, marks: list[tuple[QLineF, QPen, QPen]]) -> None:
+        """``(line, glow pen, pen)`` for each highlighted edge."""
+        key = [(line, glow.color().rgba(), glow.widthF()) for line, glow, _ in marks]
+        if key != getattr(self, "_marks_key", None):
+            self._marks_key = key
+            self._marks = marks
+            self.update()
+
+    def boundingRect(self) -> QRectF:
+        return self._rect
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        for line, glow, pen in self._marks:
+            painter.setPen(glow)
+            painter.drawLine(line)
+            painter.setPen(pen)
+            painter.drawLine(line)
+
+
+def _bounds(start: np.ndarray, end: np.ndarray, margin: float) -> QRectF:
+    both = np.vstack([start, end])
+    low, high = both.min(axis=0), both.max(axis=0)
+    return QRectF(low[0], low[1], high[0] - low[0], high[1] - low[1]).adjusted(
+        -margin, -margin, margin, margin
+    )
