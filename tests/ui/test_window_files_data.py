@@ -265,8 +265,8 @@ def test_crash_recovery(tmp_path, qtbot):
 def test_hidden_nodes_show_their_maps_and_hover_shows_one_large(window, monkeypatch):
     choose(window, kind="generator", name="circles", samples=80)
     nodes = window.canvas._nodes
-    assert all(node._image is not None for node in nodes[1])  # the hidden layer
-    assert all(node._image is None for node in nodes[0] + nodes[-1])
+    assert all(node._image is not None for node in nodes[1] + nodes[-1])  # hidden and output
+    assert all(node._image is None for node in nodes[0])
     shown = []
     monkeypatch.setattr(window.data_view, "show_neuron", lambda *a: shown.append(a))
     window.canvas.node_hovered.emit(window.canvas.selection_at(window.canvas.node_position(1, 2)))
