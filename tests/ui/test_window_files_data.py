@@ -285,8 +285,8 @@ def test_many_classes_get_softmax_and_regression_a_linear_output(window):
 
 def test_input_names_on_the_canvas(window):
     choose(window, kind="generator", name="circles", samples=40, features=("x1^2", "x2^2"))
-    symbols = [node.symbol for node in window.canvas._nodes[0]]
-    assert symbols == ["x1^2", "x2^2"]
+    names = window.canvas.labels("input_name")  # written beside the input nodes
+    assert names == {(0,): "x1^2", (1,): "x2^2"}
 
 
 def test_features_can_be_chosen_for_the_opening_xor(window):

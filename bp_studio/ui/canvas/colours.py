@@ -3,6 +3,7 @@ taken with the background and text from the widget palette, light or dark."""
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtGui import QColor, QPalette
 
 
@@ -45,6 +46,17 @@ class Colours:
         """``value`` in ``[-1, 1]``: orange (negative) through white (0) to blue (positive)."""
         t = min(1.0, abs(value))
         return mix(self.zero, self.sign(value), t)
+
+    def diverging_rgb(self, values: np.ndarray) -> np.ndarray:
+        """``diverging`` of many values at once: uint8 RGB ``values.shape + (3,)`` (NaN: 0)."""
+        t = np.clip(np.nan_to_num(np.asarray(values, dtype=np.float64)), -1.0, 1.0)
+        zero = _rgb(self.zero)
+        ends = np.where(t[..., None] < 0, _rgb(self.negative), _rgb(self.positive))
+        return np.rint(zero + np.abs(t)[..., None] * (ends - zero)).astype(np.uint8)
+
+
+def _rgb(colour: QColor) -> np.ndarray:
+    return np.array([colour.red(), colour.green(), colour.blue()], dtype=np.float64)
 
 
 def mix(a: QColor, b: QColor, t: float) -> QColor:

@@ -5,6 +5,7 @@ selected edge. Each draws itself from plain values that the view sets (``set_tex
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -20,7 +21,8 @@ LEVELS = 8
 """Thickness (and opacity) levels of edges: ``|w| / max |w|`` rounded up to eighths."""
 
 MIN_LABEL_PX = 9.0
-"""A label is drawn only when its font is at least this many device pixels high."""
+"""Text is drawn only when its font is at least this many device pixels high (the tooltip
+gives it when it is smaller): never a weight written 4 px tall."""
 
 CACHE_EDGES_FROM = 300
 """An edge layer with more edges than this keeps its drawing as a cached pixmap."""
@@ -134,9 +136,24 @@ class Label(QGraphicsItem):
         text, self._text = self._text, "\0"
         self.set_text(text)
 
+    def readable_at(self, scale: float) -> bool:
+        """Whether text in this label's font is big enough to read at view scale ``scale``."""
+        return self._font.pixelSize() * scale >= self.min_px
+
     def shown_at(self, scale: float) -> bool:
         """Whether the label is drawn at view scale ``scale`` (level of detail)."""
-        return bool(self._text) and self._font.pixelSize() * scale >= self.min_px
+        return bool(self._text) and self.readable_at(scale)
+
+    def show_if(self, wanted: bool, scale: float) -> bool:
+        """Show the label when ``wanted`` and readable at ``scale``; returns whether it is.
+
+        A hidden label costs a frame nothing (Qt skips it): the scene does not even write
+        the text of labels too small to read, until the view is zoomed in.
+        """
+        visible = wanted and self.readable_at(scale)
+        if visible != self.isVisible():
+            self.setVisible(visible)
+        return visible
 
     def text_rect(self) -> QRectF:
         return QRectF(self._rect)
@@ -337,7 +354,7 @@ class NodeItem(QGraphicsItem):
                 )
             return
         if self.text_side == "inside":
-            if self._fitted_font.pixelSize() * lod < 5:
+            if self._fitted_font.pixelSize() * lod < MIN_LABEL_PX:
                 return
             symbol_h = QFontMetricsF(self._symbol_font).height()
             value_h = QFontMetricsF(self._fitted_font).height()
@@ -387,61 +404,123 @@ class EdgeLayerItem(QGraphicsItem):
     """All edges of network layer ``index``, drawn as a few batches of lines (one per pen).
 
     Edge ``e = unit * inputs + input`` joins input node ``input`` (column ``index``) to node
-    ``unit`` (column ``index + 1``), like ``weight.ravel()``. The ``QLineF`` of every edge is
-    made once (positions change only when the scene is rebuilt); a change of weights costs a
-    few numpy operations (which pen each edge takes) and, only when some edge changes pen,
-    new batches picked from those lines. Big layers keep their drawing in device coordinates
-    and redraw it only when a pen changes, so stepping through the phases of a big network
-    costs a copy of the cached pixels, not thousands of lines.
+    ``unit`` (column ``index + 1``), like ``weight.ravel()``. A change of weights costs a few
+    numpy operations (which pen each edge takes) and, only when some edge changes pen, new
+    batches of lines. With ``thinning`` set, only some edges are drawn: the strongest into
+    each unit and the layer's strongest (``Thinning``), what a person can tell apart among
+    thousands. Big layers keep their
+    drawing in device coordinates and redraw it only when a pen changes, so stepping through
+    the phases of a big network costs a copy of the cached pixels, not thousands of lines.
     """
 
-    def __init__(self, index: int, sources: np.ndarray, targets: np.ndarray) -> None:
+    def __init__(
+        self,
+        index: int,
+        sources: np.ndarray,
+        targets: np.ndarray,
+        thinning: Thinning | None = None,
+    ) -> None:
         super().__init__()
         self.index = index
         self.inputs = len(sources)
         self.units = len(targets)
+        if thinning is not None and thinning.per_unit >= self.inputs:
+            thinning = None
+        self.thinning = thinning
         start = np.repeat(sources[None, :, :], self.units, axis=0).reshape(-1, 2)
         end = np.repeat(targets[:, None, :], self.inputs, axis=1).reshape(-1, 2)
         self.start, self.end = start, end
-        self.lines = [QLineF(x0, y0, x1, y1) for (x0, y0), (x1, y1) in zip(start, end)]
-        self._line_array = np.empty(len(self.lines), dtype=object)
-        self._line_array[:] = self.lines
+        self._line_array: np.ndarray | None = None
+        self._line_cache: dict[int, QLineF] = {}
+        if thinning is None:  # every edge is drawn some time: make its line once
+            self._line_array = np.empty(len(start), dtype=object)
+            self._line_array[:] = [QLineF(x0, y0, x1, y1) for (x0, y0), (x1, y1) in zip(start, end)]
+        self.drawn: np.ndarray | None = None
+        """The edges drawn (flat indices, by unit); ``None``: all of them."""
         self._rect = _bounds(start, end, 8)
         self._groups: list[tuple[QPen, bool, list[QLineF]]] = []
         self._pens: list[QPen] = []
-        self._pen_of_edge = np.zeros(len(self.lines), dtype=np.intp)
+        self._pen_of_edge = np.zeros(len(start), dtype=np.intp)
         self._bucket_key = b""
         self._pens_key: tuple = ()
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
-        self.cached = len(self.lines) > CACHE_EDGES_FROM
+        self.cached = len(start) > CACHE_EDGES_FROM and thinning is None
         if self.cached:
             self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+    @property
+    def edges(self) -> int:
+        return len(self.start)
+
+    def line(self, edge: int) -> QLineF:
+        """The line of edge ``unit * inputs + input``."""
+        if self._line_array is not None:
+            return self._line_array[edge]
+        return self.lines(np.array([edge]))[0]
+
+    def lines(self, edges: np.ndarray) -> list[QLineF]:
+        """The lines of ``edges`` (flat indices), made once each and kept."""
+        if self._line_array is not None:
+            return self._line_array[edges].tolist()
+        cache = self._line_cache
+        missing = [edge for edge in edges.tolist() if edge not in cache]
+        if missing:
+            if len(cache) > 8 * CACHE_EDGES_FROM:
+                cache.clear()
+                missing = edges.tolist()
+            ends = np.hstack([self.start[missing], self.end[missing]]).tolist()
+            cache.update(zip(missing, (QLineF(*xy) for xy in ends)))
+        return [cache[edge] for edge in edges.tolist()]
 
     def set_weights(
         self,
         weight: np.ndarray,
-        max_abs: float,
         colours: Colours,
         style: EdgeStyle,
         fade: float,
     ) -> None:
-        """Restyle for ``weight`` ``(units, inputs)``: sign -> colour, ``|w|/max`` -> pen."""
-        bucket = edge_buckets(weight, max_abs)
+        """Restyle for ``weight`` ``(units, inputs)``: sign -> colour, ``|w| / max`` -> pen.
+
+        ``max`` is the largest ``|w|`` of this layer: every layer's strongest edge is drawn
+        at full strength.
+        """
+        weight = np.asarray(weight, dtype=np.float64)
+        magnitude = np.abs(weight)
+        drawn = None
+        if self.thinning is None:
+            max_abs = float(magnitude.max()) if magnitude.size else 0.0
+        else:
+            drawn = self.thinning.drawn(magnitude)
+            max_abs = float(magnitude.ravel()[drawn].max())
+        if not math.isfinite(max_abs):  # NaN or inf: scale by the finite ones
+            finite = magnitude[np.isfinite(magnitude)]
+            max_abs = float(finite.max()) if finite.size else 0.0
+        if drawn is None:
+            bucket = edge_buckets(weight, max_abs)
+        else:  # only the drawn edges need a pen; the others keep bucket 0, never drawn
+            bucket = np.zeros(weight.size, dtype=np.intp)
+            bucket[drawn] = edge_buckets(weight.ravel()[drawn], max_abs)
         if self.cached:  # fade the cached pixmap: no redraw when only the fade changes
             self.setOpacity(fade)
             fade = 1.0
         pens = style.pens(colours, fade)
-        bucket_key = bucket.tobytes()
+        bucket_key = bucket.tobytes() if drawn is None else bucket[drawn].tobytes()
+        if drawn is not None:
+            bucket_key += drawn.tobytes()
         pens_key = (colours.key, id(style), fade)
         if bucket_key == self._bucket_key and pens_key == self._pens_key:
             return
         self._bucket_key, self._pens_key = bucket_key, pens_key
         self._pens = pens
         self._pen_of_edge = bucket
-        order = np.argsort(bucket, kind="stable")
+        self.drawn = drawn
+        shown = bucket if drawn is None else bucket[drawn]
+        order = np.argsort(shown, kind="stable")
+        if drawn is not None:
+            order = drawn[order]
         bounds = np.zeros(2 * LEVELS + 1, dtype=np.intp)
-        np.cumsum(np.bincount(bucket, minlength=2 * LEVELS), out=bounds[1:])
-        picked = self._line_array[order].tolist()  # the lines, weakest pen first
+        np.cumsum(np.bincount(shown, minlength=2 * LEVELS), out=bounds[1:])
+        picked = self.lines(order)  # the lines, weakest pen first
         groups = []
         # Weak levels first, strong on top. Within a level, positive and negative edges take
         # turns in slices, so that neither colour is always drawn over the other.
@@ -463,9 +542,22 @@ class EdgeLayerItem(QGraphicsItem):
         self._groups = groups
         self.update()
 
+    def is_drawn(self, unit: int, input: int) -> bool:
+        """Whether edge ``(unit, input)`` is one of those drawn (see ``thinning``)."""
+        if self.drawn is None:
+            return True
+        edge = unit * self.inputs + input
+        index = np.searchsorted(self.drawn, edge)
+        return bool(index < len(self.drawn) and self.drawn[index] == edge)
+
     def pen(self, unit: int, input: int) -> QPen:
-        """The pen edge ``(unit, input)`` is drawn with."""
-        return QPen(self._pens[int(self._pen_of_edge[unit * self.inputs + input])])
+        """The pen edge ``(unit, input)`` is drawn with (transparent if it is not drawn)."""
+        if not self._pens:
+            return QPen(QColor(0, 0, 0, 0))
+        pen = QPen(self._pens[int(self._pen_of_edge[unit * self.inputs + input])])
+        if not self.is_drawn(unit, input):
+            pen.setColor(QColor(0, 0, 0, 0))
+        return pen
 
     def boundingRect(self) -> QRectF:
         return self._rect
@@ -477,6 +569,150 @@ class EdgeLayerItem(QGraphicsItem):
             painter.setPen(pen)
             painter.drawLines(lines)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, antialiased)
+
+
+class InputImageItem(QGraphicsItem):
+    """Many inputs drawn as an image of ``rows x columns`` cells over ``rect``.
+
+    ``set_pixels`` gives the cells' colours (the sample's inputs, or the weights one unit
+    gives them); the hovered and the selected cell get a ring, as nodes do.
+    """
+
+    def __init__(self, rect: QRectF, shape: tuple[int, int], size: int) -> None:
+        super().__init__()
+        self.rect = QRectF(rect)
+        self.grid_shape = shape
+        self.size = size
+        self._image: QImage | None = None
+        self._key: object = None
+        self._blank = QColor("white")
+        self._border = QColor("black")
+        self._grid = QColor("grey")
+        self._marks: list[tuple[int, QColor, float]] = []
+        self._bounds = self.rect.adjusted(-6, -6, 6, 6)
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+    def set_style(self, blank: QColor, border: QColor, grid: QColor) -> None:
+        if (blank.rgba(), border.rgba(), grid.rgba()) != (
+            self._blank.rgba(),
+            self._border.rgba(),
+            self._grid.rgba(),
+        ):
+            self._blank, self._border, self._grid = QColor(blank), QColor(border), QColor(grid)
+            self.update()
+
+    def set_pixels(self, pixels: np.ndarray | None, key: object) -> None:
+        """``pixels``: uint8 RGB ``(size, 3)`` in input order (``None``: blank cells).
+
+        ``key`` says what they show; the same key again costs nothing.
+        """
+        if key == self._key and (pixels is None) == (self._image is None):
+            return
+        self._key = key
+        if pixels is None:
+            self._image = None
+        else:
+            rows, columns = self.grid_shape
+            grid = np.empty((rows * columns, 3), dtype=np.uint8)
+            grid[:] = (self._blank.red(), self._blank.green(), self._blank.blue())
+            grid[: self.size] = pixels
+            data = np.ascontiguousarray(grid.reshape(rows, columns, 3)).tobytes()
+            image = QImage(data, columns, rows, 3 * columns, QImage.Format.Format_RGB888)
+            self._image = image.copy()
+        self.update()
+
+    def image(self) -> QImage | None:
+        """The cells as drawn, one pixel each (``None`` while blank)."""
+        return None if self._image is None else QImage(self._image)
+
+    def set_marks(self, marks: list[tuple[int, QColor, float]]) -> None:
+        """``(input, colour, width)`` rings around cells (hover, selection)."""
+        key = [(cell, colour.rgba(), width) for cell, colour, width in marks]
+        if key != [(c, colour.rgba(), w) for c, colour, w in self._marks]:
+            self._marks = list(marks)
+            self.update()
+
+    def cell_rect(self, index: int) -> QRectF:
+        rows, columns = self.grid_shape
+        cell = self.rect.width() / columns
+        row, column = divmod(index, columns)
+        return QRectF(self.rect.left() + column * cell, self.rect.top() + row * cell, cell, cell)
+
+    def boundingRect(self) -> QRectF:
+        return self._bounds
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        lod = level_of_detail(painter)
+        if self._image is None:
+            painter.fillRect(self.rect, self._blank)
+        else:
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+            painter.drawImage(self.rect, self._image)
+        rows, columns = self.grid_shape
+        cell = self.rect.width() / columns
+        if cell * lod >= 9:  # cell borders, once cells are big enough to tell apart
+            pen = QPen(self._grid, 1)
+            pen.setCosmetic(True)
+            painter.setPen(pen)
+            left, top, right, bottom = (
+                self.rect.left(),
+                self.rect.top(),
+                self.rect.right(),
+                self.rect.bottom(),
+            )
+            painter.drawLines(
+                [QLineF(left + c * cell, top, left + c * cell, bottom) for c in range(1, columns)]
+                + [QLineF(left, top + r * cell, right, top + r * cell) for r in range(1, rows)]
+            )
+        pen = QPen(self._border, 1.5)
+        pen.setCosmetic(True)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRect(self.rect)
+        for index, colour, width in self._marks:
+            ring = QPen(colour, width)
+            ring.setCosmetic(True)
+            painter.setPen(ring)
+            painter.drawRect(self.cell_rect(index))
+
+
+@dataclass(frozen=True)
+class Thinning:
+    """Which edges a layer too big to draw whole draws: the ``per_unit`` strongest into each
+    unit (every unit shows where it listens) and the ``strongest`` of the whole layer (no
+    weight that is a large share of its layer fades to nothing)."""
+
+    per_unit: int
+    strongest: int
+
+    def drawn(self, magnitude: np.ndarray) -> np.ndarray:
+        """Flat indices (increasing) of the edges drawn for ``|w|`` ``(units, inputs)``."""
+        rows = strongest_per_row(magnitude, self.per_unit)
+        flat = magnitude.ravel()
+        if self.strongest >= flat.size:
+            return np.arange(flat.size)
+        top = np.argpartition(np.nan_to_num(flat, nan=np.inf), flat.size - self.strongest)
+        return np.union1d(rows, top[flat.size - self.strongest :])
+
+
+def strongest_per_row(magnitude: np.ndarray, k: int) -> np.ndarray:
+    """Flat indices of the ``k`` largest entries of each row of ``magnitude`` ``(rows, n)``,
+    row by row, in increasing order (NaN counts as largest).
+
+    ``k`` passes of ``argmax`` over a copy (cheaper than ``argpartition`` for a few).
+    """
+    rows, n = magnitude.shape
+    work = np.nan_to_num(magnitude, nan=np.inf, copy=True)
+    picked = np.empty((rows, k), dtype=np.intp)
+    index = np.arange(rows)
+    for column in range(k):
+        best = np.argmax(work, axis=1)
+        picked[:, column] = best
+        work[index, best] = -1.0
+    picked.sort(axis=1)
+    picked += (index * n)[:, None]
+    return picked.ravel()
 
 
 def edge_buckets(weight: np.ndarray, max_abs: float) -> np.ndarray:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPen
 
 from bp_studio.engine import Network
+from bp_studio.studio.explain import format_number
+from bp_studio.studio.notation import column_title, normalisation_word
 from bp_studio.ui.canvas.colours import Colours, mix
-from bp_studio.ui.canvas.items import LEVELS, Label, pixel_font
+from bp_studio.ui.canvas.items import LEVELS, Label, Thinning, pixel_font
 
 EDGE_LABEL_LIMIT = 40
 """Networks with at most this many edges (and at most 12 nodes a column) label every edge."""
@@ -19,9 +24,40 @@ with its one-pixel stroker, 2-3x slower per line than a wider one (which rasteri
 polygon) and no thinner on screen: either way the line is one pixel wide."""
 
 
+NOMINAL_ROOM = (1240.0, 700.0)
+"""The room (pixels) a layout is sized for when the view's is not known."""
+MIN_SCALE = 0.4
+"""Text is sized for a view scale of at least this: in a smaller view, the text of a tall
+network would crowd out its drawing (it shows once zoomed in, and in the tooltips)."""
+WIDE_INPUTS = 32
+"""More inputs than this are drawn as an image of cells, not as a column of circles."""
+IMAGE_THINNING = Thinning(per_unit=2, strongest=128)
+"""Edges drawn from an input image: each unit's 2 strongest and the layer's 128 strongest
+(hovering a unit shows all its weights as an image)."""
+MAX_LAYER_EDGES = 384
+"""A layer with more edges than this draws about this many: half as each unit's strongest,
+half as the layer's strongest (a person cannot tell thousands of crossing lines apart, and
+they cost a frame its budget)."""
+
+
 def fmt(value: float) -> str:
-    """Four significant digits, the way every number on the canvas is printed."""
-    return f"{value:.4g}"
+    """Four significant digits with a real minus sign (``−0.7414``), as the explanation."""
+    return format_number(value, 4)
+
+
+def input_grid(inputs: int) -> tuple[int, int] | None:
+    """``(rows, columns)`` of the image that shows ``inputs`` inputs, ``None`` for circles.
+
+    A square number is a square image (the 8 x 8 digits, 28 x 28 images), row by row like
+    the pixels of such data; other counts fill ``ceil(sqrt(n))`` columns.
+    """
+    if inputs <= WIDE_INPUTS:
+        return None
+    side = math.isqrt(inputs)
+    if side * side == inputs:
+        return side, side
+    columns = math.ceil(math.sqrt(inputs))
+    return math.ceil(inputs / columns), columns
 
 
 # -- layout ----------------------------------------------------------------------------------
@@ -30,18 +66,22 @@ def fmt(value: float) -> str:
 class EdgeStyle:
     """How ``|w| / max |w|`` (``share``) becomes an edge's pen: width (px) and opacity.
 
-    Small networks keep every edge visible; big ones let weak edges fade almost away
-    (opacity ``~ share^2``) so that the strong connections stand out. Opacity is drawn as an
-    opaque colour pre-mixed with the background: Qt's raster engine strokes translucent
-    antialiased lines many times slower. In big networks the thinnest lines are drawn
-    without antialiasing and the invisible ones not at all: below ``visible_from`` opacity.
-    That is the weakest level of a big network (``|w| < max |w| / 8``, opacity 0.045): a third
-    to a half of its edges once trained and as much of its drawing time, for lines within
-    4 % of the background that the stronger edges drawn over them cover almost entirely (at
-    1280 x 800, 64-32-10 trained: 0.3 % of the edge pixels change, by at most 11 / 255).
+    ``max |w|`` is the largest weight of the edge's own layer, so that every layer's strongest
+    edges are drawn at full strength whatever the other layers hold. A style belongs to one
+    layer and is chosen by how many edges it draws: small layers keep every edge visible; big
+    ones let weak edges fade (opacity ``~ share^1.5``) so that the strong ones stand out, but
+    an edge of a quarter of its layer's largest weight keeps a quarter of full opacity.
+    Opacity is drawn as an opaque colour pre-mixed with the background: Qt's raster engine
+    strokes translucent antialiased lines many times slower. In big layers the thinnest lines
+    are drawn without antialiasing and the invisible ones not at all: below ``visible_from``
+    opacity. That is the weakest level of a big layer (``|w| < max |w| / 8``, opacity 0.07): a
+    third to a half of its edges once trained and as much of its drawing time, for lines
+    within 7 % of the background that the stronger edges drawn over them cover almost entirely.
     """
 
-    def __init__(self, edges: int) -> None:
+    def __init__(self, edges: int, thin: bool = False) -> None:
+        """``edges``: how many the layer has; ``thin``: at most 1.8 px (a layer drawing only
+        its strongest edges, whose lines would otherwise all be at full width)."""
         self.antialias_from = 0.0 if edges <= 300 else 2.5
         self.visible_from = 0.04
         if edges <= 100:
@@ -49,8 +89,11 @@ class EdgeStyle:
         elif edges <= 600:
             self.widths, self.min_alpha, self.gamma = (0.5, 4.5), 0.12, 1.5
         else:
-            self.widths, self.min_alpha, self.gamma = (0.5, 3.0), 0.03, 2.0
-            self.visible_from = 0.05
+            self.widths, self.min_alpha, self.gamma = (0.5, 3.0), 0.03, 1.5
+            self.visible_from = 0.08
+        if thin:
+            self.widths = (self.widths[0], 1.8)
+            self.antialias_from = 2.0
         self._pens: dict[tuple, list[QPen]] = {}
 
     def width(self, share: float) -> float:
@@ -97,28 +140,40 @@ class Column:
     a compact one writes them beside the nodes, readable once zoomed in.
     """
 
+    image = False
+
     def __init__(self, x: float, size: int, span: float, base: float) -> None:
         self.x = x
         self.size = size
         self.spacing = 118.0 if size <= 1 else min(118.0, max(base, span / (size - 1)))
         self.ys = (np.arange(size) - (size - 1) / 2) * self.spacing
+        self.node_xs = np.full(size, float(x))
         self.radius = min(32.0, max(min(5.0, self.spacing * 0.45), self.spacing * 0.3))
         self.roomy = self.radius >= 24
         self.labelled = self.spacing >= 8  # hundreds of nodes: colours only, no text
         r = self.radius
         self.halo = max(5.0, r * 0.22) if self.roomy else max(1.5, min(4.0, self.spacing / 2 - r))
 
+    @property
+    def half_width(self) -> float:
+        return self.radius + self.halo
+
     def set_fonts(self, base_font: QFont, zoom: float) -> None:
+        """Fonts ``zoom`` times their size on screen, but never bigger than the room between
+        the nodes (a bias label fits under its node, three error lines beside it)."""
         r = self.radius
         if self.roomy:
-            self.label_font = pixel_font(base_font, 13 * zoom)
+            below = (self.spacing - 2 * r - 8) / 1.3 if self.size > 1 else 40.0
+            beside = (self.spacing - 9) / 3.6 if self.size > 1 else 40.0
+            self.label_font = pixel_font(base_font, min(13 * zoom, below))
             self.value_font = pixel_font(base_font, min(16 * zoom, r * 0.55), bold=True)
-            self.symbol_font = pixel_font(base_font, min(11 * zoom, r * 0.4))
-            self.error_font = pixel_font(base_font, 14 * zoom)
+            self.symbol_font = pixel_font(base_font, min(12 * zoom, r * 0.42))
+            self.error_font = pixel_font(base_font, min(14 * zoom, beside))
+            self.name_font = pixel_font(base_font, min(13 * zoom, self.spacing * 0.4))
         else:
             small = max(1.0, min(14.0, self.spacing * 0.45))
             self.label_font = self.value_font = self.symbol_font = pixel_font(base_font, small)
-            self.error_font = self.label_font
+            self.error_font = self.name_font = self.label_font
 
     @property
     def top(self) -> float:
@@ -134,51 +189,194 @@ class Column:
         return f"t={fmt(t)}{sep}o={fmt(o)}{sep}e={fmt(e)}"
 
 
+class ImageColumn:
+    """The inputs drawn as an image: ``rows x columns`` square cells, centred on ``(x, 0)``.
+
+    Input ``i`` is the cell in row ``i // columns``, column ``i % columns`` (row by row, as
+    image pixels are stored); its "node" is the cell's centre, where its edges start.
+    """
+
+    image = True
+    roomy = False
+    labelled = False
+    halo = 0.0
+
+    def __init__(self, x: float, size: int, shape: tuple[int, int], side: float) -> None:
+        self.x = x
+        self.size = size
+        self.shape = shape
+        rows, columns = shape
+        self.cell = side / max(rows, columns)
+        width, height = columns * self.cell, rows * self.cell
+        self.rect = QRectF(x - width / 2, -height / 2, width, height)
+        index = np.arange(size)
+        self.node_xs = self.rect.left() + (index % columns + 0.5) * self.cell
+        self.ys = self.rect.top() + (index // columns + 0.5) * self.cell
+        self.radius = self.cell / 2
+        self.spacing = self.cell
+
+    @property
+    def half_width(self) -> float:
+        return self.rect.width() / 2
+
+    def set_fonts(self, base_font: QFont, zoom: float) -> None:
+        """The caption's font: at most the image's width for some 36 characters."""
+        font = pixel_font(base_font, min(13 * zoom, self.rect.width() / 20))
+        self.label_font = self.value_font = self.symbol_font = font
+        self.error_font = self.name_font = font
+
+    @property
+    def top(self) -> float:
+        return self.rect.top()
+
+    @property
+    def bottom(self) -> float:
+        return self.rect.bottom()
+
+    def cell_at(self, x: float, y: float) -> int | None:
+        """The input whose cell holds the scene point ``(x, y)``, or ``None``."""
+        rows, columns = self.shape
+        column = math.floor((x - self.rect.left()) / self.cell)
+        row = math.floor((y - self.rect.top()) / self.cell)
+        if not (0 <= row < rows and 0 <= column < columns):
+            return None
+        index = row * columns + column
+        return index if index < self.size else None
+
+
 class Layout:
     """Where everything goes, from the architecture alone (scene units ~ pixels at scale 1).
 
-    Fonts are sized for a nominal 1280 x 800 view: the taller the network, the smaller it is
-    drawn, so the larger its fonts are in scene units.
+    Fonts are sized for ``room`` (the pixels the view has for the network): the taller the
+    network or the smaller the view, the smaller the network is drawn, so the larger its fonts
+    are in scene units (``zoom``, up to ``1 / MIN_SCALE``), within the room between nodes.
+    More than ``WIDE_INPUTS`` inputs are an image (``ImageColumn``); ``thinning[k]`` says which
+    edges network layer ``k`` draws (``None``: all), ``edge_styles[k]`` with which pens.
+    ``output_names`` (what each output stands for) are written beside the output nodes.
     """
 
-    def __init__(self, network: Network, base_font: QFont) -> None:
+    def __init__(
+        self,
+        network: Network,
+        base_font: QFont,
+        output_names: Sequence[str] | None = None,
+        room: tuple[float, float] = NOMINAL_ROOM,
+    ) -> None:
         sizes = network.sizes
         self.sizes = sizes
-        tallest = max(sizes)
+        self.layers = len(network.layers)
+        self.image_shape = input_grid(sizes[0]) if len(sizes) > 1 else None
+        node_sizes = sizes[1:] if self.image_shape is not None else sizes
+        tallest = max(node_sizes)
         base = min(118.0, 820.0 / tallest)
         span = (tallest - 1) * base
-        edges = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
-        self.edges = edges
-        self.edge_labels = edges <= EDGE_LABEL_LIMIT and tallest <= 12
-        self.edge_style = EdgeStyle(edges)
+        self.edges = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+        self.thinning = [self._thinning(index) for index in range(self.layers)]
+        # a layer that draws only its strongest edges is styled as the big layer it is: its
+        # few lines thin and muted like the many they stand for
+        self.edge_styles = [
+            EdgeStyle(sizes[index] * sizes[index + 1], thin=thinning is not None)
+            for index, thinning in enumerate(self.thinning)
+        ]
+        self.edge_labels = (
+            self.edges <= EDGE_LABEL_LIMIT and tallest <= 12 and self.image_shape is None
+        )
         height = span + 2 * min(32.0, max(5.0, base * 0.3))
+        side = 0.0
+        if self.image_shape is not None:
+            side = min(480.0, max(260.0, span))
+            height = max(height, side)
         gap = 330.0 if tallest <= 12 else max(330.0, min(720.0, height * 0.62))
-        self.columns = [Column(i * gap, n, span, base) for i, n in enumerate(sizes)]
+        self.columns: list[Column | ImageColumn] = []
+        x = 0.0
+        for index, size in enumerate(sizes):
+            if index == 0 and self.image_shape is not None:
+                self.columns.append(ImageColumn(x, size, self.image_shape, side))
+                x += self.columns[0].half_width
+            else:
+                if index == 1 and self.image_shape is not None:
+                    x += gap * 0.8
+                self.columns.append(Column(x, size, span, base))
+            x += gap
         self.xs = [column.x for column in self.columns]
         self.top = min(column.top for column in self.columns)
         self.bottom = max(column.bottom for column in self.columns)
-        nominal = min(1240.0 / (self.xs[-1] + 300.0), 760.0 / (self.bottom - self.top + 160.0))
-        zoom = 1.0 / min(1.0, max(0.4, nominal))
+        self.radii = np.concatenate([np.full(c.size, c.radius) for c in self.columns])
+        self.input_names = self._input_names(network)
+        self.output_names = tuple(output_names) if output_names else None
+        if self.output_names is not None and len(self.output_names) != sizes[-1]:
+            self.output_names = None
+        # Text is sized for the room the view gives: at the scale that fits the network in
+        # it, a 13 px font is 13 px on screen. The fonts change the content's size, so the
+        # scale is estimated from the geometry, then corrected once from the whole content.
+        room_w, room_h = room
+        scale = min(room_w / (self.xs[-1] + 300.0), room_h / (self.bottom - self.top + 160.0))
+        self._set_text(network, base_font, scale)
+        scale = min(room_w / self.rect.width(), room_h / self.rect.height())
+        if abs(scale * self.zoom - 1.0) > 0.05:
+            self._set_text(network, base_font, scale)
+
+    def _set_text(self, network: Network, base_font: QFont, scale: float) -> None:
+        """Fonts for the view scale ``scale`` (clamped to 1/4 .. 1), and the content's rect."""
+        zoom = 1.0 / min(1.0, max(MIN_SCALE, scale))
+        self.zoom = zoom
         for column in self.columns:
             column.set_fonts(base_font, zoom)
         self.edge_font = pixel_font(base_font, 11.5 * zoom)
-        self.header_font = pixel_font(base_font, 17 * zoom, bold=True)
-        self.header_light_font = pixel_font(base_font, 17 * zoom)
-        self.loss_font = pixel_font(base_font, 17 * zoom, bold=True)
+        header = self._header_size(network, base_font, 15 * zoom)
+        self.header_font = pixel_font(base_font, header, bold=True)
+        self.header_light_font = pixel_font(base_font, header)
+        self.loss_font = pixel_font(base_font, 15 * zoom, bold=True)
         self.header_y = self.top - max(14.0, max(c.halo for c in self.columns) + 8)
-        self.radii = np.concatenate([np.full(c.size, c.radius) for c in self.columns])
         self.rect = self._content_rect(network)
 
+    def _header_size(self, network: Network, base_font: QFont, pixels: float) -> float:
+        """``pixels``, or less so that neighbouring column headers do not overlap."""
+        metrics = QFontMetricsF(pixel_font(base_font, pixels, bold=True))
+        widths = [
+            max(metrics.horizontalAdvance(line) for line in self.header_lines(network, c))
+            for c in range(len(self.sizes))
+        ]
+        shrink = 1.0
+        for c in range(len(widths) - 1):
+            room = self.xs[c + 1] - self.xs[c] - 16
+            shrink = min(shrink, room / max((widths[c] + widths[c + 1]) / 2, 1e-9))
+        return max(1.0, pixels * shrink)
+
+    def _thinning(self, index: int) -> Thinning | None:
+        inputs, units = self.sizes[index], self.sizes[index + 1]
+        if index == 0 and self.image_shape is not None:
+            return IMAGE_THINNING
+        if inputs * units > MAX_LAYER_EDGES:
+            half = MAX_LAYER_EDGES // 2
+            return Thinning(max(1, half // units), half)
+        return None
+
+    def _input_names(self, network: Network) -> tuple[str, ...] | None:
+        """The input names written beside big input nodes (``None``: only ``x₁``, ``x₂`` ...)."""
+        names = network.input_names
+        first = self.columns[0]
+        if names is None or len(names) != self.sizes[0] or not first.roomy:
+            return None
+        if all(name == f"x{unit + 1}" for unit, name in enumerate(names)):
+            return None
+        return tuple(names)
+
     def node(self, layer: int, unit: int) -> QPointF:
-        return QPointF(self.xs[layer], float(self.columns[layer].ys[unit]))
+        column = self.columns[layer]
+        return QPointF(float(column.node_xs[unit]), float(column.ys[unit]))
 
     def header_lines(self, network: Network, column: int) -> list[str]:
         size = self.sizes[column]
         if column == 0:
-            return [f"Input ({size})"]
+            shape = self.image_shape
+            line = f"Input ({size})" if shape is None else f"Input ({shape[0]} × {shape[1]})"
+            word = normalisation_word(
+                None if network.normalization is None else network.normalization.kind
+            )
+            return [line] + ([word] if word else [])
         layer = network.layers[column - 1]
-        name = "Output" if column == len(network.layers) else f"Hidden {column}"
-        lines = [f"{name} ({size}) · {layer.activation}"]
+        lines = [f"{column_title(self.layers, column)} ({size}) · {layer.activation}"]
         if not layer.has_bias:
             lines.append("no bias")
         return lines
@@ -191,8 +389,23 @@ class Layout:
             y = last.bottom + QFontMetricsF(last.label_font).height() + 18
         return QPointF(last.x, y)
 
+    def name_width(self) -> float:
+        """The widest output name (scene units), 0 without names."""
+        if not self.output_names:
+            return 0.0
+        metrics = QFontMetricsF(self.columns[-1].name_font)
+        return max(metrics.horizontalAdvance(name) for name in self.output_names) + 2 * Label.PAD_X
+
+    def value_width(self, column: int) -> float:
+        """Room for a value written beside the nodes of a compact column (0 if inside)."""
+        geometry = self.columns[column]
+        if geometry.roomy or geometry.image or not geometry.labelled:
+            return 0.0
+        symbol = "x" if column == 0 else "a"
+        return QFontMetricsF(geometry.value_font).horizontalAdvance(f"{symbol}=−0.0000") + 16
+
     def _content_rect(self, network: Network) -> QRectF:
-        """The area ``fit`` shows: columns, headers, bias and loss labels, error labels."""
+        """The area ``fit`` shows: columns, headers, names, bias, loss and error labels."""
         header = QFontMetricsF(self.header_font)
         first, last = self.columns[0], self.columns[-1]
         lines = max(len(self.header_lines(network, c)) for c in range(len(self.sizes)))
@@ -202,17 +415,19 @@ class Layout:
         for column in self.columns:
             if column.roomy:
                 bottom = max(bottom, column.bottom + QFontMetricsF(column.label_font).height() + 16)
+            if column.image:
+                bottom = max(bottom, column.bottom + QFontMetricsF(column.label_font).height() * 2)
         error = QFontMetricsF(last.error_font)
         widest_error = max(
             error.horizontalAdvance(line)
             for line in last.error_text(-0.1111, -0.1111, -0.1111).split("\n")
         )
-        right = last.x + last.radius + last.halo + 40 + widest_error
-        left = first.x - first.radius - first.halo - 12
-        if not last.roomy:
-            right += QFontMetricsF(last.value_font).horizontalAdvance("a=-0.0000") + 16
-        if not first.roomy:
-            left -= QFontMetricsF(first.value_font).horizontalAdvance("x=-0.0000") + 16
+        right = last.x + last.half_width + 40 + widest_error + self.name_width()
+        right += self.value_width(len(self.columns) - 1)
+        left = first.x - first.half_width - 12 - self.value_width(0)
+        if self.input_names is not None:
+            metrics = QFontMetricsF(first.name_font)
+            left -= max(metrics.horizontalAdvance(name) for name in self.input_names) + 12
         for column in (first, last):
             index = self.columns.index(column)
             half = max(header.horizontalAdvance(t) for t in self.header_lines(network, index)) / 2

@@ -11,20 +11,27 @@ from bp_studio.ui.canvas.items import pixel_font
 LEGEND = (
     ("positive", "positive weight"),
     ("negative", "negative weight"),
-    ("thickness", "thickness = |w|"),
-    ("scale", "node colour = its value (a, or δ in backward); white = 0"),
+    ("thickness", "thickness = |w| ÷ largest |w| of its layer"),
+    ("scale", "node colour = its value a (δ in backward): −1 orange, 0 white, +1 blue"),
     ("active", "layer being computed"),
 )
+"""The entries when nothing else is drawn; the scene adds what it draws
+(``NetworkScene.legend_entries``)."""
 LEGEND_SWATCH = 30.0
 LEGEND_GAP = 22.0
 
 
-def _legend_rows(font: QFont, width: float) -> list[list[tuple[str, str, float]]]:
+Entries = tuple[tuple[str, str], ...]
+
+
+def _legend_rows(
+    font: QFont, width: float, entries: Entries = LEGEND
+) -> list[list[tuple[str, str, float]]]:
     """The legend's items ``(kind, text, width)`` packed into rows no wider than ``width``."""
     metrics = QFontMetricsF(font)
     rows: list[list[tuple[str, str, float]]] = [[]]
     used = 0.0
-    for kind, text in LEGEND:
+    for kind, text in entries:
         item = LEGEND_SWATCH + 6 + metrics.horizontalAdvance(text)
         if rows[-1] and used + LEGEND_GAP + item > width:
             rows.append([])
@@ -34,26 +41,30 @@ def _legend_rows(font: QFont, width: float) -> list[list[tuple[str, str, float]]
     return rows
 
 
-def legend_size(base_font: QFont, viewport_width: float) -> tuple[float, float]:
+def legend_size(
+    base_font: QFont, viewport_width: float, entries: Entries = LEGEND
+) -> tuple[float, float]:
     """Width and height (px) of the legend drawn in a viewport ``viewport_width`` wide."""
     font = pixel_font(base_font, 12)
-    rows = _legend_rows(font, viewport_width - 40)
+    rows = _legend_rows(font, viewport_width - 40, entries)
     width = max(sum(i[2] for i in row) + LEGEND_GAP * (len(row) - 1) for row in rows)
     return width + 24, (QFontMetricsF(font).height() + 6) * len(rows) + 10
 
 
-def legend_rect(base_font: QFont, viewport) -> QRectF:
+def legend_rect(base_font: QFont, viewport, entries: Entries = LEGEND) -> QRectF:
     """Where ``draw_legend`` draws the legend's box in ``viewport`` (a ``QRect``)."""
-    width, height = legend_size(base_font, viewport.width())
+    width, height = legend_size(base_font, viewport.width(), entries)
     return QRectF((viewport.width() - width) / 2, viewport.height() - height - 6, width, height)
 
 
-def draw_legend(painter: QPainter, viewport, colours: Colours, base_font: QFont) -> None:
-    """Blue = positive weight, orange = negative, thickness = |w|, the node colour scale."""
+def draw_legend(
+    painter: QPainter, viewport, colours: Colours, base_font: QFont, entries: Entries = LEGEND
+) -> None:
+    """Blue = positive weight, orange = negative, thickness = |w|, the node colour scale..."""
     font = pixel_font(base_font, 12)
     line_h = QFontMetricsF(font).height() + 6
-    rows = _legend_rows(font, viewport.width() - 40)
-    box = legend_rect(base_font, viewport)
+    rows = _legend_rows(font, viewport.width() - 40, entries)
+    box = legend_rect(base_font, viewport, entries)
     painter.setPen(QPen(colours.faint, 1))
     painter.setBrush(colours.background)
     painter.drawRoundedRect(box, 6, 6)
@@ -96,3 +107,20 @@ def _draw_swatch(painter: QPainter, kind: str, x0: float, y: float, colours: Col
     elif kind == "active":
         painter.setPen(QPen(colours.halo, 4))
         painter.drawEllipse(QPointF((x0 + x1) / 2, y), 6, 6)
+    elif kind == "picture":  # a node holding a little map: one half white, one half blue
+        centre = QPointF((x0 + x1) / 2, y)
+        gradient = QLinearGradient(QPointF(x0 + 8, y - 7), QPointF(x1 - 8, y + 7))
+        gradient.setColorAt(0.0, colours.zero)
+        gradient.setColorAt(0.45, colours.zero)
+        gradient.setColorAt(0.55, colours.positive)
+        gradient.setColorAt(1.0, colours.positive)
+        painter.setPen(QPen(colours.border, 1))
+        painter.setBrush(QBrush(gradient))
+        painter.drawEllipse(centre, 7, 7)
+    elif kind == "strongest":  # a cell with three lines leaving it
+        painter.setPen(QPen(colours.border, 1))
+        painter.setBrush(colours.positive)
+        painter.drawRect(QRectF(x0 + 2, y - 5, 10, 10))
+        for dy, colour in ((-5, colours.positive), (0, colours.negative), (5, colours.positive)):
+            painter.setPen(QPen(colour, 1.5))
+            painter.drawLine(QPointF(x0 + 12, y), QPointF(x1 - 2, y + dy))
