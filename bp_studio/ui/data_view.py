@@ -200,6 +200,8 @@ class DataView(QWidget):
         self.plot_item = self.plot.getPlotItem()
         self.view_box = self.plot_item.getViewBox()
         self.plot_item.hideButtons()
+        for name in ("bottom", "left"):  # 0.1 .. 0.9 stay 0.1 .. 0.9, never "(x0.001)"
+            self.plot_item.getAxis(name).enableAutoSIPrefix(False)
         self.image_item = pg.ImageItem(axisOrder="row-major")
         self.image_item.setZValue(-10)
         self.plot_item.addItem(self.image_item)

@@ -465,3 +465,19 @@ def test_two_d_classes_can_show_the_confusion_matrix(qtbot):
     assert np.array_equal(view.train_matrix, expected)
     view.matrix_toggle.setChecked(False)
     assert view.mode == "plane"
+
+
+def test_axes_print_ordinary_values_as_they_are(qtbot, view):
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0.1, 0.9, size=(40, 2))
+    data = Dataset("d", "small values", X, (X[:, :1] > 0.5).astype(float), ("x1", "x2"),
+                   ("y",), classes=("no", "yes"))  # fmt: skip
+    view.set_data(data)
+    show(qtbot, view)
+    for name in ("bottom", "left"):
+        axis = view.plot_item.getAxis(name)
+        assert axis.scale == 1.0 and "x0.001" not in axis.labelString()
+        low, high = view.view_box.viewRange()[0 if name == "bottom" else 1]
+        ticks = [value for _, values in axis.tickValues(low, high, 300) for value in values]
+        strings = axis.tickStrings(sorted(ticks)[:2], axis.scale, 0.1)
+        assert all(0.0 <= float(text) <= 1.0 for text in strings)
