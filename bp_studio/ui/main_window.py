@@ -55,6 +55,7 @@ from bp_studio.engine import (
 from bp_studio.io.atomic import AtomicWriteError
 from bp_studio.io.network_file import NetworkFileError
 from bp_studio.studio.moment import Moment, Selection, moment_from_trainer
+from bp_studio.studio.notation import output_names
 from bp_studio.ui.canvas import NetworkCanvas
 from bp_studio.ui.data_settings import DataSettings
 from bp_studio.ui.data_view import DataView
@@ -553,6 +554,7 @@ class MainWindow(FilesMixin, QMainWindow):
         moment = self.current_moment()
         if moment.phase is None and self.trainer is not None:
             moment = self._idle_moment(self.network)
+        moment = replace(moment, output_names=self._output_names())  # class names, for people
         self.canvas.set_moment(moment)
         self.canvas.set_selection(self.selection)
         self.canvas.set_editable(not self.playing)
@@ -568,6 +570,9 @@ class MainWindow(FilesMixin, QMainWindow):
         self._refresh_actions()
         self._refresh_data_view(self.network)
         self._refresh_timeline()
+
+    def _output_names(self) -> tuple[str, ...] | None:
+        return output_names(self.dataset, self.settings_value.loss) if self.dataset else None
 
     def _idle_moment(self, network: Network) -> Moment:
         """Between steps: the forward values of the next step's first sample, for the nodes."""
@@ -860,7 +865,10 @@ class MainWindow(FilesMixin, QMainWindow):
         started = time.perf_counter()
         display = self._display_network
         np.copyto(display.parameters, publication.parameters)
-        self.canvas.set_moment(Moment(network=display, step_number=publication.step_count))
+        names = self._output_names()
+        self.canvas.set_moment(
+            Moment(display, step_number=publication.step_count, output_names=names)
+        )
         self.canvas.viewport().repaint()  # now, so that its cost counts in the interval below
         self._pending_losses.append(publication)
         self._ticks += 1
