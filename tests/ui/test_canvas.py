@@ -860,7 +860,7 @@ def test_a_784_input_network_draws_a_few_strong_edges_per_unit(canvas):
     drawn_lines = sum(len(lines) for item in scene.edge_items for _, _, lines in item._groups)
     assert drawn_lines <= 2 * 128 + 128 + 384
     legend = dict(canvas.legend_entries())
-    assert legend["strongest"] == "from the image: the strongest weights (hover a unit: all of its)"
+    assert legend["strongest"] == "from the image: the strongest weights; hover a unit for all"
 
 
 def test_nodes_show_their_pictures_and_the_legend_says_what_they_are(canvas):
@@ -892,3 +892,14 @@ def test_text_is_sized_for_the_view(qtbot):
     assert view._layout.zoom > 1.3 * big
     header = view.network_scene.headers[1]
     assert header._font.pixelSize() * view._scale() >= 9
+
+
+def test_a_value_too_wide_for_its_node_is_written_with_fewer_digits(canvas):
+    trainer = digits_like()
+    trainer.next_phase()
+    canvas.set_moment(moment_from_trainer(trainer))
+    outputs = trainer.progress.forward_layers[-1].a[0]
+    for unit, node in enumerate(canvas.network_scene.nodes[2]):
+        assert node.value_text == g4(outputs[unit])  # the full value: node_texts, tooltips
+        assert node.shown_text in (node.value_text, f"{outputs[unit]:.2f}")
+    assert any(node.shown_text != node.value_text for node in canvas.network_scene.nodes[2])

@@ -13,6 +13,8 @@ from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
+from bp_studio.studio.explain import format_number
+
 if TYPE_CHECKING:
     from bp_studio.ui.canvas.colours import Colours
     from bp_studio.ui.canvas.layout import EdgeStyle
@@ -213,6 +215,8 @@ class NodeItem(QGraphicsItem):
         self._metrics = QFontMetricsF(value_font)
         self.symbol = ""
         self.value_text = ""
+        self.shown_text = ""
+        """What is drawn inside the node: ``value_text``, or fewer digits if it is too wide."""
         self._fill = QColor("white")
         self._border = QColor("black")
         self._ink = QColor("black")
@@ -284,11 +288,18 @@ class NodeItem(QGraphicsItem):
         return self._outside.width()
 
     def _fit_inside(self, text: str) -> QFont:
-        """The value font, made smaller if ``text`` would not fit across the circle."""
+        """The value font, made smaller if ``text`` would not fit across the circle; a value
+        that would need to shrink much is written with fewer digits (``0.001872`` as
+        ``0.0019``) in ``shown_text`` (its full text stays ``value_text``, in the tooltip)."""
+        self.shown_text = text
         if self.text_side != "inside" or not text:
             return self._value_font
         room = 2 * self.radius - 6
         width = self._metrics.horizontalAdvance(text)
+        if width > room / 0.85:
+            shorter = _fewer_digits(text)
+            if shorter and self._metrics.horizontalAdvance(shorter) < width:
+                self.shown_text, width = shorter, self._metrics.horizontalAdvance(shorter)
         if width <= room:
             return self._value_font
         font = QFont(self._value_font)
@@ -368,7 +379,7 @@ class NodeItem(QGraphicsItem):
             painter.drawText(
                 QRectF(-r, top + symbol_h * 0.85, 2 * r, value_h),
                 Qt.AlignmentFlag.AlignCenter,
-                self.value_text,
+                self.shown_text,
             )
         elif self.text_side != "none" and self._value_font.pixelSize() * lod >= MIN_LABEL_PX:
             painter.setPen(Qt.PenStyle.NoPen)
@@ -377,6 +388,18 @@ class NodeItem(QGraphicsItem):
             painter.setPen(self._text_colour)
             painter.setFont(self._value_font)
             painter.drawText(self._outside, Qt.AlignmentFlag.AlignCenter, self.label_text())
+
+
+def _fewer_digits(text: str) -> str:
+    """``text`` (a number as ``format_number`` writes it) rounded to two decimals (``0.79``,
+    ``0.00`` for a tiny probability), or to two significant digits from 10 on."""
+    try:
+        value = float(text.replace("\u2212", "-"))
+    except ValueError:
+        return ""
+    if abs(value) < 10:
+        return f"{value:.2f}".replace("-", "\u2212")
+    return format_number(value, 2)
 
 
 def node_style_key(

@@ -722,7 +722,7 @@ class NetworkScene(QGraphicsScene):
             entries.append(("picture", "picture in a node = its value over the input plane"))
         if layout is not None and layout.image_shape is not None:
             entries.append(
-                ("strongest", "from the image: the strongest weights (hover a unit: all of its)")
+                ("strongest", "from the image: the strongest weights; hover a unit for all")
             )
         elif layout is not None and any(t is not None for t in layout.thinning):
             entries.append(("strongest", "big layers: their strongest weights only"))
