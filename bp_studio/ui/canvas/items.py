@@ -26,8 +26,9 @@ MIN_LABEL_PX = 9.0
 """Text is drawn only when its font is at least this many device pixels high (the tooltip
 gives it when it is smaller): never a weight written 4 px tall."""
 
-CACHE_EDGES_FROM = 300
-"""An edge layer with more edges than this keeps its drawing as a cached pixmap."""
+CACHE_EDGES_FROM = 48
+"""An edge layer drawing more edges than this keeps its drawing as a cached pixmap: a change
+of phase then fades the pixmap instead of redrawing (thick antialiased lines are slow)."""
 PIXMAP_CACHE_KB = 64 * 1024
 
 
@@ -296,7 +297,7 @@ class NodeItem(QGraphicsItem):
             return self._value_font
         room = 2 * self.radius - 6
         width = self._metrics.horizontalAdvance(text)
-        if width > room / 0.85:
+        if width > room / 0.72:  # the full text would shrink past its smallest: fewer digits
             shorter = _fewer_digits(text)
             if shorter and self._metrics.horizontalAdvance(shorter) < width:
                 self.shown_text, width = shorter, self._metrics.horizontalAdvance(shorter)
@@ -467,7 +468,10 @@ class EdgeLayerItem(QGraphicsItem):
         self._bucket_key = b""
         self._pens_key: tuple = ()
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
-        self.cached = len(start) > CACHE_EDGES_FROM and thinning is None
+        drawn = len(start)
+        if thinning is not None:
+            drawn = min(drawn, thinning.per_unit * self.units + thinning.strongest)
+        self.cached = drawn > CACHE_EDGES_FROM
         if self.cached:
             self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
@@ -710,13 +714,16 @@ class Thinning:
     strongest: int
 
     def drawn(self, magnitude: np.ndarray) -> np.ndarray:
-        """Flat indices (increasing) of the edges drawn for ``|w|`` ``(units, inputs)``."""
+        """Flat indices (increasing) of the edges drawn for ``|w|`` ``(units, inputs)``
+        (NaN counts as the largest, as numpy sorts it)."""
+        size = magnitude.size
+        if self.strongest >= size:
+            return np.arange(size)
         rows = strongest_per_row(magnitude, self.per_unit)
-        flat = magnitude.ravel()
-        if self.strongest >= flat.size:
-            return np.arange(flat.size)
-        top = np.argpartition(np.nan_to_num(flat, nan=np.inf), flat.size - self.strongest)
-        return np.union1d(rows, top[flat.size - self.strongest :])
+        if self.strongest <= 0:
+            return rows
+        top = np.argpartition(magnitude.ravel(), size - self.strongest)[size - self.strongest :]
+        return np.union1d(rows, top)
 
 
 def strongest_per_row(magnitude: np.ndarray, k: int) -> np.ndarray:
@@ -726,7 +733,7 @@ def strongest_per_row(magnitude: np.ndarray, k: int) -> np.ndarray:
     ``k`` passes of ``argmax`` over a copy (cheaper than ``argpartition`` for a few).
     """
     rows, n = magnitude.shape
-    work = np.nan_to_num(magnitude, nan=np.inf, copy=True)
+    work = magnitude.copy()  # argmax takes NaN as the largest, like argpartition
     picked = np.empty((rows, k), dtype=np.intp)
     index = np.arange(rows)
     for column in range(k):

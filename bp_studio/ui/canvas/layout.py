@@ -31,9 +31,9 @@ MIN_SCALE = 0.4
 network would crowd out its drawing (it shows once zoomed in, and in the tooltips)."""
 WIDE_INPUTS = 32
 """More inputs than this are drawn as an image of cells, not as a column of circles."""
-IMAGE_THINNING = Thinning(per_unit=2, strongest=128)
-"""Edges drawn from an input image: each unit's 2 strongest and the layer's 128 strongest
-(hovering a unit shows all its weights as an image)."""
+IMAGE_THINNING = Thinning(per_unit=1, strongest=0)
+"""Edges drawn from an input image: each unit's strongest (hovering or selecting a unit shows
+all its weights as an image, which says far more than hundreds of crossing lines)."""
 MAX_LAYER_EDGES = 384
 """A layer with more edges than this draws about this many: half as each unit's strongest,
 half as the layer's strongest (a person cannot tell thousands of crossing lines apart, and
@@ -163,8 +163,8 @@ class Column:
         the nodes (a bias label fits under its node, three error lines beside it)."""
         r = self.radius
         if self.roomy:
-            below = (self.spacing - 2 * r - 8) / 1.3 if self.size > 1 else 40.0
-            beside = (self.spacing - 9) / 3.6 if self.size > 1 else 40.0
+            below = (self.spacing - 2 * (r + self.halo) - 6) / 1.3 if self.size > 1 else 40.0
+            beside = (self.spacing - 14) / 3.9 if self.size > 1 else 40.0
             self.label_font = pixel_font(base_font, min(13 * zoom, below))
             self.value_font = pixel_font(base_font, min(16 * zoom, r * 0.55), bold=True)
             self.symbol_font = pixel_font(base_font, min(12 * zoom, r * 0.42))
@@ -326,7 +326,7 @@ class Layout:
         header = self._header_size(network, base_font, 15 * zoom)
         self.header_font = pixel_font(base_font, header, bold=True)
         self.header_light_font = pixel_font(base_font, header)
-        self.loss_font = pixel_font(base_font, 15 * zoom, bold=True)
+        self.loss_font = pixel_font(base_font, self._loss_size(network, base_font, 15 * zoom), True)
         self.header_y = self.top - max(14.0, max(c.halo for c in self.columns) + 8)
         self.rect = self._content_rect(network)
 
@@ -342,6 +342,17 @@ class Layout:
             room = self.xs[c + 1] - self.xs[c] - 16
             shrink = min(shrink, room / max((widths[c] + widths[c + 1]) / 2, 1e-9))
         return max(1.0, pixels * shrink)
+
+    def _loss_size(self, network: Network, base_font: QFont, pixels: float) -> float:
+        """``pixels``, or less so that the loss, centred under the outputs, stays clear of the
+        column before them."""
+        if len(self.columns) < 2:
+            return pixels
+        text = f"Loss ({network.loss_name}) = −0.0001234"
+        width = QFontMetricsF(pixel_font(base_font, pixels, bold=True)).horizontalAdvance(text)
+        before = self.columns[-2]
+        room = 2 * (self.xs[-1] - before.x - before.half_width - 24)
+        return max(1.0, pixels * min(1.0, room / max(width, 1e-9)))
 
     def _thinning(self, index: int) -> Thinning | None:
         inputs, units = self.sizes[index], self.sizes[index + 1]
@@ -420,9 +431,12 @@ class Layout:
         error = QFontMetricsF(last.error_font)
         widest_error = max(
             error.horizontalAdvance(line)
-            for line in last.error_text(-0.1111, -0.1111, -0.1111).split("\n")
+            for line in last.error_text(-0.0001111, -0.0001111, -0.0001111).split("\n")
         )
         right = last.x + last.half_width + 40 + widest_error + self.name_width()
+        loss_text = f"Loss ({network.loss_name}) = −0.0001234"
+        loss_half = QFontMetricsF(self.loss_font).horizontalAdvance(loss_text) / 2
+        right = max(right, last.x + loss_half + 12)
         right += self.value_width(len(self.columns) - 1)
         left = first.x - first.half_width - 12 - self.value_width(0)
         if self.input_names is not None:

@@ -11,8 +11,8 @@ from bp_studio.ui.canvas.items import pixel_font
 LEGEND = (
     ("positive", "positive weight"),
     ("negative", "negative weight"),
-    ("thickness", "thickness = |w| ÷ largest |w| of its layer"),
-    ("scale", "node colour = its value a (δ in backward): −1 orange, 0 white, +1 blue"),
+    ("thickness", "thickness = |w| ÷ its layer's largest"),
+    ("scale", "node colour = value a (δ in backward): −1 … 0 … +1"),
     ("active", "layer being computed"),
 )
 """The entries when nothing else is drawn; the scene adds what it draws

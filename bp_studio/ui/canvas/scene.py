@@ -85,6 +85,7 @@ class NetworkScene(QGraphicsScene):
         self.has_pictures = False
         self._edge_label_key: tuple = ()
         self._marked_nodes: set[tuple[int, int]] = set()
+        self._hollow_columns: dict[int, tuple] = {}
         self._marked_labels: set[tuple[str, tuple]] = set()
         self._node_xy = np.zeros((0, 2))
         self._node_keys: list[tuple[int, int]] = []
@@ -292,9 +293,13 @@ class NetworkScene(QGraphicsScene):
                     text, text, colours.label_background, True, node_halo,
                 )  # fmt: skip
                 hollow_key = node_style_key(*hollow)
+                if self._hollow_columns.get(column) == (hollow_key, symbols):
+                    continue  # the same blank column as last time (while training plays)
+                self._hollow_columns[column] = (hollow_key, symbols)
                 for node, name in zip(nodes, symbols):
                     node.set_state(name, "", *hollow, style_key=hollow_key)
                 continue
+            self._hollow_columns.pop(column, None)
             for node, name, value in zip(nodes, symbols, values.tolist()):
                 fill = colours.faded(colours.diverging(value / scale), fade)
                 ink = QColor("#111111") if luminance(fill) > 0.45 else QColor("white")
@@ -582,7 +587,7 @@ class NetworkScene(QGraphicsScene):
         if self.layout is None:
             return
         hover_colour = QColor(colours.text)
-        hover_colour.setAlphaF(0.4)
+        hover_colour.setAlphaF(0.55)
         edge_marks: list[tuple[QLineF, QPen, QPen]] = []
         rings: dict[tuple[int, int], QColor] = {}
         hovers: dict[tuple[int, int], QColor] = {}
@@ -715,14 +720,18 @@ class NetworkScene(QGraphicsScene):
         entries = [
             ("positive", "positive weight"),
             ("negative", "negative weight"),
-            ("thickness", "thickness = |w| ÷ largest |w| of its layer"),
-            ("scale", "node colour = its value a (δ in backward): −1 orange, 0 white, +1 blue"),
+            ("thickness", "thickness = |w| ÷ its layer's largest"),
+            ("scale", "node colour = value a (δ in backward): −1 … 0 … +1"),
         ]
-        if self.has_pictures:
-            entries.append(("picture", "picture in a node = its value over the input plane"))
+        if self.has_pictures and any(
+            node._image is not None and not node.value_text
+            for column in self.nodes
+            for node in column
+        ):  # a node shows its picture while it has no value to show
+            entries.append(("picture", "node picture = its value over the input plane"))
         if layout is not None and layout.image_shape is not None:
             entries.append(
-                ("strongest", "from the image: the strongest weights; hover a unit for all")
+                ("strongest", "from the image: each unit's strongest weight; hover a unit for all")
             )
         elif layout is not None and any(t is not None for t in layout.thinning):
             entries.append(("strongest", "big layers: their strongest weights only"))
