@@ -540,6 +540,9 @@ class CanvasCase:
     loss: str
 
 
+WEIGHT_FRAMES = 32
+"""How many different sets of weights the ``weights`` frames take in turn."""
+
 CANVAS_CASES = (
     CanvasCase("2-4-1", (2, 4, 1), ("sigmoid", "sigmoid"), "mse"),
     CanvasCase("2-8-8-1", (2, 8, 8, 1), ("tanh", "tanh", "sigmoid"), "mse"),
@@ -554,8 +557,11 @@ def _canvas_subjects(case: CanvasCase) -> tuple[object, dict[str, Callable[[], f
 
     ``phase``: the phases of one step in turn (forward layer by layer, error, backward layer
     by layer) with the same weights. ``weights``: what the window does 30 times a second while
-    training runs: the trainer takes a few steps (not timed), the window copies the new
-    parameters into its display network and hands the canvas a ``Moment`` of it.
+    training runs: it copies the trainer's new parameters into its display network and hands
+    the canvas a ``Moment`` of it. The parameters of ``WEIGHT_FRAMES`` moments five steps apart
+    are made before timing and taken in turn, so that no training runs between frames: the
+    BLAS threads of a 784-128-10 step keep spinning for a while after it and would take the
+    core the canvas draws on (on a 2-core machine that tripled its frame).
     Timed: ``set_moment`` + ``viewport().repaint()``, nothing else.
     """
     from dataclasses import replace
@@ -579,6 +585,10 @@ def _canvas_subjects(case: CanvasCase) -> tuple[object, dict[str, Callable[[], f
     trainer = Trainer(network, X, T, lr=0.1, batch_size=32, shuffle=False, optimizer="sgd")
     trainer.run_steps(50)
 
+    snapshots = []
+    for _ in range(WEIGHT_FRAMES):
+        trainer.run_steps(5)
+        snapshots.append(network.parameters.copy())
     frozen = network.copy()
     moments = []
     while True:
@@ -596,7 +606,7 @@ def _canvas_subjects(case: CanvasCase) -> tuple[object, dict[str, Callable[[], f
     canvas.set_moment(moments[0])
     canvas.viewport().repaint()
     app = QApplication.instance()
-    state = {"phase": 0}
+    state = {"phase": 0, "weights": 0}
 
     def timed(moment) -> float:
         start = time.perf_counter()
@@ -611,9 +621,9 @@ def _canvas_subjects(case: CanvasCase) -> tuple[object, dict[str, Callable[[], f
         return timed(moments[state["phase"]])
 
     def weights() -> float:
-        trainer.run_steps(5)
-        np.copyto(display.parameters, network.parameters)
-        return timed(Moment(network=display, step_number=trainer.step_count))
+        state["weights"] = (state["weights"] + 1) % WEIGHT_FRAMES
+        np.copyto(display.parameters, snapshots[state["weights"]])
+        return timed(Moment(network=display, step_number=5 * state["weights"]))
 
     return canvas, {"phase": phase, "weights": weights}
 

@@ -522,26 +522,20 @@ class EdgeLayerItem(QGraphicsItem):
         if not math.isfinite(max_abs):  # NaN or inf: scale by the finite ones
             finite = magnitude[np.isfinite(magnitude)]
             max_abs = float(finite.max()) if finite.size else 0.0
-        if drawn is None:
-            bucket = edge_buckets(weight, max_abs)
-        else:  # only the drawn edges need a pen; the others keep bucket 0, never drawn
-            bucket = np.zeros(weight.size, dtype=np.intp)
-            bucket[drawn] = edge_buckets(weight.ravel()[drawn], max_abs)
+        # the pens of the edges drawn (of every edge when the layer is drawn whole)
+        shown = edge_buckets(weight if drawn is None else weight.ravel()[drawn], max_abs)
         if self.cached:  # fade the cached pixmap: no redraw when only the fade changes
             self.setOpacity(fade)
             fade = 1.0
         pens = style.pens(colours, fade)
-        bucket_key = bucket.tobytes() if drawn is None else bucket[drawn].tobytes()
-        if drawn is not None:
-            bucket_key += drawn.tobytes()
+        bucket_key = shown.tobytes() if drawn is None else shown.tobytes() + drawn.tobytes()
         pens_key = (colours.key, id(style), fade)
         if bucket_key == self._bucket_key and pens_key == self._pens_key:
             return
         self._bucket_key, self._pens_key = bucket_key, pens_key
         self._pens = pens
-        self._pen_of_edge = bucket
+        self._pen_of_edge = shown
         self.drawn = drawn
-        shown = bucket if drawn is None else bucket[drawn]
         order = np.argsort(shown, kind="stable")
         if drawn is not None:
             order = drawn[order]
@@ -569,22 +563,24 @@ class EdgeLayerItem(QGraphicsItem):
         self._groups = groups
         self.update()
 
+    def _drawn_index(self, unit: int, input: int) -> int | None:
+        """Where edge ``(unit, input)`` is among those drawn (``None``: not drawn)."""
+        edge = unit * self.inputs + input
+        if self.drawn is None:
+            return edge
+        index = int(np.searchsorted(self.drawn, edge))
+        return index if index < len(self.drawn) and self.drawn[index] == edge else None
+
     def is_drawn(self, unit: int, input: int) -> bool:
         """Whether edge ``(unit, input)`` is one of those drawn (see ``thinning``)."""
-        if self.drawn is None:
-            return True
-        edge = unit * self.inputs + input
-        index = np.searchsorted(self.drawn, edge)
-        return bool(index < len(self.drawn) and self.drawn[index] == edge)
+        return self._drawn_index(unit, input) is not None
 
     def pen(self, unit: int, input: int) -> QPen:
         """The pen edge ``(unit, input)`` is drawn with (transparent if it is not drawn)."""
-        if not self._pens:
+        index = self._drawn_index(unit, input)
+        if not self._pens or index is None:
             return QPen(QColor(0, 0, 0, 0))
-        pen = QPen(self._pens[int(self._pen_of_edge[unit * self.inputs + input])])
-        if not self.is_drawn(unit, input):
-            pen.setColor(QColor(0, 0, 0, 0))
-        return pen
+        return QPen(self._pens[int(self._pen_of_edge[index])])
 
     def boundingRect(self) -> QRectF:
         return self._rect
@@ -723,7 +719,10 @@ class Thinning:
         if self.strongest <= 0:
             return rows
         top = np.argpartition(magnitude.ravel(), size - self.strongest)[size - self.strongest :]
-        return np.union1d(rows, top)
+        keep = np.zeros(size, dtype=bool)
+        keep[rows] = True
+        keep[top] = True
+        return np.flatnonzero(keep)
 
 
 def strongest_per_row(magnitude: np.ndarray, k: int) -> np.ndarray:
@@ -733,13 +732,17 @@ def strongest_per_row(magnitude: np.ndarray, k: int) -> np.ndarray:
     ``k`` passes of ``argmax`` over a copy (cheaper than ``argpartition`` for a few).
     """
     rows, n = magnitude.shape
-    work = magnitude.copy()  # argmax takes NaN as the largest, like argpartition
-    picked = np.empty((rows, k), dtype=np.intp)
     index = np.arange(rows)
-    for column in range(k):
-        best = np.argmax(work, axis=1)
-        picked[:, column] = best
-        work[index, best] = -1.0
+    if k > 2:  # one partial sort of every row (NaN sorts last, as the largest)
+        picked = np.argpartition(magnitude, n - k, axis=1)[:, n - k :]
+    else:  # a pass or two of argmax (which takes NaN as the largest too)
+        work = magnitude.copy() if k > 1 else magnitude
+        picked = np.empty((rows, k), dtype=np.intp)
+        for column in range(k):
+            best = np.argmax(work, axis=1)
+            picked[:, column] = best
+            if column + 1 < k:
+                work[index, best] = -1.0
     picked.sort(axis=1)
     picked += (index * n)[:, None]
     return picked.ravel()

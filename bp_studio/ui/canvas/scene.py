@@ -75,6 +75,9 @@ class NetworkScene(QGraphicsScene):
         self.all_labels: list[Label] = []
         self.headers: list[Label] = []
         self.bias_labels: dict[tuple[int, int], Label] = {}
+        self.bias_columns: list[list[Label]] = []
+        """The bias labels of each network layer (empty without bias)."""
+        self._readable_biases: dict[int, bool] = {}
         self.edge_labels: dict[tuple[int, int, int], Label] = {}
         self.error_labels: list[Label] = []
         self.input_names: list[Label] = []
@@ -101,6 +104,7 @@ class NetworkScene(QGraphicsScene):
         """New items for ``network`` placed by ``layout`` (the old ones go)."""
         self._clear()
         self.layout = layout
+        self.bias_columns = [[] for _ in network.layers]
         band = QGraphicsPathItem()
         band.setZValue(-10)
         band.setPen(QPen(Qt.PenStyle.NoPen))
@@ -207,6 +211,7 @@ class NetworkScene(QGraphicsScene):
                 anchor, align = point - QPointF(r + geometry.halo + 2, 0), "left"
             label = Label("bias", (column - 1, unit), geometry.label_font, align, min_px)
             self.bias_labels[(column - 1, unit)] = self._add_label(label, anchor, 12)
+            self.bias_columns[column - 1].append(label)
 
     def _build_names(self, layout: Layout) -> None:
         """Input names left of big input nodes, output names (classes) right of the outputs."""
@@ -404,20 +409,17 @@ class NetworkScene(QGraphicsScene):
             return found
 
         biases = [None if layer.bias is None else layer.bias.tolist() for layer in network.layers]
-        for (index, unit), label in self.bias_labels.items():
-            if not label.show_if(True, scale):
+        for index, labels in enumerate(self.bias_columns):
+            if labels and not labels[0].readable_at(scale):  # one font a column: all or none
+                if self._readable_biases.get(index, True):
+                    for label in labels:
+                        label.show_if(False, scale)
+                self._readable_biases[index] = False
                 continue
-            value = biases[index][unit]
-            record = moment.backward_layers.get(index)
-            if phase == Phase.BACKWARD and record is not None and record.grad_bias is not None:
-                text = f"∂L/∂b={fmt(float(record.grad_bias[unit]))}"
-            elif phase == Phase.UPDATE and update is not None and layout.columns[index + 1].roomy:
-                old = float(update.before[index].bias[unit])
-                text = f"b={fmt(old)}→{fmt(value)}"
-            else:
-                text = f"b={fmt(value)}"
-            label.set_text(text)
-            label.set_style(*style(index, "faint"))
+            self._readable_biases[index] = True
+            for unit, label in enumerate(labels):
+                label.show_if(True, scale)
+                self._bias_text(label, index, unit, biases[index][unit], moment, style)
 
         for (index, unit, input), label in self.edge_labels.items():
             if not label.show_if(True, scale):
@@ -432,7 +434,26 @@ class NetworkScene(QGraphicsScene):
                 text = f"w={fmt(weight)}"
             label.set_text(text)
             label.set_style(*style(index, "negative" if weight < 0 else "positive"))
+        self._restyle_loss_and_errors(moment, colours, scale)
 
+    def _bias_text(
+        self, label: Label, index: int, unit: int, value: float, moment: Moment, style
+    ) -> None:
+        """``b=0.35``; ``b=0.35→0.3`` after the update (big nodes); ``∂L/∂b`` in backward."""
+        phase, update = moment.phase, moment.update
+        record = moment.backward_layers.get(index)
+        if phase == Phase.BACKWARD and record is not None and record.grad_bias is not None:
+            text = f"∂L/∂b={fmt(float(record.grad_bias[unit]))}"
+        elif phase == Phase.UPDATE and update is not None and self.layout.columns[index + 1].roomy:
+            old = float(update.before[index].bias[unit])
+            text = f"b={fmt(old)}→{fmt(value)}"
+        else:
+            text = f"b={fmt(value)}"
+        label.set_text(text)
+        label.set_style(*style(index, "faint"))
+
+    def _restyle_loss_and_errors(self, moment: Moment, colours: Colours, scale: float) -> None:
+        phase = moment.phase
         self._restyle_errors(moment, colours, scale)
         error = moment.error
         loss = self.loss_label
