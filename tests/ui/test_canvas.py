@@ -903,3 +903,42 @@ def test_a_value_too_wide_for_its_node_is_written_with_fewer_digits(canvas):
         assert node.value_text == g4(outputs[unit])  # the full value: node_texts, tooltips
         assert node.shown_text in (node.value_text, f"{outputs[unit]:.2f}")
     assert any(node.shown_text != node.value_text for node in canvas.network_scene.nodes[2])
+
+
+@pytest.mark.parametrize(
+    "sizes",
+    [[1, 1], [2, 1], [64, 10], [50, 3], [33, 40, 2], [3, 600, 2], [784, 16, 16, 10]],
+)
+def test_any_shape_is_drawn_and_answers_clicks(qtbot, sizes):
+    """Odd shapes: one weight, no hidden layer, a non-square image (50 inputs: 8 x 7 cells),
+    a layer wider than it is deep; through a forward pass and a hover of unit 1 of layer 1."""
+    rng = np.random.default_rng(len(sizes))
+    net = Network.create(sizes, ["tanh"] * (len(sizes) - 2) + ["sigmoid"], seed=0)
+    view = NetworkCanvas()
+    qtbot.addWidget(view)
+    view.resize(900, 560)
+    view.show()
+    trainer = Trainer(net, rng.normal(size=(3, sizes[0])), rng.uniform(size=(3, sizes[-1])))
+    trainer.next_layer()
+    view.set_moment(moment_from_trainer(trainer))
+    view._set_hover(Selection("node", 1, 0))
+    image = view.render_to_image(400, 260)
+    assert QColor(image.pixel(1, 1)) == view._colours.background
+    last = len(sizes) - 1
+    assert view.selection_at(view.node_position(last, 0)) == Selection("node", last, 0)
+    assert view.selection_at(view.node_position(0, sizes[0] - 1)) == Selection(
+        "node", 0, sizes[0] - 1
+    )
+    if sizes[0] == 50:
+        assert view.network_scene.image.grid_shape == (7, 8)
+
+
+def test_weights_that_are_not_numbers_do_not_break_the_drawing(canvas):
+    net = Network([np.full((40, 30), 0.5), np.full((2, 40), 0.5)], [None, None], ["tanh", "linear"])
+    net.layers[0].weight[3, 4] = np.nan  # (a diverged run: the trainer stops before this)
+    net.layers[0].weight[5, 6] = np.inf
+    net.layers[1].weight[0, 0] = -np.inf
+    canvas.set_moment(Moment(net))
+    first = canvas.network_scene.edge_items[0]
+    assert first.is_drawn(3, 4) and first.is_drawn(5, 6)  # not numbers: shown, as the largest
+    assert canvas.edge_pen(0, 0, 0).color().alpha() in (0, 255)
