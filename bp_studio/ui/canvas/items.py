@@ -218,6 +218,7 @@ class NodeItem(QGraphicsItem):
         self.value_text = ""
         self.shown_text = ""
         """What is drawn inside the node: ``value_text``, or fewer digits if it is too wide."""
+        self._short: tuple[str, QFont] | None = None
         self._fill = QColor("white")
         self._border = QColor("black")
         self._ink = QColor("black")
@@ -289,24 +290,43 @@ class NodeItem(QGraphicsItem):
         return self._outside.width()
 
     def _fit_inside(self, text: str) -> QFont:
-        """The value font, made smaller if ``text`` would not fit across the circle; a value
-        that would need to shrink much is written with fewer digits (``0.001872`` as
-        ``0.0019``) in ``shown_text`` (its full text stays ``value_text``, in the tooltip)."""
+        """The value font, made smaller if ``text`` would not fit across the circle.
+
+        The same value with fewer digits (``0.001872`` as ``0.00``) is kept as well, in the
+        font it fits: it is drawn when the full text would not be readable, at the current
+        zoom (``_texts``; the full value stays ``value_text``, in the tooltip).
+        """
         self.shown_text = text
         if self.text_side != "inside" or not text:
+            self._short = None
             return self._value_font
+        font = self._font_for(text)
+        shorter = _fewer_digits(text)
+        self._short = None
+        if shorter and len(shorter) < len(text):
+            self._short = (shorter, self._font_for(shorter))
+            if font.pixelSize() < 0.72 * self._value_font.pixelSize():  # full text: too tight
+                self.shown_text, font = self._short
+        return font
+
+    def _font_for(self, text: str) -> QFont:
+        """The value font, or smaller (to 72 %, else as needed) so ``text`` fits the circle."""
         room = 2 * self.radius - 6
         width = self._metrics.horizontalAdvance(text)
-        if width > room / 0.72:  # the full text would shrink past its smallest: fewer digits
-            shorter = _fewer_digits(text)
-            if shorter and self._metrics.horizontalAdvance(shorter) < width:
-                self.shown_text, width = shorter, self._metrics.horizontalAdvance(shorter)
         if width <= room:
             return self._value_font
         font = QFont(self._value_font)
-        shrink = max(0.72, room / width)
-        font.setPixelSize(max(6, int(self._value_font.pixelSize() * shrink)))
+        font.setPixelSize(max(1, int(self._value_font.pixelSize() * room / width)))
         return font
+
+    def _texts(self, lod: float) -> tuple[str, QFont] | None:
+        """What to write inside at level of detail ``lod``: the value, or with fewer digits,
+        or nothing (too small to read either way)."""
+        if self._fitted_font.pixelSize() * lod >= MIN_LABEL_PX:
+            return self.shown_text, self._fitted_font
+        if self._short is not None and self._short[1].pixelSize() * lod >= MIN_LABEL_PX:
+            return self._short
+        return None
 
     def _outside_rect(self) -> QRectF:
         if self.text_side not in ("left", "right") or not self.value_text:
@@ -366,21 +386,23 @@ class NodeItem(QGraphicsItem):
                 )
             return
         if self.text_side == "inside":
-            if self._fitted_font.pixelSize() * lod < MIN_LABEL_PX:
+            texts = self._texts(lod)
+            if texts is None:
                 return
+            shown, value_font = texts
             symbol_h = QFontMetricsF(self._symbol_font).height()
-            value_h = QFontMetricsF(self._fitted_font).height()
+            value_h = QFontMetricsF(value_font).height()
             top = -(symbol_h * 0.85 + value_h) / 2
             painter.setPen(self._ink)
             painter.setFont(self._symbol_font)
             painter.drawText(
                 QRectF(-r, top, 2 * r, symbol_h), Qt.AlignmentFlag.AlignCenter, self.symbol
             )
-            painter.setFont(self._fitted_font)
+            painter.setFont(value_font)
             painter.drawText(
                 QRectF(-r, top + symbol_h * 0.85, 2 * r, value_h),
                 Qt.AlignmentFlag.AlignCenter,
-                self.shown_text,
+                shown,
             )
         elif self.text_side != "none" and self._value_font.pixelSize() * lod >= MIN_LABEL_PX:
             painter.setPen(Qt.PenStyle.NoPen)

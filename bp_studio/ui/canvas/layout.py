@@ -219,9 +219,14 @@ class ImageColumn:
     def half_width(self) -> float:
         return self.rect.width() / 2
 
+    CAPTION = "Weights into hidden node 128 of layer 1: what it looks for"
+    """The widest line the caption under the image writes (see ``NetworkScene``)."""
+
     def set_fonts(self, base_font: QFont, zoom: float) -> None:
-        """The caption's font: at most the image's width for some 36 characters."""
-        font = pixel_font(base_font, min(13 * zoom, self.rect.width() / 20))
+        """The caption's font: its widest line about as wide as the image."""
+        font = pixel_font(base_font, 13 * zoom)
+        width = QFontMetricsF(font).horizontalAdvance(self.CAPTION)
+        font = pixel_font(base_font, 13 * zoom * min(1.0, 1.4 * self.rect.width() / width))
         self.label_font = self.value_font = self.symbol_font = font
         self.error_font = self.name_font = font
 
@@ -439,6 +444,9 @@ class Layout:
         right = max(right, last.x + loss_half + 12)
         right += self.value_width(len(self.columns) - 1)
         left = first.x - first.half_width - 12 - self.value_width(0)
+        if first.image:  # the caption under the image may be a little wider than it
+            caption = QFontMetricsF(first.label_font).horizontalAdvance(first.CAPTION)
+            left = min(left, first.x - caption / 2 - 8)
         if self.input_names is not None:
             metrics = QFontMetricsF(first.name_font)
             left -= max(metrics.horizontalAdvance(name) for name in self.input_names) + 12

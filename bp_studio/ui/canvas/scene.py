@@ -356,7 +356,7 @@ class NetworkScene(QGraphicsScene):
             name = node_name(len(network.layers), 1, unit)
             caption.set_text(
                 f"Weights into {name}: what it looks for\n"
-                f"(blue +, orange −; full colour = its largest |w| = {fmt(top)})"
+                f"(blue +, orange −; full colour at |w| = {fmt(top)})"
             )
             return
         values = moment.column_values(0)
