@@ -15,8 +15,7 @@ from PySide6.QtWidgets import QApplication, QInputDialog, QToolTip
 from bp_studio.engine import Network, Phase, Trainer
 from bp_studio.studio.explain import format_number
 from bp_studio.studio.moment import Moment, Selection, moment_from_trainer
-from bp_studio.ui.canvas import LEVELS, MIN_LABEL_PX, NetworkCanvas, edge_buckets
-from bp_studio.ui.canvas.items import Thinning
+from bp_studio.ui.canvas import LEVELS, MIN_LABEL_PX, NetworkCanvas, Thinning, edge_buckets
 
 X = np.array([[0.05, 0.10], [0.9, -0.4]])
 T = np.array([[0.01], [0.99]])

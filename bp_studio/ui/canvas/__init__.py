@@ -10,9 +10,10 @@ on the same diverging scale, white at 0, full colour at ±1; a node's picture of
 computes over the input plane (2-D data) uses that scale too.
 
 Modules: ``layout`` (where everything goes, from the architecture and the view's size),
-``scene`` (the items of one architecture, restyled from each moment), ``items`` (labels,
-nodes, edge layers, the input image), ``colours``, ``legend``, ``tooltips`` (plain text, no
-Qt) and ``view`` (``NetworkCanvas``: fit, zoom, mouse, signals).
+``scene`` (the items of one architecture, restyled from each moment), ``edges`` (which edges
+a layer draws and with which pens), ``items`` (labels, nodes, the input image), ``colours``,
+``legend``, ``tooltips`` (plain text, no Qt) and ``view`` (``NetworkCanvas``: fit, zoom,
+mouse, signals).
 
 Drawing is cheap to restyle: ``set_moment`` rebuilds the scene only when the architecture
 changes. Each network layer's edges are one item that draws all its lines with a few pens
@@ -27,7 +28,8 @@ lines keep their drawing as a pixmap that a change of phase only fades.
 """
 
 from bp_studio.ui.canvas.colours import Colours
-from bp_studio.ui.canvas.items import LEVELS, MIN_LABEL_PX, edge_buckets
+from bp_studio.ui.canvas.edges import Thinning, edge_buckets
+from bp_studio.ui.canvas.items import LEVELS, MIN_LABEL_PX
 from bp_studio.ui.canvas.layout import EdgeStyle, Layout
 from bp_studio.ui.canvas.view import NetworkCanvas
 
@@ -38,5 +40,6 @@ __all__ = [
     "EdgeStyle",
     "Layout",
     "NetworkCanvas",
+    "Thinning",
     "edge_buckets",
 ]

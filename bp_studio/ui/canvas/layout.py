@@ -13,7 +13,8 @@ from bp_studio.engine import Network
 from bp_studio.studio.explain import format_number
 from bp_studio.studio.notation import column_title, normalisation_word
 from bp_studio.ui.canvas.colours import Colours, mix
-from bp_studio.ui.canvas.items import LEVELS, Label, Thinning, pixel_font
+from bp_studio.ui.canvas.edges import Thinning
+from bp_studio.ui.canvas.items import LEVELS, Label, pixel_font
 
 EDGE_LABEL_LIMIT = 40
 """Networks with at most this many edges (and at most 12 nodes a column) label every edge."""

@@ -19,16 +19,8 @@ from bp_studio.engine import Network, Phase
 from bp_studio.studio.moment import Moment, Selection
 from bp_studio.studio.notation import input_symbol, node_name
 from bp_studio.ui.canvas.colours import Colours, luminance, mix
-from bp_studio.ui.canvas.items import (
-    MIN_LABEL_PX,
-    EdgeLayerItem,
-    EdgeMarksItem,
-    InputImageItem,
-    Label,
-    NodeItem,
-    _bounds,
-    node_style_key,
-)
+from bp_studio.ui.canvas.edges import EdgeLayerItem, EdgeMarksItem, _bounds
+from bp_studio.ui.canvas.items import MIN_LABEL_PX, InputImageItem, Label, NodeItem, node_style_key
 from bp_studio.ui.canvas.layout import Layout, fmt
 
 EDGE_HIT_PX = 5.0
