@@ -4,17 +4,12 @@ draws itself from plain values that the view sets (``set_text``, ``set_state``,
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from bp_studio.studio.explain import format_number
-
-if TYPE_CHECKING:
-    pass
 
 LEVELS = 8
 """Thickness (and opacity) levels of edges: ``|w| / max |w|`` rounded up to eighths."""
