@@ -133,8 +133,10 @@ class NetworkCanvas(QGraphicsView):
         A node draws its map while it shows no value; ``None`` or ``{}`` removes them. The
         legend says what the pictures are while there are some.
         """
+        legend = self._legend_height()
         self._scene.set_node_images(images)
-        self._legend_cache = None
+        if self._auto_fit and self._legend_height() != legend:  # a legend row more or less
+            self._fit_view()
         self.viewport().update()
 
     def set_selection(self, selection: Selection | None) -> None:
