@@ -5,6 +5,11 @@
 The worked example (2-2-2, every number published) in each phase; circles and spiral with
 their decision boundaries; a 64-32-10 network on the handwritten digits in each phase. The
 README shows these images.
+
+Then the canvas and the data view alone, as they look in a 1280 x 720 window (``*_laptop``:
+the canvas 860 x 480) and on a large screen (``*_large``: 1500 x 850): the worked example in
+the error phase, 2-32-32-32-1 trained on the four-quadrant XOR, 64-32-10 on the digits
+(forward, and with a hidden unit's weights shown as an image) and 4-8-3 on the iris flowers.
 """
 
 from __future__ import annotations
@@ -107,6 +112,113 @@ def choose(window: MainWindow, spec: DataSpec) -> None:
     window.data_settings.spec_changed.emit(spec)
 
 
+CANVAS_SIZES = {"laptop": (860, 480), "large": (1500, 850)}
+
+
+def canvas_shot(
+    app: QApplication,
+    path: Path,
+    moment,
+    images=None,
+    selection: Selection | None = None,
+    hover: Selection | None = None,
+) -> None:
+    """The canvas alone, fitted, at both sizes (``path`` gets ``_laptop``/``_large``)."""
+    from bp_studio.ui.canvas import NetworkCanvas
+
+    for tag, size in CANVAS_SIZES.items():
+        canvas = NetworkCanvas()
+        canvas.resize(*size)
+        canvas.show()
+        canvas.set_moment(moment)
+        canvas.set_node_images(images)
+        canvas.set_selection(selection)
+        if hover is not None:
+            canvas.node_hovered.emit(hover)
+            canvas._set_hover(hover)  # as the mouse over that node would
+        canvas.fit()
+        settle(app)
+        canvas.grab().save(str(path.with_name(f"{path.stem}_{tag}.png")))
+        print(path.with_name(f"{path.stem}_{tag}.png"))
+        canvas.close()
+        canvas.deleteLater()
+
+
+def data_view_shot(app: QApplication, path: Path, train, test, network, loss: str):
+    """The data view alone (520 x 440); returns it for the canvas's node pictures."""
+    from bp_studio.ui.data_view import DataView
+
+    view = DataView()
+    view.resize(520, 440)
+    view.show()
+    view.set_data(train, test, (), loss)
+    view.set_network(network)
+    view.refresh()
+    settle(app)
+    view.grab().save(str(path))
+    print(path)
+    return view
+
+
+def canvas_views(app: QApplication, out: Path) -> None:
+    """The canvas and the data view for four networks, as a student meets them."""
+    from dataclasses import replace
+
+    from bp_studio.data.examples import EXAMPLES, WORKED_EXAMPLE_BIASES, WORKED_EXAMPLE_WEIGHTS
+    from bp_studio.data.generators import generate
+    from bp_studio.data.real import load_digits, load_iris
+    from bp_studio.data.split import split
+    from bp_studio.engine import Network, Trainer
+    from bp_studio.engine.normalization import Normalization
+    from bp_studio.studio.moment import moment_from_trainer
+    from bp_studio.studio.notation import output_names
+
+    def steps(count: int) -> int:
+        return max(count // 20, 5) if QUICK else count
+
+    data = EXAMPLES["worked_example"]
+    net = Network(WORKED_EXAMPLE_WEIGHTS, WORKED_EXAMPLE_BIASES, ["sigmoid", "sigmoid"], "mse")
+    net.input_names = data.input_names
+    trainer = Trainer(net, data.X, data.T, lr=0.5)
+    names = output_names(data, "mse")
+    trainer.next_phase()
+    trainer.next_phase()
+    canvas_shot(app, out / "canvas_worked_error.png", moment_from_trainer(trainer, 0, True, names))
+
+    data = generate("xor", 200, 0.1, 0)
+    train, test = split(data, 0.2, 0)
+    loss = "binary_cross_entropy"
+    net = Network.create([2, 32, 32, 32, 1], ["tanh", "tanh", "tanh", "sigmoid"], loss, seed=0)
+    net.input_names = data.input_names
+    trainer = Trainer(net, train.X, train.T, lr=0.03, batch_size=32, optimizer="adam", seed=0)
+    trainer.run_steps(steps(1500))
+    view = data_view_shot(app, out / "dataview_xor.png", train, test, net, loss)
+    images = view.neuron_images(net, size=32)
+    trainer.next_phase()
+    moment = moment_from_trainer(trainer, 0, True, output_names(data, loss))
+    canvas_shot(app, out / "canvas_xor_2-32-32-32-1.png", moment, images)
+
+    loss = "cross_entropy"
+    for name, load, sizes, norm, hover in (
+        ("digits", load_digits, [64, 32, 10], "minmax", Selection("node", 1, 5)),
+        ("iris", load_iris, [4, 8, 3], "standardize", None),
+    ):
+        data = load()
+        train, test = split(data, 0.2, 0)
+        net = Network.create(sizes, ["tanh", "softmax"], loss, seed=0)
+        net.normalization = Normalization.fit(norm, train.X)
+        net.input_names = data.input_names
+        trainer = Trainer(net, train.X, train.targets_for_loss(loss), lr=0.1, batch_size=32)
+        trainer.run_steps(steps(400))
+        data_view_shot(app, out / f"dataview_{name}.png", train, test, net, loss)
+        trainer.next_phase()
+        trainer.next_phase()
+        moment = replace(moment_from_trainer(trainer, 3), output_names=output_names(data, loss))
+        canvas_shot(app, out / f"canvas_{name}_error.png", moment)
+        if hover is not None:
+            canvas_shot(app, out / f"canvas_{name}_unit_weights.png", moment, hover=hover)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="docs/screenshots", help="folder for the PNG files")
@@ -133,6 +245,7 @@ def main() -> int:
     large_network(window, app, out)
     window.files.confirm_discard = lambda: True  # a screenshot run keeps nothing
     window.close()
+    canvas_views(app, out)
     return 0
 
 

@@ -31,6 +31,13 @@ import numpy as np
 
 from bp_studio.engine import OPTIMIZERS, Phase, Regularization
 from bp_studio.studio.moment import Moment, Selection
+from bp_studio.studio.notation import (
+    bias_name,
+    input_symbol,
+    node_name,
+    normalisation_word,
+    weight_name,
+)
 
 MINUS = "\u2212"
 """The minus sign used for negative numbers and subtraction."""
@@ -258,13 +265,15 @@ class _View:
             return self.moment.update.before[layer].bias
         return self.network.layers[layer].bias
 
-    # names (layers as the user sees columns: inputs are layer 0)
+    # names (``notation``: the canvas, tooltips and dialogs say the same)
     def node_name(self, node_layer: int, unit: int) -> str:
-        if node_layer == 0:
-            return f"input node {unit + 1}"
-        if node_layer == self.layers:
-            return f"output node {unit + 1}"
-        return f"hidden node {unit + 1} of layer {node_layer}"
+        return node_name(
+            self.layers,
+            node_layer,
+            unit,
+            self.network.input_names,
+            self.moment.output_names,
+        )
 
     def phase_tag(self) -> str:
         phase = self.moment.phase
@@ -487,10 +496,18 @@ def _input_node(view: _View, unit: int) -> list[str]:
             view.not_yet(view.forward_piece(0), "the forward pass of layer 1"),
         ]
     value = view.f(view.forward[0].inputs[view.s, unit])
-    parts = [
-        _note("The input nodes hold the values of the sample being shown; they feed layer 1."),
-        equation(f"x<sub>{unit + 1}</sub>", None, [], value),
-    ]
+    parts = [_note("The input nodes hold the values of the sample being shown; they feed layer 1.")]
+    word = normalisation_word(view.moment.normalization_kind)
+    raw = view.moment.raw_input(unit)
+    if word and raw is not None:  # x₁ = −1 (standardised; raw 0)
+        parts.append(
+            _para(
+                f"{input_symbol(unit, html=True)} = <b>{value}</b> ({word}; raw {view.f(raw)})",
+                top=8,
+            )
+        )
+    else:
+        parts.append(equation(input_symbol(unit, html=True), None, [], value))
     if view.moment.phase == Phase.BACKWARD:
         parts.append(_note("Inputs have no δ: the backward pass ends at the weights of layer 1."))
     return parts
@@ -890,10 +907,10 @@ def _title(view: _View, selection: Selection) -> tuple[str, str]:
     unit = selection.unit
     target = view.node_name(layer + 1, unit)
     if selection.kind == "bias":
-        return f"Bias b<sub>{unit + 1}</sub> of layer {layer + 1}", f"into {target}"
+        return f"Bias {bias_name(layer, unit, html=True)}", f"into {target}"
     source = view.node_name(layer, selection.input)
     return (
-        f"Weight w<sub>{unit + 1},{selection.input + 1}</sub> of layer {layer + 1}",
+        f"Weight {weight_name(layer, unit, selection.input, html=True)}",
         f"{source} → {target}",
     )
 

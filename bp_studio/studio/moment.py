@@ -50,6 +50,8 @@ class Moment:
     update is done. ``sample`` is the row of the batch whose values the nodes show;
     ``batch`` the training-data row numbers of the batch (``None`` when idle).
     ``lr`` and ``optimizer`` are the settings the update used or will use.
+    ``output_names`` says what each output unit stands for (class names such as ``0`` .. ``9``
+    or ``setosa``, see ``notation.output_names``; ``None``: not known).
     """
 
     network: Network
@@ -67,6 +69,7 @@ class Moment:
     optimizer: str = "sgd"
     regularization: str = "none"
     regularization_rate: float = 0.0
+    output_names: tuple[str, ...] | None = None
 
     @property
     def batch_size(self) -> int:
@@ -77,27 +80,59 @@ class Moment:
 
         Inputs (node layer 0) show the input value of the chosen sample.
         """
+        values = self.column_values(node_layer)
+        return None if values is None else float(values[unit])
+
+    def column_values(self, node_layer: int) -> np.ndarray | None:
+        """The values of every node of ``node_layer`` (``node_value``), ``(units,)``; ``None``
+        while that column has none (not computed yet in this step)."""
         if self.phase == Phase.BACKWARD and node_layer >= 1:
             record = self.backward_layers.get(node_layer - 1)
             if record is not None:
-                return float(record.delta[self.sample, unit])
+                return record.delta[self.sample]
         if node_layer == 0:
-            if self.forward_layers:
-                return float(self.forward_layers[0].inputs[self.sample, unit])
-            return None
+            return self.forward_layers[0].inputs[self.sample] if self.forward_layers else None
         if node_layer - 1 < len(self.forward_layers):
-            return float(self.forward_layers[node_layer - 1].a[self.sample, unit])
+            return self.forward_layers[node_layer - 1].a[self.sample]
         return None
+
+    def shows_delta(self, node_layer: int) -> bool:
+        """Whether ``node_layer``'s nodes show ``δ = ∂L/∂z`` (backward phase, computed)."""
+        return (
+            self.phase == Phase.BACKWARD
+            and node_layer >= 1
+            and (node_layer - 1) in self.backward_layers
+        )
+
+    def raw_input(self, unit: int) -> float | None:
+        """Input ``unit`` of the shown sample before the network's normalisation.
+
+        ``x_raw = x * scale + offset`` (``Normalization``); the value itself without one;
+        ``None`` before the forward pass.
+        """
+        value = self.node_value(0, unit)
+        norm = self.network.normalization
+        if value is None or norm is None:
+            return value
+        return float(value * norm.scale[unit] + norm.offset[unit])
+
+    @property
+    def normalization_kind(self) -> str | None:
+        """``standardize``, ``minmax`` or ``None``: how the inputs the nodes show were scaled."""
+        norm = self.network.normalization
+        return None if norm is None else norm.kind
 
 
 def moment_from_trainer(
     trainer: Trainer,
     sample: int = 0,
     show_last_step: bool = True,
+    output_names: tuple[str, ...] | None = None,
 ) -> Moment:
     """The moment of ``trainer``: its step in progress, else (optionally) its last whole step."""
     progress: StepProgress | None = trainer.progress
     common = dict(
+        output_names=output_names,
         network=trainer.network,
         lr=trainer.lr,
         optimizer=trainer.optimizer.name,

@@ -66,6 +66,7 @@ from bp_studio.studio.evaluation import Evaluation, Evaluations, evaluate
 from bp_studio.studio.events import StudioEvents
 from bp_studio.studio.glossary import example_network
 from bp_studio.studio.moment import Moment, Selection, moment_from_trainer
+from bp_studio.studio.notation import output_names
 from bp_studio.studio.progress import ProgressBoard, Publication
 from bp_studio.studio.quiz import Quiz, Verdict
 from bp_studio.studio.settings import TRAINING_FIELDS, Settings
@@ -372,14 +373,22 @@ class Studio:
             return 0
         return max(0, self._history.last_step - self._trainer.step_count)
 
+    def output_names(self) -> tuple[str, ...] | None:
+        """What each output node stands for, for people (class names, target names)."""
+        data = self._data
+        if data is None or self._network is None:
+            return None
+        return output_names(data.train, self._network.loss_name)
+
     def moment(self) -> Moment:
         """What the views draw now: the step in progress, the last whole step, or between
         steps a preview: the forward pass of training row ``row`` with the weights now."""
+        names = self.output_names()
         with self._lock:
             trainer = self._trainer
             if trainer is None:
-                return Moment(network=self._network)
-            moment = moment_from_trainer(trainer, self.sample)
+                return Moment(network=self._network, output_names=names)
+            moment = replace(moment_from_trainer(trainer, self.sample), output_names=names)
             if moment.phase is not None or moment.update is not None:
                 return moment
             row = min(self.row, trainer.samples - 1)

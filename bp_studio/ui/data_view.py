@@ -14,9 +14,9 @@
 
 Map pixel ``image[i, j]`` (row-major) is the network's output at the raw point
 ``(grid_x[j], grid_y[i])``, which is row ``i * grid + j`` of ``grid_points``; rows go up the
-``x2`` axis. The grid, its features and the network's normalised grid inputs are computed once
-per ``set_data`` (and per normalisation), so ``refresh`` is one forward pass over the grid that
-gives the output map and every hidden neuron's map together (``neuron_maps``).
+``x2`` axis. The grid and the maps are computed Qt-free by ``bp_studio.studio.maps.PlaneGrid``
+(one forward pass over the grid gives the output map and every hidden neuron's map); a hidden
+neuron is drawn on the canvas's value scale (white at 0, full colour at the activation's bound).
 
 On 2-D classification data the user can draw points: with "Draw points" on, a left click adds a
 training point of the chosen class and a right click removes the nearest training point; the
@@ -56,8 +56,17 @@ from PySide6.QtWidgets import (
 from bp_studio.data.examples import Dataset
 from bp_studio.data.features import apply_features
 from bp_studio.data.metrics import accuracy, confusion_matrix
-from bp_studio.engine.activations import get_activation
 from bp_studio.engine.network import Network
+from bp_studio.studio.maps import (
+    NEGATIVE_COLOR,
+    POSITIVE_COLOR,
+    PlaneGrid,
+    class_rgb,
+    diverging_lut,
+    rgb,
+    value_scale,
+)
+from bp_studio.studio.notation import capitalised, node_name
 
 __all__ = [
     "CLASS_PALETTE",
@@ -70,10 +79,6 @@ __all__ = [
     "class_colours",
 ]
 
-NEGATIVE_COLOR = "#e66101"
-"""Orange: class 0 of two classes, negative values (as on the canvas)."""
-POSITIVE_COLOR = "#2166ac"
-"""Blue: class 1 of two classes, positive values (as on the canvas)."""
 CLASS_PALETTE = (
     "#e69f00",  # orange
     "#56b4e9",  # sky blue
@@ -92,11 +97,8 @@ MAP_STRENGTH = 0.6
 DRAW_TOOLTIP = "Click to add a point of the chosen class; right-click to remove the nearest point"
 REMOVE_RADIUS = 12.0
 """A right click removes the nearest training point within this many pixels."""
-MARGIN = 0.1
-"""The map covers the data's bounding box plus this share of its width on every side."""
 CURVE_POINTS = 400
 OUTLINE = "#1a1a1a"
-ZERO_RGB = np.array([255.0, 255.0, 255.0])
 
 
 def class_colours(classes: int) -> tuple[str, ...]:
@@ -106,40 +108,12 @@ def class_colours(classes: int) -> tuple[str, ...]:
     return tuple(CLASS_PALETTE[c % len(CLASS_PALETTE)] for c in range(classes))
 
 
-def _rgb(colour: str) -> np.ndarray:
-    c = QColor(colour)
-    return np.array([c.red(), c.green(), c.blue()], dtype=np.float64)
-
-
-def _diverging_lut(strength: float, entries: int = 256) -> np.ndarray:
-    """``(entries, 3)`` uint8 from orange (low) through white (middle) to blue (high)."""
-    t = np.linspace(-1.0, 1.0, entries)[:, None]
-    ends = np.where(t < 0, _rgb(NEGATIVE_COLOR), _rgb(POSITIVE_COLOR))
-    rgb = ZERO_RGB + np.abs(t) * strength * (ends - ZERO_RGB)
-    return np.rint(rgb).astype(np.uint8)
-
-
 def _gradient_pixmap(lut: np.ndarray, width: int = 110, height: int = 12) -> QPixmap:
     positions = np.linspace(0, len(lut) - 1, width).round().astype(np.int64)
     row = np.ascontiguousarray(lut[positions])
     data = np.ascontiguousarray(np.repeat(row[None, :, :], height, axis=0)).tobytes()
     image = QImage(data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
     return QPixmap.fromImage(image)
-
-
-def _activation_levels(activation: str, values: np.ndarray) -> tuple[float, float]:
-    """The value range shown for a neuron's activation; white is its middle.
-
-    A bounded activation (``output_range`` finite at both ends: sigmoid, tanh, softmax) shows
-    its whole range; any other a range symmetric around 0 that holds every value.
-    """
-    low, high = get_activation(activation).output_range
-    if math.isfinite(low) and math.isfinite(high):
-        return low, high
-    finite = values[np.isfinite(values)]
-    top = float(np.max(np.abs(finite))) if finite.size else 0.0
-    top = top if top > 0.0 else 1.0
-    return -top, top
 
 
 def _fitting_font(font: QFont, text: str, cell: int) -> QFont:
@@ -167,10 +141,9 @@ class DataView(QWidget):
 
     def __init__(self, parent: QWidget | None = None, grid: int = 100) -> None:
         super().__init__(parent)
-        grid = int(grid)
-        if grid < 2:
-            raise ValueError(f"grid must be at least 2, got {grid}")
-        self.grid = grid
+        self.plane = PlaneGrid(grid)
+        """The map's grid and the network's values on it (Qt-free)."""
+        self.grid = self.plane.grid
         self._train: Dataset | None = None
         self._test: Dataset | None = None
         self._features: tuple[str, ...] = ()
@@ -178,24 +151,10 @@ class DataView(QWidget):
         self._network: Network | None = None
         self.mode = "empty"
         """``empty``, ``plane`` (2-D map), ``curve`` (1-D), ``scatter`` or ``matrix``."""
-        self.box: tuple[float, float, float, float] | None = None
-        """``(x_min, x_max, y_min, y_max)`` covered by the map (plane mode)."""
-        self.grid_x = np.zeros(0)
-        self.grid_y = np.zeros(0)
-        self.grid_points = np.zeros((0, 2))
-        """Raw points of the map, row ``i * grid + j`` = ``(grid_x[j], grid_y[i])``."""
-        self.grid_features = np.zeros((0, 2))
-        """``grid_points`` through the features (what the network is given, before its
-        normalisation)."""
         self.curve_x = np.zeros((0, 1))
-        self._data_key: tuple | None = None
-        self._grid_inputs: tuple[object, int, np.ndarray] | None = None
-        self._small_inputs: dict[int, tuple[object, int, np.ndarray]] = {}
         self._train_inputs = np.zeros((0, 0))
         self._test_inputs: np.ndarray | None = None
         self._hidden: list[np.ndarray] = []
-        self._z_buffers: list[np.ndarray] = []
-        self._snapshot: tuple[Network, np.ndarray, object] | None = None
         self._shown_neuron: tuple[int, int] | None = None
         self.output_grid: np.ndarray | None = None
         """The network's outputs at ``grid_points`` ``(grid * grid, outputs)`` (last refresh)."""
@@ -208,8 +167,8 @@ class DataView(QWidget):
         self.problem = ""
         """Why the network's predictions are not shown (empty when they are)."""
 
-        self._binary_lut = _diverging_lut(MAP_STRENGTH)
-        self._point_lut = _diverging_lut(1.0)
+        self._binary_lut = diverging_lut(MAP_STRENGTH)
+        self._point_lut = diverging_lut(1.0)
 
         self.title = QLabel("No data")
         self.title.setWordWrap(True)
@@ -241,6 +200,8 @@ class DataView(QWidget):
         self.plot_item = self.plot.getPlotItem()
         self.view_box = self.plot_item.getViewBox()
         self.plot_item.hideButtons()
+        for name in ("bottom", "left"):  # 0.1 .. 0.9 stay 0.1 .. 0.9, never "(x0.001)"
+            self.plot_item.getAxis(name).enableAutoSIPrefix(False)
         self.image_item = pg.ImageItem(axisOrder="row-major")
         self.image_item.setZValue(-10)
         self.plot_item.addItem(self.image_item)
@@ -316,6 +277,29 @@ class DataView(QWidget):
         return self._network
 
     @property
+    def box(self) -> tuple[float, float, float, float] | None:
+        """``(x_min, x_max, y_min, y_max)`` covered by the map (plane mode)."""
+        return self.plane.box
+
+    @property
+    def grid_x(self) -> np.ndarray:
+        return self.plane.grid_x
+
+    @property
+    def grid_y(self) -> np.ndarray:
+        return self.plane.grid_y
+
+    @property
+    def grid_points(self) -> np.ndarray:
+        """Raw points of the map, row ``i * grid + j`` = ``(grid_x[j], grid_y[i])``."""
+        return self.plane.grid_points
+
+    @property
+    def grid_features(self) -> np.ndarray:
+        """``grid_points`` through the features (the network's inputs before normalisation)."""
+        return self.plane.grid_features
+
+    @property
     def shown_neuron(self) -> tuple[int, int] | None:
         """``(node_layer, unit)`` of the hidden neuron on the map, or ``None`` (the output)."""
         return self._shown_neuron
@@ -362,7 +346,8 @@ class DataView(QWidget):
         self.mode = mode
         self._train_inputs = self._network_inputs(train)
         self._test_inputs = None if test is None else self._network_inputs(test)
-        self._hidden, self._snapshot = [], None
+        self._hidden = []
+        self.plane.forget()
         self.output_grid = self.class_map = None
         if mode == "plane":
             self._prepare_grid()
@@ -384,7 +369,7 @@ class DataView(QWidget):
     def set_network(self, network: Network | None) -> None:
         """Use ``network`` (``None``: show the data alone); call ``refresh`` to redraw."""
         self._network = network
-        self._hidden, self._snapshot = [], None
+        self._hidden = []
         if network is None or not self._is_hidden_neuron(self._shown_neuron):
             self._shown_neuron = None
 
@@ -395,7 +380,7 @@ class DataView(QWidget):
         network = self._network
         self.problem = self._compatibility(network)
         if network is None or self.problem:
-            self._hidden, self._snapshot = [], None
+            self._hidden = []
             self.output_grid = self.class_map = None
             self.train_outputs = self.test_outputs = None
             self.train_matrix = self.test_matrix = None
@@ -409,9 +394,8 @@ class DataView(QWidget):
                 None if self._test_inputs is None else network.predict(self._test_inputs)
             )
             if self.mode == "plane":
-                activations = self._grid_forward(network)
+                activations = self.plane.forward(network)
                 self._hidden = activations[:-1]
-                self._snapshot = (network, network.parameters.copy(), network.normalization)
                 self.output_grid = activations[-1]
                 self._show_map()
             elif self.mode == "curve":
@@ -435,39 +419,25 @@ class DataView(QWidget):
         """
         if self.mode != "plane" or network is None or self._compatibility(network):
             return []
-        if not self._snapshot_valid(network):
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-                hidden = self._grid_forward(network)[:-1]
-        else:
-            hidden = self._hidden
-        g = self.grid
-        return [np.moveaxis(a.reshape(g, g, a.shape[1]), -1, 0) for a in hidden]
+        return self.plane.neuron_maps(network)
 
     def neuron_images(self, network: Network, size: int = 32) -> dict[tuple[int, int], QImage]:
-        """Small pictures of each hidden neuron's activation over the map's box.
+        """Small pictures of what each hidden and output node computes over the map's box.
 
-        Keyed by ``(node_layer, unit)`` with ``node_layer`` 1 .. L-1 (the canvas's column
-        numbering: node layer 0 is the inputs). Each ``size x size`` RGB image shows the
-        activation on the diverging scale (orange low, white middle, blue high), with ``x2``
-        growing upwards. Empty when the data is not 2-D or the network does not fit it.
+        Keyed by ``(node_layer, unit)`` with ``node_layer`` 1 .. L (the canvas's column
+        numbering: node layer 0 is the inputs, L the outputs). Each ``size x size`` RGB image
+        is on the canvas's value scale (``maps.node_pictures``: white at 0, full orange or blue
+        at the activation's bound), with ``x2`` growing upwards. Empty when the data is not
+        2-D or the network does not fit it.
         """
         size = int(size)
         if size < 1 or self.mode != "plane" or network is None or self._compatibility(network):
             return {}
-        inputs = self._cached_inputs(network, size)
         images: dict[tuple[int, int], QImage] = {}
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-            activations = self._forward(network, inputs)[:-1]
-            for index, a in enumerate(activations):
-                lo, hi = _activation_levels(network.layers[index].activation, a)
-                t = np.clip(np.nan_to_num((a - (lo + hi) / 2) / ((hi - lo) / 2)), -1.0, 1.0)
-                ends = np.where(t[..., None] < 0, _rgb(NEGATIVE_COLOR), _rgb(POSITIVE_COLOR))
-                rgb = np.rint(ZERO_RGB + np.abs(t)[..., None] * (ends - ZERO_RGB))
-                rgb = rgb.astype(np.uint8).reshape(size, size, a.shape[1], 3)[::-1]
-                for unit in range(a.shape[1]):
-                    data = np.ascontiguousarray(rgb[:, :, unit, :]).tobytes()
-                    image = QImage(data, size, size, 3 * size, QImage.Format.Format_RGB888)
-                    images[(index + 1, unit)] = image.copy()
+        for key, picture in self.plane.pictures(network, size).items():
+            data = picture.tobytes()
+            image = QImage(data, size, size, 3 * size, QImage.Format.Format_RGB888)
+            images[key] = image.copy()
         return images
 
     def show_neuron(self, node_layer: int, unit: int) -> None:
@@ -480,7 +450,7 @@ class DataView(QWidget):
             self.show_output()
             return
         self._shown_neuron = (int(node_layer), int(unit))
-        if self._snapshot_valid(self._network) and self._hidden:
+        if self.plane.valid(self._network) and self._hidden:
             self._show_map()
             self._update_title()
         else:
@@ -544,109 +514,13 @@ class DataView(QWidget):
         return np.vstack([self._train.X, self._test.X])
 
     def _prepare_grid(self) -> None:
-        train = self._train
+        train, test = self._train, self._test
         assert train is not None
-        points = self._all_points()
-        test = self._test
         key = (
-            train.name, train.title, train.source, self._features,
+            train.name, train.title, train.source,
             None if test is None else (test.name, test.title, test.source),
         )  # fmt: skip
-        keep = (
-            self._data_key == key
-            and self.box is not None
-            and self.grid_points.shape[0] == self.grid * self.grid
-            and bool(np.all(points[:, 0] >= self.box[0]))
-            and bool(np.all(points[:, 0] <= self.box[1]))
-            and bool(np.all(points[:, 1] >= self.box[2]))
-            and bool(np.all(points[:, 1] <= self.box[3]))
-        )
-        self._data_key = key
-        if keep:
-            return
-        if points.shape[0] == 0:
-            lows, highs = np.full(2, -1.0), np.full(2, 1.0)
-        else:
-            lows, highs = points.min(axis=0), points.max(axis=0)
-        spans = highs - lows
-        spans = np.where(spans > 0, spans, 1.0)
-        lows, highs = lows - MARGIN * spans, highs + MARGIN * spans
-        self.box = (float(lows[0]), float(highs[0]), float(lows[1]), float(highs[1]))
-        g = self.grid
-        self.grid_x = self._centres(self.box[0], self.box[1], g)
-        self.grid_y = self._centres(self.box[2], self.box[3], g)
-        self.grid_points = np.column_stack([np.tile(self.grid_x, g), np.repeat(self.grid_y, g)])
-        self.grid_features = (
-            apply_features(self.grid_points, self._features) if self._features else self.grid_points
-        )
-        self._grid_inputs = None
-        self._small_inputs = {}
-
-    @staticmethod
-    def _centres(low: float, high: float, count: int) -> np.ndarray:
-        return low + (np.arange(count) + 0.5) * ((high - low) / count)
-
-    def _cached_inputs(self, network: Network, size: int | None = None) -> np.ndarray:
-        """The grid as the network's first layer sees it (features, then normalisation)."""
-        norm = network.normalization
-        if size is None:
-            cached = self._grid_inputs
-            if cached is None or cached[0] is not norm or cached[1] != network.inputs:
-                cached = (norm, network.inputs, network.check_inputs(self.grid_features))
-                self._grid_inputs = cached
-            return cached[2]
-        cached = self._small_inputs.get(size)
-        if cached is None or cached[0] is not norm or cached[1] != network.inputs:
-            assert self.box is not None
-            xs = self._centres(self.box[0], self.box[1], size)
-            ys = self._centres(self.box[2], self.box[3], size)
-            points = np.column_stack([np.tile(xs, size), np.repeat(ys, size)])
-            raw = apply_features(points, self._features) if self._features else points
-            cached = (norm, network.inputs, network.check_inputs(raw))
-            self._small_inputs[size] = cached
-        return cached[2]
-
-    @staticmethod
-    def _forward(
-        network: Network, a: np.ndarray, buffers: list[np.ndarray] | None = None
-    ) -> list[np.ndarray]:
-        """Every layer's activations (read-only); the same operations as ``Network.predict``.
-
-        ``buffers`` (reused between calls) receive each layer's ``z``; they are resized when
-        the network's shape changes.
-        """
-        activations = []
-        for index, layer in enumerate(network.layers):
-            shape = (a.shape[0], layer.units)
-            if buffers is None:
-                z = a @ layer.weight.T
-            else:
-                if len(buffers) <= index:
-                    buffers.append(np.empty(shape))
-                elif buffers[index].shape != shape:
-                    buffers[index] = np.empty(shape)
-                z = np.matmul(a, layer.weight.T, out=buffers[index])
-            if layer.bias is not None:
-                z += layer.bias
-            a = layer.function.forward(z)
-            if buffers is not None and np.shares_memory(a, z):
-                a = a.copy()  # linear: the output must outlive the buffer
-            a.flags.writeable = False
-            activations.append(a)
-        return activations
-
-    def _grid_forward(self, network: Network) -> list[np.ndarray]:
-        """One forward pass over the map's grid: the output and every hidden layer."""
-        return self._forward(network, self._cached_inputs(network), self._z_buffers)
-
-    def _snapshot_valid(self, network: Network | None) -> bool:
-        snapshot = self._snapshot
-        return (
-            snapshot is not None
-            and network is snapshot[0]
-            and network.normalization is snapshot[2]
-            and np.array_equal(network.parameters, snapshot[1])
-        )
+        self.plane.fit(self._all_points(), self._features, key)
 
     def _is_hidden_neuron(self, neuron: tuple[int, int] | None) -> bool:
         network = self._network
@@ -877,7 +751,8 @@ class DataView(QWidget):
         if neuron is not None and self._is_hidden_neuron(neuron) and self._hidden:
             node_layer, unit = neuron
             a = self._hidden[node_layer - 1][:, unit].reshape(g, g)
-            levels = _activation_levels(network.layers[node_layer - 1].activation, a)
+            scale = value_scale(network.layers[node_layer - 1].activation, a)
+            levels = (-scale, scale)
             self.image_item.setImage(
                 a, lut=self._binary_lut, levels=levels, autoLevels=False, rect=rect
             )
@@ -897,14 +772,9 @@ class DataView(QWidget):
             )
             self._show_colour_bar((0.0, 1.0), f"P({train.classes[1]})")
         else:
-            k = out.shape[1]
-            winner = np.argmax(out, axis=1)
-            sure = out[np.arange(out.shape[0]), winner]
-            share = np.clip(np.nan_to_num((sure - 1.0 / k) / (1.0 - 1.0 / k)), 0.0, 1.0)
-            palette = np.array([_rgb(c) for c in class_colours(k)])
-            rgb = ZERO_RGB + (MAP_STRENGTH * share)[:, None] * (palette[winner] - ZERO_RGB)
+            colours, winner = class_rgb(out, class_colours(out.shape[1]), MAP_STRENGTH)
             self.class_map = winner.reshape(g, g)
-            image = np.rint(rgb).astype(np.uint8).reshape(g, g, 3)
+            image = colours.reshape(g, g, 3)
             self.image_item.setImage(image, lut=None, levels=None, autoLevels=False, rect=rect)
             self._show_colour_bar(None)
         self.image_item.setVisible(True)
@@ -973,8 +843,9 @@ class DataView(QWidget):
         if self.mode == "plane":
             neuron = self._shown_neuron
             if network_ok and neuron is not None and self._is_hidden_neuron(neuron):
-                activation = self._network.layers[neuron[0] - 1].activation
-                text = f"Hidden layer {neuron[0]}, neuron {neuron[1] + 1} ({activation})"
+                layers = self._network.layers
+                name = node_name(len(layers), neuron[0], neuron[1])
+                text = f"{capitalised(name)} ({layers[neuron[0] - 1].activation})"
             elif not network_ok:
                 text = f"{train.title}"
             elif train.classes is None:
@@ -1134,9 +1005,9 @@ class ConfusionMatrixWidget(QWidget):
                 share = count / rows[r] if rows[r] else 0.0
                 if count:
                     share = max(share, 0.15)
-                target = _rgb(POSITIVE_COLOR if r == c else NEGATIVE_COLOR)
-                rgb = base_rgb + share * (target - base_rgb)
-                fill = QColor(*(int(round(v)) for v in rgb))
+                target = rgb(POSITIVE_COLOR if r == c else NEGATIVE_COLOR)
+                mixed = base_rgb + share * (target - base_rgb)
+                fill = QColor(*(int(round(v)) for v in mixed))
                 rect = QRectF(x0 + c * cell, y0 + r * cell, cell, cell)
                 painter.fillRect(rect, fill)
                 painter.setPen(grid_pen)

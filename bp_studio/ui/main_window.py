@@ -473,7 +473,13 @@ class MainWindow(QMainWindow):
         if display is None or display.parameters.shape != publication.parameters.shape:
             display = self._display_network = self.studio.network.copy()
         np.copyto(display.parameters, publication.parameters)
-        self.canvas.set_moment(Moment(network=display, step_number=publication.step_count))
+        self.canvas.set_moment(
+            Moment(
+                network=display,
+                step_number=publication.step_count,
+                output_names=self.studio.output_names(),
+            )
+        )
         self.canvas.viewport().repaint()  # now, so that its cost counts in the display interval
         self.loss_plot.append_history(
             publication.new_step_losses,

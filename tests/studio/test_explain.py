@@ -504,3 +504,24 @@ def test_explain_imports_no_qt():
         "sys.exit(any(m.startswith(('PySide6', 'pyqtgraph')) for m in sys.modules))"
     )
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_names_and_normalised_inputs_read_as_on_the_canvas():
+    from bp_studio.engine.normalization import Normalization
+
+    net = Network.create([2, 3, 2], ["tanh", "softmax"], "cross_entropy", seed=0)
+    net.normalization = Normalization("standardize", [0.5, 2.0], [0.5, 4.0])
+    net.input_names = ("sepal_length", "x2")
+    trainer = Trainer(net, np.array([[0.0, 2.0], [1.0, 6.0]]), np.eye(2))
+    trainer.next_phase()
+    moment = moment_from_trainer(trainer, output_names=("setosa", "versicolor"))
+    text = plain(explain(moment, Selection("node", 0, 0))).splitlines()
+    assert text[0] == "Input node 1 (sepal_length)"
+    assert f"x1 = {MINUS}1 (standardised; raw 0)" in text
+    assert plain(explain(moment, Selection("node", 2, 1))).startswith("Output node 2 (versicolor)")
+    edge = plain(explain(moment, Selection("edge", 1, 1, 2))).splitlines()
+    assert edge[:2] == [
+        "Weight w2,3 of layer 2",
+        "Hidden node 3 of layer 1 → output node 2 (versicolor) · Phase 1 of 4: Forward",
+    ]
+    assert plain(explain(moment, Selection("bias", 0, 2))).startswith("Bias b3 of layer 1")

@@ -18,6 +18,7 @@ from bp_studio.data.metrics import confusion_matrix
 from bp_studio.data.split import split
 from bp_studio.engine import Network, Trainer
 from bp_studio.engine.normalization import Normalization
+from bp_studio.studio.maps import diverging_rgb, lattice
 from bp_studio.ui.data_view import (
     DRAW_TOOLTIP,
     MAP_STRENGTH,
@@ -114,7 +115,8 @@ def test_neuron_maps_and_images(view):
         fresh[1][5], network.forward(view.grid_points).layers[1].a[:, 5].reshape(g, g)
     )
     images = view.neuron_images(network, size=16)
-    assert sorted(images) == [(layer, unit) for layer in (1, 2) for unit in range(8)]
+    expected = [(layer, unit) for layer in (1, 2) for unit in range(8)] + [(3, 0)]
+    assert sorted(images) == expected  # the output node gets its picture too
     for image in images.values():
         assert (image.width(), image.height()) == (16, 16)
     # a neuron that is strongly positive at the top of the plane is blue there
@@ -122,6 +124,13 @@ def test_neuron_maps_and_images(view):
     top_high = unit_map[-1].mean() > 0
     colour = images[(1, 0)].pixelColor(8, 0)
     assert (colour.blue() > colour.red()) == top_high
+    # one scale with the canvas's node colours: white at 0, full blue at 1 (sigmoid output)
+    small = lattice(view.box, 16)
+    output = network.predict(small)[:, 0].reshape(16, 16)[::-1]  # row 0 is the top
+    top_left = images[(3, 0)].pixelColor(0, 0)
+    expected_rgb = diverging_rgb(np.array([output[0, 0]]))[0]
+    assert (top_left.red(), top_left.green(), top_left.blue()) == tuple(expected_rgb)
+    assert top_left.blue() >= top_left.red()  # a sigmoid is never below 0: never orange
 
 
 def test_show_neuron_and_back(view):
@@ -133,9 +142,12 @@ def test_show_neuron_and_back(view):
     g = view.grid
     view.show_neuron(2, 4)
     assert view.shown_neuron == (2, 4)
-    assert "Hidden layer 2, neuron 5" in view.title.text()
+    assert view.title.text() == "Hidden node 5 of layer 2 (tanh)"
     expected = network.forward(view.grid_points).layers[1].a[:, 4].reshape(g, g)
     assert np.array_equal(view.image_item.image, expected)
+    # the canvas's value scale: tanh from -1 (orange) through 0 (white) to 1 (blue)
+    assert tuple(view.image_item.levels) == (-1.0, 1.0)
+    assert view.bar_low.text() == "activation: -1" and view.bar_high.text() == "1"
     view.refresh()  # stays on the neuron while training
     assert np.array_equal(view.image_item.image, expected)
     view.show_output()
@@ -453,3 +465,19 @@ def test_two_d_classes_can_show_the_confusion_matrix(qtbot):
     assert np.array_equal(view.train_matrix, expected)
     view.matrix_toggle.setChecked(False)
     assert view.mode == "plane"
+
+
+def test_axes_print_ordinary_values_as_they_are(qtbot, view):
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0.1, 0.9, size=(40, 2))
+    data = Dataset("d", "small values", X, (X[:, :1] > 0.5).astype(float), ("x1", "x2"),
+                   ("y",), classes=("no", "yes"))  # fmt: skip
+    view.set_data(data)
+    show(qtbot, view)
+    for name in ("bottom", "left"):
+        axis = view.plot_item.getAxis(name)
+        assert axis.scale == 1.0 and "x0.001" not in axis.labelString()
+        low, high = view.view_box.viewRange()[0 if name == "bottom" else 1]
+        ticks = [value for _, values in axis.tickValues(low, high, 300) for value in values]
+        strings = axis.tickStrings(sorted(ticks)[:2], axis.scale, 0.1)
+        assert all(0.0 <= float(text) <= 1.0 for text in strings)

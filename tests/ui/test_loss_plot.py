@@ -1,6 +1,9 @@
 """The loss plot shows every step's loss and every epoch's mean, live."""
 
+import math
+
 import numpy as np
+import pytest
 
 from bp_studio.ui.loss_plot import LossPlot
 
@@ -39,3 +42,63 @@ def test_million_points_are_downsampled(qtbot):
     shown = plot.step_curve.getData()[0]
     assert plot.points == 1_000_000
     assert len(shown) < 100_000  # auto downsampling draws far fewer points than it holds
+
+
+def shown(plot: LossPlot) -> tuple[list[float], list[float]]:
+    return plot.view_box.viewRange()
+
+
+def test_ordinary_losses_are_printed_as_they_are(qtbot):
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.resize(600, 300)
+    plot.set_history(np.array([0.13, 0.12, 0.125]), np.zeros(0), np.zeros(0))
+    plot.grab()
+    left = plot.plot.getPlotItem().getAxis("left")
+    assert "x0.001" not in left.labelString() and left.scale == 1.0
+    (x0, x1), (y0, y1) = shown(plot)
+    assert y0 == 0.0 and y1 == pytest.approx(0.13 * 1.05)
+    ticks = [value for _, values in left.tickValues(y0, y1, 200) for value in values]
+    assert left.tickStrings(ticks[:2], left.scale, 0.05) == ["0", "0.05"]
+
+
+def test_a_single_step_gives_whole_non_negative_step_ticks(qtbot):
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.resize(600, 300)
+    plot.set_history(np.array([0.69]), np.zeros(0), np.zeros(0))
+    plot.grab()
+    (x0, x1), _ = shown(plot)
+    assert (x0, x1) == (0.0, 5.0)
+    bottom = plot.plot.getPlotItem().getAxis("bottom")
+    ticks = [value for _, values in bottom.tickValues(x0, x1, 600) for value in values]
+    assert ticks and all(value >= 0 and value == int(value) for value in ticks)
+    assert bottom.tickStrings([0.0, 12000.0], 1.0, 1.0) == ["0", "12,000"]
+
+
+def test_the_axes_follow_a_reset_and_not_a_user_who_zoomed(qtbot):
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.resize(600, 300)
+    plot.set_history(np.linspace(2.0, 0.1, 5000), np.zeros(0), np.zeros(0))
+    assert shown(plot)[0] == [0.0, pytest.approx(5100.0)]
+    assert shown(plot)[1][1] == pytest.approx(2.1)
+    plot.set_history(np.array([0.5, 0.4]), np.zeros(0), np.zeros(0))  # a reset
+    assert shown(plot)[0] == [0.0, 5.0] and shown(plot)[1][1] == pytest.approx(0.525)
+    plot.append_history(np.full(20, 0.3), np.zeros(0), np.zeros(0))  # live: still following
+    assert shown(plot)[0][1] == pytest.approx(22 * 1.02)
+    plot.view_box.sigRangeChangedManually.emit([True, True])  # the user zoomed in
+    plot.view_box.setXRange(3.0, 8.0, padding=0.0)
+    plot.append_history(np.full(100, 0.2), np.zeros(0), np.zeros(0))
+    assert shown(plot)[0] == [pytest.approx(3.0), pytest.approx(8.0)]
+    plot.set_history(np.array([0.5]), np.zeros(0), np.zeros(0))  # a new history follows again
+    assert shown(plot)[0] == [0.0, 5.0]
+
+
+def test_the_log_scale_shows_the_losses_decades(qtbot):
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.set_history(np.array([3.0, 0.02, 0.004]), np.zeros(0), np.zeros(0))
+    plot.log_scale.setChecked(True)
+    low, high = shown(plot)[1]
+    assert low <= -3 < math.log10(0.004) and high >= math.log10(3.0)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from bp_studio.engine import ACTIVATIONS, LOSSES, hidden_activations, output_activations
-from bp_studio.ui.data_view import _activation_levels
+from bp_studio.studio.maps import value_scale
 from bp_studio.ui.settings_panel import SettingsPanel
 
 
@@ -62,11 +62,11 @@ def test_every_activation_is_offered_somewhere(panel: SettingsPanel) -> None:
 
 
 @pytest.mark.parametrize("name", list(ACTIVATIONS))
-def test_data_view_colour_range_follows_the_output_range(name: str) -> None:
+def test_the_colour_scale_follows_the_output_range(name: str) -> None:
     low, high = ACTIVATIONS[name].output_range
     values = np.array([[0.5, -3.0], [2.0, np.nan]])
-    levels = _activation_levels(name, values)
+    scale = value_scale(name, values)
     if math.isfinite(low) and math.isfinite(high):
-        assert levels == (low, high)
+        assert scale == max(abs(low), abs(high))  # the bound: white at 0, full colour at it
     else:
-        assert levels == (-3.0, 3.0)  # symmetric around 0, white at 0, NaN ignored
+        assert scale == 3.0  # the largest |a|, NaN ignored

@@ -334,8 +334,8 @@ def test_autosave_while_playing(window, qtbot):
 def test_hidden_nodes_show_their_maps_and_hover_shows_one_large(window, monkeypatch):
     choose(window, kind="generator", name="circles", samples=80)
     nodes = window.canvas._nodes
-    assert all(node._image is not None for node in nodes[1])  # the hidden layer
-    assert all(node._image is None for node in nodes[0] + nodes[-1])
+    assert all(node._image is not None for node in nodes[1] + nodes[-1])  # hidden and output
+    assert all(node._image is None for node in nodes[0])
     shown = []
     monkeypatch.setattr(window.data_view, "show_neuron", lambda *a: shown.append(a))
     window.canvas.node_hovered.emit(window.canvas.selection_at(window.canvas.node_position(1, 2)))
@@ -356,8 +356,8 @@ def test_many_classes_get_softmax_and_regression_a_linear_output(window):
 
 def test_input_names_on_the_canvas(window):
     choose(window, kind="generator", name="circles", samples=40, features=("x1^2", "x2^2"))
-    symbols = [node.symbol for node in window.canvas._nodes[0]]
-    assert symbols == ["x1^2", "x2^2"]
+    names = window.canvas.labels("input_name")  # written beside the input nodes
+    assert names == {(0,): "x1^2", (1,): "x2^2"}
 
 
 def test_features_can_be_chosen_for_the_opening_xor(window):

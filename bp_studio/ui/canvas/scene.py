@@ -1,0 +1,756 @@
+"""The canvas's scene: the items of one architecture, restyled from each ``Moment``.
+
+``build`` makes the items from a ``Layout`` (once per architecture); ``restyle`` sets every
+colour and text from a moment, the hovered and the selected thing (cheap: items compare
+their new style with the old one and redraw only on a change); ``selection_at`` says what a
+scene point hits.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QImage, QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene
+
+from bp_studio.engine import Network, Phase
+from bp_studio.studio.moment import Moment, Selection
+from bp_studio.studio.notation import input_symbol, node_name
+from bp_studio.ui.canvas.colours import Colours, luminance, mix
+from bp_studio.ui.canvas.edges import EdgeLayerItem, EdgeMarksItem, _bounds
+from bp_studio.ui.canvas.items import MIN_LABEL_PX, InputImageItem, Label, NodeItem, node_style_key
+from bp_studio.ui.canvas.layout import Layout, fmt
+
+EDGE_HIT_PX = 5.0
+NODE_HIT_PX = 3.0
+HEADER_MIN_PX = 7.0
+"""Column headers stay readable a little smaller than other text (they are short)."""
+
+
+def active_column(moment: Moment) -> int | None:
+    """The column the last piece of work computed (``None`` when idle or after update)."""
+    if moment.phase == Phase.ERROR:
+        return len(moment.network.layers)
+    if moment.phase in (Phase.FORWARD, Phase.BACKWARD) and moment.active_layer is not None:
+        return moment.active_layer + 1
+    return None
+
+
+def edge_fade(moment: Moment, index: int) -> float:
+    """How strongly network layer ``index`` (edges, bias and edge labels) is drawn."""
+    if moment.phase == Phase.FORWARD and index >= len(moment.forward_layers):
+        return 0.3
+    if moment.phase == Phase.BACKWARD and index not in moment.backward_layers:
+        return 0.45
+    return 1.0
+
+
+class NetworkScene(QGraphicsScene):
+    """Nodes (or an input image), edge layers, labels and marks of one architecture."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
+        self.layout: Layout | None = None
+        self._clear()
+
+    # -- building -----------------------------------------------------------------------------
+
+    def _clear(self) -> None:
+        self.clear()
+        self.nodes: list[list[NodeItem]] = []
+        self.image: InputImageItem | None = None
+        self.caption: Label | None = None
+        self.edge_items: list[EdgeLayerItem] = []
+        self.all_labels: list[Label] = []
+        self.headers: list[Label] = []
+        self.bias_labels: dict[tuple[int, int], Label] = {}
+        self.bias_columns: list[list[Label]] = []
+        """The bias labels of each network layer (empty without bias)."""
+        self._readable_biases: dict[int, bool] = {}
+        self.edge_labels: dict[tuple[int, int, int], Label] = {}
+        self.error_labels: list[Label] = []
+        self.input_names: list[Label] = []
+        self.output_names: list[Label] = []
+        self.loss_label: Label | None = None
+        self.band: QGraphicsPathItem | None = None
+        self.edge_marks: EdgeMarksItem | None = None
+        self.has_pictures = False
+        self._edge_label_key: tuple = ()
+        self._marked_nodes: set[tuple[int, int]] = set()
+        self._hollow_columns: dict[int, tuple] = {}
+        self._marked_labels: set[tuple[str, tuple]] = set()
+        self._node_xy = np.zeros((0, 2))
+        self._node_keys: list[tuple[int, int]] = []
+
+    def _add_label(self, label: Label, anchor: QPointF, z: float = 5.0) -> Label:
+        label.setPos(anchor)
+        label.setZValue(z)
+        self.addItem(label)
+        self.all_labels.append(label)
+        return label
+
+    def build(self, network: Network, layout: Layout) -> None:
+        """New items for ``network`` placed by ``layout`` (the old ones go)."""
+        self._clear()
+        self.layout = layout
+        self.bias_columns = [[] for _ in network.layers]
+        band = QGraphicsPathItem()
+        band.setZValue(-10)
+        band.setPen(QPen(Qt.PenStyle.NoPen))
+        band.setVisible(False)
+        self.addItem(band)
+        self.band = band
+        for index in range(len(network.layers)):
+            sources = np.array([_xy(layout.node(index, i)) for i in range(layout.sizes[index])])
+            targets = np.array(
+                [_xy(layout.node(index + 1, j)) for j in range(layout.sizes[index + 1])]
+            )
+            item = EdgeLayerItem(index, sources, targets, layout.thinning[index])
+            item.setZValue(0)
+            self.addItem(item)
+            self.edge_items.append(item)
+        start = np.vstack([item.start for item in self.edge_items])
+        end = np.vstack([item.end for item in self.edge_items])
+        self.edge_marks = EdgeMarksItem(_bounds(start, end, 12))
+        self.edge_marks.setZValue(1)
+        self.addItem(self.edge_marks)
+        keys, xy = [], []
+        for column, size in enumerate(layout.sizes):
+            geometry = layout.columns[column]
+            header = Label(
+                "header", (column,), layout.header_light_font, "above", HEADER_MIN_PX, False
+            )
+            header.set_text("\n".join(layout.header_lines(network, column)))
+            anchor = QPointF(layout.xs[column], layout.header_y)
+            self.headers.append(self._add_label(header, anchor))
+            if geometry.image:
+                self._build_image(geometry)
+                self.nodes.append([])
+                continue
+            nodes = self._build_nodes(column, geometry)
+            self.nodes.append(nodes)
+            keys += [(column, unit) for unit in range(size)]
+            xy += [_xy(node.pos()) for node in nodes]
+            if column >= 1 and network.layers[column - 1].has_bias:
+                self._build_bias_labels(column, geometry)
+        self._build_names(layout)
+        last = len(layout.sizes) - 1
+        output = layout.columns[last]
+        for unit in range(output.size):
+            min_px = MIN_LABEL_PX if output.labelled else math.inf
+            label = Label("error", (unit,), output.error_font, "right", min_px)
+            self.error_labels.append(self._add_label(label, layout.node(last, unit), 12))
+        self.loss_label = self._add_label(
+            Label("loss", (), layout.loss_font, "below", MIN_LABEL_PX),
+            layout.loss_anchor(network),
+            12,
+        )
+        if layout.edge_labels:
+            for index, item in enumerate(self.edge_items):
+                for unit in range(item.units):
+                    for input in range(item.inputs):
+                        label = Label(
+                            "edge", (index, unit, input), layout.edge_font, "center", MIN_LABEL_PX
+                        )
+                        self.edge_labels[(index, unit, input)] = self._add_label(
+                            label, QPointF(), 8
+                        )
+        self._node_xy = np.array(xy, dtype=np.float64).reshape(-1, 2)
+        self._node_keys = keys
+        margin = max(layout.rect.width(), layout.rect.height())
+        self.setSceneRect(layout.rect.adjusted(-margin, -margin, margin, margin))
+
+    def _build_nodes(self, column: int, geometry) -> list[NodeItem]:
+        side = "inside" if geometry.roomy else ("left" if column == 0 else "right")
+        if not geometry.labelled:
+            side = "none"
+        nodes = []
+        for unit in range(geometry.size):
+            node = NodeItem(
+                column,
+                unit,
+                geometry.radius,
+                geometry.halo,
+                geometry.value_font,
+                geometry.symbol_font,
+                side,
+            )
+            node.setPos(self.layout.node(column, unit))
+            node.setZValue(10)
+            self.addItem(node)
+            nodes.append(node)
+        return nodes
+
+    def _build_image(self, geometry) -> None:
+        self.image = InputImageItem(geometry.rect, geometry.shape, geometry.size)
+        self.image.setZValue(10)
+        self.addItem(self.image)
+        caption = Label("caption", (), geometry.label_font, "below", MIN_LABEL_PX, False)
+        anchor = QPointF(geometry.rect.center().x(), geometry.rect.bottom() + 8)
+        self.caption = self._add_label(caption, anchor, 12)
+
+    def _build_bias_labels(self, column: int, geometry) -> None:
+        r = geometry.radius
+        min_px = MIN_LABEL_PX if geometry.labelled else math.inf
+        for unit in range(geometry.size):
+            point = self.layout.node(column, unit)
+            if geometry.roomy:
+                anchor, align = point + QPointF(0, r + 5), "below"
+            else:
+                anchor, align = point - QPointF(r + geometry.halo + 2, 0), "left"
+            label = Label("bias", (column - 1, unit), geometry.label_font, align, min_px)
+            self.bias_labels[(column - 1, unit)] = self._add_label(label, anchor, 12)
+            self.bias_columns[column - 1].append(label)
+
+    def _build_names(self, layout: Layout) -> None:
+        """Input names left of big input nodes, output names (classes) right of the outputs."""
+        first, last = layout.columns[0], layout.columns[-1]
+        if layout.input_names is not None:
+            for unit, name in enumerate(layout.input_names):
+                anchor = layout.node(0, unit) - QPointF(first.half_width + 4, 0)
+                label = Label("input_name", (unit,), first.name_font, "left", MIN_LABEL_PX, False)
+                label.set_text(name)
+                self.input_names.append(self._add_label(label, anchor, 12))
+        if layout.output_names is not None:
+            column = len(layout.columns) - 1
+            gap = last.half_width + 6 + layout.value_width(column)
+            for unit, name in enumerate(layout.output_names):
+                anchor = layout.node(column, unit) + QPointF(gap, 0)
+                min_px = MIN_LABEL_PX if last.labelled else math.inf
+                label = Label("output_name", (unit,), last.name_font, "right", min_px, False)
+                label.set_text(name)
+                self.output_names.append(self._add_label(label, anchor, 12))
+
+    # -- restyling ----------------------------------------------------------------------------
+
+    def restyle(
+        self,
+        moment: Moment,
+        colours: Colours,
+        hover: Selection | None,
+        selection: Selection | None,
+        scale: float,
+    ) -> None:
+        """Every colour and text from ``moment``; marks for ``hover`` and ``selection``.
+
+        ``scale`` is the view's: labels too small to read there are hidden, unwritten.
+        """
+        layout = self.layout
+        if layout is None:
+            return
+        network = moment.network
+        column = active_column(moment)
+        for index, item in enumerate(self.edge_items):
+            fade = edge_fade(moment, index)
+            item.set_weights(network.layers[index].weight, colours, layout.edge_styles[index], fade)
+        self._restyle_nodes(moment, colours, column)
+        self._restyle_image(moment, colours, hover, selection)
+        self._restyle_labels(moment, colours, column, scale)
+        self._restyle_band(colours, column)
+        self.apply_marks(moment, colours, hover, selection)
+
+    def _restyle_nodes(self, moment: Moment, colours: Colours, active: int | None) -> None:
+        """Fill each node by its value: ``a`` (inputs ``x``), or ``δ`` in the backward phase.
+
+        Activations and inputs are coloured against ``max(1, max |v|)`` of their column (the
+        bound of sigmoid, tanh and softmax: ``maps.value_scale``); deltas against the largest
+        ``|δ|`` shown, so that small (vanishing) gradients look pale.
+        """
+        phase = moment.phase
+        delta_scale = 0.0
+        if phase == Phase.BACKWARD:
+            for record in moment.backward_layers.values():
+                delta_scale = max(delta_scale, float(np.max(np.abs(record.delta[moment.sample]))))
+        for column, nodes in enumerate(self.nodes):
+            if not nodes:
+                continue
+            showing_delta = moment.shows_delta(column)
+            values = moment.column_values(column)
+            if showing_delta:
+                scale = delta_scale or 1.0
+            elif values is not None:
+                finite = np.abs(values[np.isfinite(values)])
+                scale = max(1.0, float(finite.max())) if finite.size else 1.0
+            symbol = "x" if column == 0 else ("δ" if showing_delta else "a")
+            fade = 1.0
+            if phase == Phase.FORWARD and column > len(moment.forward_layers):
+                fade = 0.5
+            elif phase == Phase.BACKWARD and column >= 1 and not showing_delta:
+                fade = 0.55
+            text = colours.faded(colours.text, fade)
+            border = colours.faded(colours.border, fade)
+            node_halo = colours.halo if column == active else None
+            symbols = self._symbols(moment, column, symbol, len(nodes))
+            if values is None:
+                hollow = (
+                    colours.background, colours.faded(colours.faint, fade),
+                    text, text, colours.label_background, True, node_halo,
+                )  # fmt: skip
+                hollow_key = node_style_key(*hollow)
+                if self._hollow_columns.get(column) == (hollow_key, symbols):
+                    continue  # the same blank column as last time (while training plays)
+                self._hollow_columns[column] = (hollow_key, symbols)
+                for node, name in zip(nodes, symbols):
+                    node.set_state(name, "", *hollow, style_key=hollow_key)
+                continue
+            self._hollow_columns.pop(column, None)
+            for node, name, value in zip(nodes, symbols, values.tolist()):
+                fill = colours.faded(colours.diverging(value / scale), fade)
+                ink = QColor("#111111") if luminance(fill) > 0.45 else QColor("white")
+                if fade < 1.0:
+                    ink = mix(fill, ink, 0.75)
+                node.set_state(
+                    name, fmt(value), fill, border, ink, text,
+                    colours.label_background, False, node_halo,
+                )  # fmt: skip
+
+    def _symbols(self, moment: Moment, column: int, symbol: str, count: int) -> list[str]:
+        """What each node is called beside its value: ``x₁`` in big input nodes (the name is
+        written beside them), the input's name beside small ones, else ``a`` or ``δ``."""
+        if column != 0:
+            return [symbol] * count
+        if self.layout.columns[0].roomy:
+            return [input_symbol(unit) for unit in range(count)]
+        names = moment.network.input_names
+        if names is not None and len(names) == count:
+            return list(names)
+        return [input_symbol(unit) for unit in range(count)]
+
+    def _restyle_image(
+        self,
+        moment: Moment,
+        colours: Colours,
+        hover: Selection | None,
+        selection: Selection | None,
+    ) -> None:
+        """The input image: the weights into a hovered (else selected) unit of layer 1, what
+        that unit looks for; otherwise the sample's inputs on the node colour scale."""
+        image, caption = self.image, self.caption
+        if image is None:
+            return
+        image.set_style(colours.zero, colours.border, mix(colours.zero, colours.faint, 0.35))
+        network = moment.network
+        unit = None
+        for chosen in (hover, selection):
+            if chosen is not None and chosen.kind == "node" and chosen.layer == 1:
+                unit = chosen.unit
+                break
+        if unit is not None and network.layers:
+            weights = network.layers[0].weight[unit]
+            top = float(np.max(np.abs(weights))) if weights.size else 0.0
+            top = top if math.isfinite(top) and top > 0 else 1.0
+            image.set_pixels(
+                colours.diverging_rgb(weights / top), ("w", unit, weights.tobytes(), colours.key)
+            )
+            name = node_name(len(network.layers), 1, unit)
+            caption.set_text(
+                f"Weights into {name}: what it looks for\n"
+                f"(blue +, orange −; full colour at |w| = {fmt(top)})"
+            )
+            return
+        values = moment.column_values(0)
+        rows, columns = self.layout.columns[0].shape
+        if values is None:
+            image.set_pixels(None, None)
+            caption.set_text(f"Inputs x₁ … {input_symbol(image.size - 1)}, row by row")
+            return
+        finite = np.abs(values[np.isfinite(values)])
+        scale = max(1.0, float(finite.max())) if finite.size else 1.0
+        image.set_pixels(
+            colours.diverging_rgb(values / scale), ("x", values.tobytes(), colours.key)
+        )
+        sample = ""
+        if moment.batch is not None and moment.batch_size > 1:
+            sample = f" of sample {moment.sample + 1}"
+        caption.set_text(f"Inputs{sample} ({rows} × {columns}), coloured as nodes")
+
+    def _restyle_labels(
+        self, moment: Moment, colours: Colours, active: int | None, scale: float
+    ) -> None:
+        layout = self.layout
+        network = moment.network
+        phase = moment.phase
+        update = moment.update
+        for column, header in enumerate(self.headers):
+            is_active = column == active
+            header.set_font(layout.header_font if is_active else layout.header_light_font)
+            header.set_style(colours.accent if is_active else colours.text)
+            header.show_if(True, scale)
+        for label in (*self.input_names, *self.output_names):
+            label.set_style(colours.text)
+            label.show_if(True, scale)
+        if self.caption is not None:
+            self.caption.set_style(colours.text)
+            self.caption.show_if(True, scale)
+
+        # bias and edge labels fade with their layer (one style per layer and sign)
+        styles: dict[tuple[int, str], tuple[QColor, QColor, QColor]] = {}
+
+        def style(index: int, border: str) -> tuple[QColor, QColor, QColor]:
+            found = styles.get((index, border))
+            if found is None:
+                fade = edge_fade(moment, index)
+                found = styles[(index, border)] = (
+                    colours.faded(colours.text, fade),
+                    colours.label_background,
+                    colours.faded(getattr(colours, border), fade),
+                )
+            return found
+
+        biases = [None if layer.bias is None else layer.bias.tolist() for layer in network.layers]
+        for index, labels in enumerate(self.bias_columns):
+            if labels and not labels[0].readable_at(scale):  # one font a column: all or none
+                if self._readable_biases.get(index, True):
+                    for label in labels:
+                        label.show_if(False, scale)
+                self._readable_biases[index] = False
+                continue
+            self._readable_biases[index] = True
+            for unit, label in enumerate(labels):
+                label.show_if(True, scale)
+                self._bias_text(label, index, unit, biases[index][unit], moment, style)
+
+        for (index, unit, input), label in self.edge_labels.items():
+            if not label.show_if(True, scale):
+                continue
+            weight = float(network.layers[index].weight[unit, input])
+            record = moment.backward_layers.get(index)
+            if phase == Phase.BACKWARD and record is not None:
+                text = f"∂L/∂w={fmt(float(record.grad_weight[unit, input]))}"
+            elif phase == Phase.UPDATE and update is not None:
+                text = f"{fmt(float(update.before[index].weight[unit, input]))} → {fmt(weight)}"
+            else:
+                text = f"w={fmt(weight)}"
+            label.set_text(text)
+            label.set_style(*style(index, "negative" if weight < 0 else "positive"))
+        self._restyle_loss_and_errors(moment, colours, scale)
+
+    def _bias_text(
+        self, label: Label, index: int, unit: int, value: float, moment: Moment, style
+    ) -> None:
+        """``b=0.35``; ``b=0.35→0.3`` after the update (big nodes); ``∂L/∂b`` in backward."""
+        phase, update = moment.phase, moment.update
+        record = moment.backward_layers.get(index)
+        if phase == Phase.BACKWARD and record is not None and record.grad_bias is not None:
+            text = f"∂L/∂b={fmt(float(record.grad_bias[unit]))}"
+        elif phase == Phase.UPDATE and update is not None and self.layout.columns[index + 1].roomy:
+            old = float(update.before[index].bias[unit])
+            text = f"b={fmt(old)}→{fmt(value)}"
+        else:
+            text = f"b={fmt(value)}"
+        label.set_text(text)
+        label.set_style(*style(index, "faint"))
+
+    def _restyle_loss_and_errors(self, moment: Moment, colours: Colours, scale: float) -> None:
+        phase = moment.phase
+        self._restyle_errors(moment, colours, scale)
+        error = moment.error
+        loss = self.loss_label
+        if loss.show_if(error is not None, scale):
+            text = f"Loss ({error.loss_name}) = {fmt(error.loss)}"
+            if error.penalty:
+                text += f"\n+ penalty {fmt(error.penalty)} = {fmt(error.total)}"
+            if moment.batch_size > 1:
+                text += f"\nmean over a batch of {moment.batch_size}"
+            loss.set_text(text)
+            if phase == Phase.ERROR:
+                loss.set_style(colours.accent, colours.label_background, colours.accent, 1.5)
+            else:
+                loss.set_style(colours.text, colours.label_background)
+        if self.edge_labels:
+            self._place_edge_labels()
+
+    def _restyle_errors(self, moment: Moment, colours: Colours, scale: float) -> None:
+        """Target, output and error beside each output node (error phase): right of the node
+        and its name, and clear of its bias label."""
+        layout = self.layout
+        error = moment.error
+        last = len(moment.network.layers)
+        output = layout.columns[last]
+        show = moment.phase == Phase.ERROR and error is not None
+        for unit, label in enumerate(self.error_labels):
+            if label.show_if(show, scale):
+                t = float(error.targets[moment.sample, unit])
+                o = float(error.outputs[moment.sample, unit])
+                e = float(error.error[moment.sample, unit])
+                label.set_text(output.error_text(t, o, e))
+                label.set_style(colours.text, colours.label_background, colours.accent, 1.5)
+        if not show or not self.error_labels[0].isVisible():
+            return
+        # one x for every box: right of the nodes, their values and names, clear of biases
+        x = output.x + output.radius + output.halo + 8
+        for unit in range(len(self.error_labels)):
+            node = self.nodes[last][unit]
+            if node.text_side == "right":
+                x = max(x, output.x + output.radius + output.halo + node.outside_width() + 12)
+            if self.output_names:
+                name = self.output_names[unit]
+                x = max(x, name.pos().x() + name.text_rect().right() + 6)
+        for unit, label in enumerate(self.error_labels):
+            y = layout.node(last, unit).y()
+            box = label.text_rect().translated(x, y)
+            bias = self.bias_labels.get((last - 1, unit))
+            if bias is not None and bias.text():
+                taken = bias.text_rect().translated(bias.pos())
+                if box.intersects(taken):
+                    x += taken.right() - box.left() + 6
+        for unit, label in enumerate(self.error_labels):
+            label.setPos(QPointF(x, layout.node(last, unit).y()))
+
+    def style_parameter_label(
+        self, label: Label, moment: Moment, colours: Colours, mark: QColor | None = None
+    ) -> None:
+        """Bias and edge labels: faded with their layer, edge labels bordered by sign."""
+        index = label.key[0]
+        fade = edge_fade(moment, index)
+        if mark is not None:
+            label.set_style(colours.text, colours.label_background, mark, 3.0)
+            return
+        border = colours.faint
+        if label.role == "edge":
+            border = colours.sign(float(moment.network.layers[index].weight[label.key[1:]]))
+        label.set_style(
+            colours.faded(colours.text, fade),
+            colours.label_background,
+            colours.faded(border, fade),
+        )
+
+    def _place_edge_labels(self) -> None:
+        """Put each edge label on its edge where it covers no node and no other label.
+
+        Labels sit near the edge's target end (``t ~ 0.72``), where the edges into one node
+        have spread apart; if that spot is taken the next candidate along the edge is tried
+        (the one overlapping least if none is free). Rectangles are ``[x0, y0, x1, y1]`` rows.
+        """
+        layout = self.layout
+        boxes = []
+        for column in layout.columns:
+            r = column.radius + column.halo + 2
+            boxes += [(x - r, y - r, x + r, y + r) for x, y in zip(column.node_xs, column.ys)]
+        others = [
+            *self.bias_labels.values(),
+            *self.error_labels,
+            *self.input_names,
+            *self.output_names,
+            self.loss_label,
+        ]
+        for label in others:
+            if label.isVisible() and label.text():
+                rect = label.text_rect().translated(label.pos())
+                boxes.append((rect.left(), rect.top(), rect.right(), rect.bottom()))
+        sizes = [(label.text_rect().width(), label.text_rect().height()) for label in
+                 self.edge_labels.values()]  # fmt: skip
+        key = (tuple(boxes), tuple(sizes))
+        if key == self._edge_label_key:
+            return
+        self._edge_label_key = key
+        obstacles = np.array(boxes, dtype=np.float64).reshape(-1, 4)
+        weights = np.ones(len(obstacles))
+        t = np.array([0.72, 0.64, 0.8, 0.56, 0.48, 0.4, 0.32, 0.86, 0.26])
+        for ((index, unit, input), label), (width, height) in zip(self.edge_labels.items(), sizes):
+            start = layout.node(index, input)
+            end = layout.node(index + 1, unit)
+            x = start.x() + (end.x() - start.x()) * t
+            y = start.y() + (end.y() - start.y()) * t
+            half_w, half_h = width / 2 + 2, height / 2 + 2
+            candidates = np.column_stack([x - half_w, y - half_h, x + half_w, y + half_h])
+            low = np.maximum(candidates[:, None, :2], obstacles[None, :, :2])
+            high = np.minimum(candidates[:, None, 2:], obstacles[None, :, 2:])
+            overlap = np.prod(np.clip(high - low, 0, None), axis=2)
+            best = int(np.argmin(overlap @ weights))  # the first free candidate, if any
+            label.setPos(QPointF(x[best], y[best]))
+            obstacles = np.vstack([obstacles, candidates[best]])
+            weights = np.append(weights, 2.0)
+
+    def _restyle_band(self, colours: Colours, active: int | None) -> None:
+        """A tinted band behind the column being computed, from its header to its last label."""
+        band, layout = self.band, self.layout
+        if active is None:
+            band.setVisible(False)
+            return
+        column = layout.columns[active]
+        x = column.x
+        header = self.headers[active]
+        half = max(column.half_width + 10, header.text_rect().width() / 2 + 10)
+        if not column.roomy:
+            half = max(half, column.radius + 24)
+        top = header.y() + header.text_rect().top() - 8
+        bottom = column.bottom + column.halo + 8
+        if column.roomy and active > 0 and (active - 1, 0) in self.bias_labels:
+            bottom += QFontMetricsF(column.label_font).height() + 8
+        if active == len(layout.sizes) - 1 and self.loss_label.isVisible():
+            bottom = max(bottom, self.loss_label.y() + self.loss_label.text_rect().bottom() + 8)
+        path = QPainterPath()
+        path.addRoundedRect(QRectF(x - half, top, 2 * half, bottom - top), 14, 14)
+        band.setPath(path)
+        band.setBrush(QBrush(colours.band))
+        band.setVisible(True)
+
+    def apply_marks(
+        self,
+        moment: Moment | None,
+        colours: Colours,
+        hover: Selection | None,
+        selection: Selection | None,
+    ) -> None:
+        """Draw the selection ring and the hover highlight."""
+        if self.layout is None:
+            return
+        hover_colour = QColor(colours.text)
+        hover_colour.setAlphaF(0.55)
+        edge_marks: list[tuple[QLineF, QPen, QPen]] = []
+        rings: dict[tuple[int, int], QColor] = {}
+        hovers: dict[tuple[int, int], QColor] = {}
+        cells: list[tuple[int, QColor, float]] = []
+        label_marks: dict[tuple[str, tuple], QColor] = {}
+        for chosen, colour, selected in (
+            (hover, hover_colour, False),
+            (selection, colours.selection, True),
+        ):
+            if chosen is None:
+                continue
+            if chosen.kind == "node" and chosen.layer == 0 and self.image is not None:
+                cells.append((chosen.unit, colour, 3.5 if selected else 2.5))
+            elif chosen.kind == "node":
+                (rings if selected else hovers)[(chosen.layer, chosen.unit)] = colour
+            elif chosen.kind == "edge":
+                item = self.edge_items[chosen.layer]
+                line = item.line(chosen.unit * item.inputs + chosen.input)
+                pen = item.pen(chosen.unit, chosen.input)
+                if pen.color().alpha() == 0 and moment is not None:  # too weak to draw
+                    layer = moment.network.layers[chosen.layer]
+                    pen.setColor(colours.sign(float(layer.weight[chosen.unit, chosen.input])))
+                pen.setColor(QColor(pen.color().rgb()))
+                pen.setWidthF(max(pen.widthF(), 1.5))
+                glow = QPen(colour, pen.widthF() + (6.0 if selected else 4.0))
+                glow.setCosmetic(True)
+                glow.setCapStyle(Qt.PenCapStyle.RoundCap)
+                edge_marks.append((line, glow, pen))
+                if selected:
+                    key = (chosen.layer, chosen.unit, chosen.input)
+                    label_marks[("edge", key)] = colour
+            elif chosen.kind == "bias" and selected:
+                label_marks[("bias", (chosen.layer, chosen.unit))] = colour
+        # only the nodes and labels marked now or before need a look (not all of a big network)
+        for layer, unit in {*rings, *hovers, *self._marked_nodes}:
+            self.nodes[layer][unit].set_marks(rings.get((layer, unit)), hovers.get((layer, unit)))
+        self._marked_nodes = {*rings, *hovers}
+        if self.image is not None:
+            self.image.set_marks(cells)
+        self.edge_marks.set_marks(edge_marks)
+        if moment is None:
+            return
+        labels = {"bias": self.bias_labels, "edge": self.edge_labels}
+        marked = set()
+        for role, key in {*label_marks, *self._marked_labels}:
+            label = labels[role].get(key)
+            if label is None:
+                continue
+            mark = label_marks.get((role, key))
+            if mark is not None or label.border_width() == 3.0:
+                self.style_parameter_label(label, moment, colours, mark)
+            if mark is not None:
+                marked.add((role, key))
+        self._marked_labels = marked
+
+    def set_node_images(self, images: dict[tuple[int, int], QImage] | None) -> None:
+        """Pictures of what each node computes over the input plane (see the view)."""
+        images = images or {}
+        self.has_pictures = bool(images)
+        for layer, nodes in enumerate(self.nodes):
+            for unit, node in enumerate(nodes):
+                node.set_image(images.get((layer, unit)))
+
+    # -- what the user points at --------------------------------------------------------------
+
+    def selection_at(self, scene_pos: QPointF, scale: float) -> Selection | None:
+        """What a click at ``scene_pos`` (view scale ``scale``) selects: a bias or edge label,
+        an input cell, a node, a drawn edge, or nothing."""
+        layout = self.layout
+        if layout is None:
+            return None
+        for item in self.items(scene_pos):
+            if (
+                isinstance(item, Label)
+                and item.role in ("bias", "edge")
+                and item.isVisible()
+                and item.shown_at(scale)
+            ):
+                if item.role == "bias":
+                    return Selection("bias", *item.key)
+                return Selection("edge", *item.key)
+        first = layout.columns[0]
+        if first.image:
+            cell = first.cell_at(scene_pos.x(), scene_pos.y())
+            if cell is not None:
+                return Selection("node", 0, cell)
+        p = np.array([scene_pos.x(), scene_pos.y()])
+        if len(self._node_xy):
+            distance = np.hypot(*(self._node_xy - p).T)
+            nearest = int(np.argmin(distance))
+            layer, unit = self._node_keys[nearest]
+            if distance[nearest] <= layout.columns[layer].radius + NODE_HIT_PX / scale:
+                return Selection("node", layer, unit)
+        best: tuple[float, Selection] | None = None
+        for item in self.edge_items:
+            a, b = item.start, item.end
+            if item.drawn is not None:
+                a, b = a[item.drawn], b[item.drawn]
+            ab = b - a
+            t = np.clip(np.einsum("ij,ij->i", p - a, ab) / np.einsum("ij,ij->i", ab, ab), 0, 1)
+            gap = np.hypot(*(a + ab * t[:, None] - p).T)
+            nearest = int(np.argmin(gap))
+            if gap[nearest] <= EDGE_HIT_PX / scale and (best is None or gap[nearest] < best[0]):
+                edge = nearest if item.drawn is None else int(item.drawn[nearest])
+                selection = Selection("edge", item.index, edge // item.inputs, edge % item.inputs)
+                best = (float(gap[nearest]), selection)
+        return None if best is None else best[1]
+
+    def labels(self, role: str) -> dict[tuple[int, ...], str]:
+        """The visible labels of one role (``header``, ``bias``, ``edge``, ``error``, ``loss``,
+        ``input_name``, ``output_name``, ``caption``)."""
+        return {
+            item.key: item.text()
+            for item in self.all_labels
+            if item.role == role and item.isVisible() and item.text()
+        }
+
+    def node_texts(self) -> dict[tuple[int, int], str]:
+        """What each node says, e.g. ``{(1, 0): "a=0.7514"}`` (nodes with a value only)."""
+        return {
+            (node.layer, node.unit): node.label_text()
+            for column in self.nodes
+            for node in column
+            if node.value_text
+        }
+
+    def legend_entries(self) -> tuple[tuple[str, str], ...]:
+        """What the legend explains, for what is drawn now (see ``legend.draw_legend``)."""
+        layout = self.layout
+        entries = [
+            ("positive", "positive weight"),
+            ("negative", "negative weight"),
+            ("thickness", "thickness = |w| ÷ its layer's largest"),
+            ("scale", "node colour = value a (δ in backward): −1 … 0 … +1"),
+        ]
+        if self.has_pictures and any(
+            node._image is not None and not node.value_text
+            for column in self.nodes
+            for node in column
+        ):  # a node shows its picture while it has no value to show
+            entries.append(("picture", "node picture = its value over the input plane"))
+        if layout is not None and layout.image_shape is not None:
+            entries.append(
+                ("strongest", "from the image: each unit's strongest weight; hover a unit for all")
+            )
+        elif layout is not None and any(t is not None for t in layout.thinning):
+            entries.append(("strongest", "big layers: their strongest weights only"))
+        entries.append(("active", "layer being computed"))
+        return tuple(entries)
+
+
+def _xy(point: QPointF) -> tuple[float, float]:
+    return (point.x(), point.y())

@@ -1,0 +1,144 @@
+"""The canvas's tooltips and edit-dialog text: plain text from a ``Moment``, no Qt.
+
+Names and numbers are the explanation panel's (``bp_studio.studio.notation``,
+``format_number``): ``Weight w₁,₂ of layer 2 = −0.55``, ``Hidden node 2 of layer 1``.
+"""
+
+from __future__ import annotations
+
+from bp_studio.engine import Phase
+from bp_studio.studio.explain import format_number
+from bp_studio.studio.moment import Moment, Selection
+from bp_studio.studio.notation import (
+    bias_name,
+    capitalised,
+    input_symbol,
+    node_name,
+    normalisation_word,
+    weight_name,
+)
+
+SUM_RULE = "z = Σᵢ wⱼᵢ aᵢ + bⱼ"
+
+
+def fmt(value: float) -> str:
+    return format_number(value, 4)
+
+
+def name_of_node(moment: Moment, node_layer: int, unit: int) -> str:
+    """``hidden node 2 of layer 1``, ``output node 1 (setosa)``, ``input node 3 (petal_length)``."""
+    network = moment.network
+    return node_name(
+        len(network.layers), node_layer, unit, network.input_names, moment.output_names
+    )
+
+
+def input_text(moment: Moment, unit: int) -> str:
+    """``x₁ = −1 (standardised; raw 0)``, ``x₁ = 0.05``, or ``x₁: not fed yet``."""
+    value = moment.node_value(0, unit)
+    symbol = input_symbol(unit)
+    if value is None:
+        return f"{symbol}: not fed yet"
+    text = f"{symbol} = {fmt(value)}"
+    word = normalisation_word(moment.normalization_kind)
+    raw = moment.raw_input(unit)
+    if word and raw is not None:
+        text += f" ({word}; raw {fmt(raw)})"
+    return text
+
+
+def edge_ends(moment: Moment, layer: int, unit: int, input: int) -> str:
+    """``hidden node 2 of layer 1 → output node 1``: where a weight comes from and goes."""
+    return f"{name_of_node(moment, layer, input)} → {name_of_node(moment, layer + 1, unit)}"
+
+
+def tooltip(moment: Moment, selection: Selection) -> str:
+    """The value, gradient and formula of a node, edge or bias."""
+    if selection.kind == "edge":
+        return _edge(moment, selection.layer, selection.unit, selection.input)
+    if selection.kind == "bias":
+        return _bias(moment, selection.layer, selection.unit)
+    return _node(moment, selection.layer, selection.unit)
+
+
+def edit_prompt(moment: Moment, selection: Selection) -> tuple[str, str]:
+    """``(title, label)`` of the dialog that asks for a new weight or bias."""
+    if selection.kind == "edge":
+        name = weight_name(selection.layer, selection.unit, selection.input)
+        where = edge_ends(moment, selection.layer, selection.unit, selection.input)
+        return "Edit weight", f"New value of {name}\n({where}):"
+    name = bias_name(selection.layer, selection.unit)
+    where = name_of_node(moment, selection.layer + 1, selection.unit)
+    return "Edit bias", f"New value of {name}\n(into {where}):"
+
+
+def _sample_note(moment: Moment) -> str:
+    if moment.batch is None or moment.batch_size <= 1:
+        return ""
+    row = int(moment.batch[moment.sample]) + 1
+    return f"\n(sample {moment.sample + 1} of {moment.batch_size}, data row {row})"
+
+
+def _node(moment: Moment, column: int, unit: int) -> str:
+    network = moment.network
+    title = capitalised(name_of_node(moment, column, unit))
+    if column == 0:
+        return f"{title}\n{input_text(moment, unit)}{_sample_note(moment)}"
+    index = column - 1
+    layer = network.layers[index]
+    lines = [f"{title} · {layer.activation}"]
+    s = moment.sample
+    if index < len(moment.forward_layers):
+        record = moment.forward_layers[index]
+        lines.append(f"a = f(z) = {fmt(float(record.a[s, unit]))}")
+        lines.append(f"z = {fmt(float(record.z[s, unit]))}")
+    else:
+        lines.append("a, z: not computed yet")
+    backward = moment.backward_layers.get(index)
+    if backward is not None:
+        lines.append(f"δ = ∂L/∂z = {fmt(float(backward.delta[s, unit]))}")
+    if layer.has_bias:
+        lines.append(f"{bias_name(index, unit)} = {fmt(float(layer.bias[unit]))}")
+    lines.append(f"{SUM_RULE},  a = {layer.function.formula}")
+    if column == len(network.layers):
+        lines.append(f"δ at the output: {network.loss.delta_formula}")
+    else:
+        lines.append(f"δⱼ = f′(zⱼ) Σₖ wₖⱼ δₖ,  f′ = {layer.function.derivative_formula}")
+    return "\n".join(lines) + _sample_note(moment)
+
+
+def _edge(moment: Moment, index: int, unit: int, input: int) -> str:
+    weight = float(moment.network.layers[index].weight[unit, input])
+    lines = [
+        f"Weight {weight_name(index, unit, input)} = {fmt(weight)}",
+        edge_ends(moment, index, unit, input),
+    ]
+    record = moment.backward_layers.get(index)
+    if record is not None:
+        lines.append(f"∂L/∂w = {fmt(float(record.grad_weight[unit, input]))}")
+    if moment.phase == Phase.UPDATE and moment.update is not None:
+        old = float(moment.update.before[index].weight[unit, input])
+        step = float(moment.update.step[index].weight[unit, input])
+        lines.append(f"update: {fmt(old)} → {fmt(weight)}  (step {fmt(step)})")
+    lines.append(SUM_RULE)
+    if record is not None:
+        lines.append("∂L/∂wⱼᵢ = mean over the batch of δⱼ aᵢ")
+    return "\n".join(lines)
+
+
+def _bias(moment: Moment, index: int, unit: int) -> str:
+    value = float(moment.network.layers[index].bias[unit])
+    lines = [
+        f"Bias {bias_name(index, unit)} = {fmt(value)}",
+        f"into {name_of_node(moment, index + 1, unit)}",
+    ]
+    record = moment.backward_layers.get(index)
+    if record is not None and record.grad_bias is not None:
+        lines.append(f"∂L/∂b = {fmt(float(record.grad_bias[unit]))}")
+    if moment.phase == Phase.UPDATE and moment.update is not None:
+        old = float(moment.update.before[index].bias[unit])
+        lines.append(f"update: {fmt(old)} → {fmt(value)}")
+    lines.append(SUM_RULE)
+    if record is not None:
+        lines.append("∂L/∂bⱼ = mean over the batch of δⱼ")
+    return "\n".join(lines)
