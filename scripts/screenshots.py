@@ -20,7 +20,20 @@ import sys
 import tempfile
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+def _offscreen_screen(width: int = 2560, height: int = 1440) -> str:
+    """Qt's offscreen platform with one screen of this size (the window keeps itself inside
+    the screen, so the default 800 x 600 one would shrink it)."""
+    import json
+
+    config = Path(tempfile.mkdtemp(prefix="bp-screen-")) / "screen.json"
+    screen = {"name": "shots", "x": 0, "y": 0, "width": width, "height": height}
+    screen |= {"logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}
+    config.write_text(json.dumps({"screens": [screen]}))
+    return f"offscreen:configfile={config}"
+
+
+os.environ.setdefault("QT_QPA_PLATFORM", _offscreen_screen())
 
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
@@ -219,6 +232,45 @@ def canvas_views(app: QApplication, out: Path) -> None:
             canvas_shot(app, out / f"canvas_{name}_unit_weights.png", moment, hover=hover)
 
 
+def laptop_windows(app: QApplication, out: Path) -> None:
+    """The whole window at 1280 x 720, as a laptop or a projector shows it: as it opens, a
+    2-32-32-32-1 trained on the four-quadrant XOR, 64-32-10 on the digits in the backward
+    phase, 4-8-3 on the iris flowers in the update phase."""
+    window = MainWindow()
+    window.show()
+    window.resize(1280, 720)
+    settle(app)
+    window._default_dock_sizes()
+    shoot(window, app, out / "laptop_default.png")
+    studio = window.studio
+    choose(window, DataSpec("generator", "xor", samples=400, noise=0.1, test_ratio=0.2))
+    studio.set(
+        hidden=(HiddenLayer(32, "tanh"),) * 3,
+        optimizer="adam",
+        lr=0.01,
+        batch_size=32,
+        shuffle=True,
+    )
+    train(window, 3000)
+    shoot(window, app, out / "laptop_deep_xor.png")
+    choose(window, DataSpec("real", "digits", normalization="minmax", test_ratio=0.2))
+    studio.set(hidden=(HiddenLayer(32, "tanh"),), lr=0.1, batch_size=32, optimizer="sgd")
+    train(window, 200)
+    for _ in range(3):
+        window.next_phase()
+    studio.select(Selection("node", 1, 3))
+    shoot(window, app, out / "laptop_digits.png")
+    choose(window, DataSpec("real", "iris", normalization="standardize", test_ratio=0.2))
+    studio.set(hidden=(HiddenLayer(8, "tanh"),), lr=0.1, batch_size=16, shuffle=True)
+    train(window, 300)
+    studio.select(Selection("edge", 1, 0, 2))
+    for _ in range(4):
+        window.next_phase()
+    shoot(window, app, out / "laptop_iris.png")
+    window.files.confirm_discard = lambda: True
+    window.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="docs/screenshots", help="folder for the PNG files")
@@ -246,6 +298,7 @@ def main() -> int:
     window.files.confirm_discard = lambda: True  # a screenshot run keeps nothing
     window.close()
     canvas_views(app, out)
+    laptop_windows(app, out)
     return 0
 
 

@@ -278,6 +278,8 @@ class _View:
     def phase_tag(self) -> str:
         phase = self.moment.phase
         if phase is None:
+            if self.moment.step_number:
+                return f"Between steps: step {self.moment.step_number + 1:,} not started"
             return "Not started"
         return f"Phase {int(phase)} of 4: {phase.title}"
 
@@ -984,11 +986,13 @@ def phase_summary(moment: Moment, precision: int = 4) -> str:
     view = _View(moment, _check_precision(precision))
     phase = moment.phase
     if phase is None:
-        title = f"Step {moment.step_number + 1}"
+        title = f"Step {moment.step_number + 1:,}"
+        if moment.step_number:
+            title = f"After step {moment.step_number:,}"
     elif moment.update is not None:
-        title = f"Step {moment.update.step_number}"
+        title = f"Step {moment.update.step_number:,}"
     else:
-        title = f"Step {moment.step_number + 1}"
+        title = f"Step {moment.step_number + 1:,}"
     parts = [_heading(title, view.phase_tag())]
     for step, sentence in PHASE_SENTENCES.items():
         text = f"{int(step)} {step.title}: {sentence}"

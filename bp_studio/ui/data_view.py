@@ -236,12 +236,15 @@ class DataView(QWidget):
         self.score.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.score.setWordWrap(True)
 
+        # The title gets a row of its own: beside the buttons it wrapped to three lines and
+        # squeezed the class picker to two letters.
         top = QHBoxLayout()
-        top.addWidget(self.title, 1)
         top.addWidget(self.class_chooser)
         top.addWidget(self.draw_button)
         top.addWidget(self.matrix_toggle)
         top.addWidget(self.matrix_chooser)
+        top.addStretch(1)
+        self.class_chooser.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         bottom = QHBoxLayout()
         bottom.addWidget(self.legend, 1)
         bottom.addWidget(self.bar_low)
@@ -249,6 +252,7 @@ class DataView(QWidget):
         bottom.addWidget(self.bar_high)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.title)
         layout.addLayout(top)
         layout.addWidget(self.stack, 1)
         layout.addLayout(bottom)

@@ -841,6 +841,8 @@ def _done_phases(moment: Moment) -> tuple[Phase, ...]:
     """The phases finished in the step the moment shows."""
     if moment.update is not None:
         return (Phase.FORWARD, Phase.ERROR, Phase.BACKWARD)
+    if moment.phase is None:
+        return ()  # between steps the nodes show a preview, no phase of a step is done
     done = []
     if moment.forward_layers and len(moment.forward_layers) == len(moment.network.layers):
         done.append(Phase.FORWARD)
