@@ -32,7 +32,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import numpy as np
@@ -49,6 +49,7 @@ from bp_studio.engine import (
     forward,
     rewind,
 )
+from bp_studio.studio.boundary import BoundaryError, StepBoundary
 from bp_studio.studio.changes import Change, bias_name, weight_name
 from bp_studio.studio.document import (
     DocumentState,
@@ -70,18 +71,13 @@ from bp_studio.studio.notation import output_names
 from bp_studio.studio.progress import ProgressBoard, Publication
 from bp_studio.studio.quiz import Quiz, Verdict
 from bp_studio.studio.settings import TRAINING_FIELDS, Settings
+from bp_studio.studio.undo import UndoEntry, UndoStack
 
 CHUNK_SECONDS = 0.02
 """``run()`` trains in chunks of about this long; ``stop()`` and queued changes are seen
 between chunks."""
 EVALUATION_SHARE = 0.05
 """While running, the evaluation on all the data takes at most this share of the time."""
-MAX_UNDO = 30
-"""Undo keeps at most this many commands ..."""
-UNDO_BYTES = 256 * 1024 * 1024
-"""... and at most this much memory beyond the live document: the weights, optimiser state,
-losses and the rewind snapshots that only undo entries still hold (a reset keeps the whole
-run it replaced). The oldest entries go first."""
 SESSION_SUFFIX = ".bpsession"
 
 T = TypeVar("T")
@@ -91,13 +87,6 @@ class StudioError(ValueError):
     """A command that cannot be done now or with these values; the message says why."""
 
 
-@dataclass
-class _UndoEntry:
-    label: str
-    state: DocumentState
-    merge_key: tuple | None = None
-
-
 class Studio:
     """The open document and every command on it; see the module docstring."""
 
@@ -105,18 +94,12 @@ class Studio:
         self.events = StudioEvents()
         self._lock = threading.RLock()
         """Held while the trainer is read or changed (the run's chunks hold it too)."""
-        self._pending_lock = threading.Lock()
-        self._idle = threading.Condition(self._pending_lock)
-        self._pending: list[Callable[[], None]] = []
-        self._running = False
-        self._run_thread: int | None = None
-        self._stop = threading.Event()
+        self._boundary = StepBoundary(self._lock, self.events.notice.emit)
         self._board: ProgressBoard | None = None
 
         self._path: str | None = None
         self._dirty = False
-        self._undo: list[_UndoEntry] = []
-        self._redo: list[_UndoEntry] = []
+        self._undo = UndoStack()
         self.selection: Selection | None = None
         self.sample = 0
         """Which sample of the batch the nodes show (0-based)."""
@@ -175,7 +158,6 @@ class Studio:
                 self._open_network_file(name)
                 self._path = None
             self._undo.clear()
-            self._redo.clear()
             self._dirty = False
             self.selection = None
         self._announce_document()
@@ -254,7 +236,6 @@ class Studio:
             self._path = None
             self._dirty = False
             self._undo.clear()
-            self._redo.clear()
             self.selection = None
         self._announce_document()
 
@@ -359,7 +340,7 @@ class Studio:
 
     @property
     def running(self) -> bool:
-        return self._running
+        return self._boundary.running
 
     @property
     def can_train(self) -> bool:
@@ -739,21 +720,19 @@ class Studio:
             if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
                 raise StudioError(f"steps must be a whole number of 0 or more, got {steps!r}")
         trainer = self._require_trainer()
-        with self._pending_lock:
-            if self._running:
-                raise StudioError("training is already running")
-            self._running = True
-            self._run_thread = threading.get_ident()
-            self._stop.clear()
-            self._board = ProgressBoard(trainer)
+        try:
+            self._boundary.begin()
+        except BoundaryError as exc:
+            raise StudioError(str(exc)) from None
+        self._board = ProgressBoard(trainer)
         self.events.run_started.emit()
         done, reason = 0, "done"
         chunk = 1
         next_evaluation = time.perf_counter()
         try:
             while steps is None or done < steps:
-                self._apply_pending()
-                if self._stop.is_set():
+                self._boundary.apply_pending()
+                if self._boundary.stop_requested:
                     reason = "stopped"
                     break
                 trainer = self._trainer
@@ -785,17 +764,12 @@ class Studio:
                 elif elapsed > CHUNK_SECONDS * 2 and chunk > 1:
                     chunk = max(1, chunk // 2)
         finally:
-            with self._pending_lock:
-                self._running = False
-                self._run_thread = None
-            self._apply_pending()
             with self._lock:
                 if done and reason != "diverged":
                     self._evaluate()
                 if done:
                     self._set_dirty(True)
-            with self._pending_lock:
-                self._idle.notify_all()
+            self._boundary.end()
             self.events.stepped.emit()
             self.events.file_changed.emit()
             self.events.run_finished.emit(reason)
@@ -806,59 +780,18 @@ class Studio:
 
         A ``run()`` that begins later is not affected: to stop a run that another thread is
         about to begin, ask until that thread has returned."""
-        self._stop.set()
+        self._boundary.stop()
 
     def _pause(self) -> None:
-        """Stop a run in another thread and wait until it returned."""
-        with self._pending_lock:
-            if not self._running:
-                return
-            if self._run_thread == threading.get_ident():
-                raise StudioError("this command cannot be given while training runs")
-            self._stop.set()
-            while self._running:
-                self._idle.wait()
+        """Stop a run in another thread and wait until it has returned."""
+        try:
+            self._boundary.pause()
+        except BoundaryError as exc:
+            raise StudioError(str(exc)) from None
 
     def _at_boundary(self, command: Callable[[], T], wait: bool = False) -> T | None:
-        """Run ``command`` now, or, while ``run()`` works in another thread, at its next step
-        boundary (``wait``: block until then and return the result)."""
-        with self._pending_lock:
-            if self._running and self._run_thread != threading.get_ident():
-                if not wait:
-                    self._pending.append(command)
-                    return None
-                done = threading.Event()
-                box: list[Any] = []
-
-                def boxed() -> None:
-                    try:
-                        box.append((True, command()))
-                    except Exception as exc:  # handed to the waiting thread
-                        box.append((False, exc))
-                    finally:
-                        done.set()
-
-                self._pending.append(boxed)
-            else:
-                boxed = None
-        if boxed is None:
-            with self._lock:
-                return command()
-        done.wait()
-        ok, value = box[0]
-        if not ok:
-            raise value
-        return value
-
-    def _apply_pending(self) -> None:
-        with self._pending_lock:
-            todo, self._pending = self._pending, []
-        for command in todo:
-            with self._lock:
-                try:
-                    command()
-                except (ValueError, IndexError) as exc:
-                    self.events.notice.emit(f"Not changed: {exc}")
+        """``command`` now, or at the next step boundary of a run in another thread."""
+        return self._boundary.call(command, wait)
 
     # -- editing ------------------------------------------------------------------------------
 
@@ -944,40 +877,40 @@ class Studio:
 
     @property
     def can_undo(self) -> bool:
-        return bool(self._undo)
+        return bool(self._undo.undo_entries)
 
     @property
     def can_redo(self) -> bool:
-        return bool(self._redo)
+        return bool(self._undo.redo_entries)
 
     @property
     def undo_text(self) -> str:
         """What Undo would undo, e.g. ``reset`` (``""`` if nothing)."""
-        return self._undo[-1].label if self._undo else ""
+        return self._undo.undo_text
 
     @property
     def redo_text(self) -> str:
-        return self._redo[-1].label if self._redo else ""
+        return self._undo.redo_text
 
     def undo(self) -> bool:
         """Undo the last reset, edit, setting, data or architecture change (and any training
         done after it); ``False`` if there is nothing to undo."""
-        return self._swap(self._undo, self._redo)
+        return self._swap(self._undo.undo_entries, self._undo.redo_entries)
 
     def redo(self) -> bool:
         """Redo what Undo undid (as it was when undone); ``False`` if nothing."""
-        return self._swap(self._redo, self._undo)
+        return self._swap(self._undo.redo_entries, self._undo.undo_entries)
 
-    def _swap(self, source: list[_UndoEntry], target: list[_UndoEntry]) -> bool:
+    def _swap(self, source: list[UndoEntry], target: list[UndoEntry]) -> bool:
         self._pause()
         with self._lock:
             if not source:
                 return False
             entry = source.pop()
-            target.append(_UndoEntry(entry.label, self._capture(entry.label)))
+            target.append(UndoEntry(entry.label, self._capture(entry.label)))
             old_network = self._network
             self._restore(entry.state)
-            self._trim_undo()
+            self._undo.trim(self._history)
         self._mark_dirty()
         self.events.undo_changed.emit()
         if self._network is not old_network and (
@@ -992,34 +925,11 @@ class Studio:
         return True
 
     def _push_undo(self, label: str, merge_key: tuple | None = None) -> None:
-        if merge_key is not None and self._undo and self._undo[-1].merge_key == merge_key:
-            self._redo.clear()
+        if self._undo.merges(merge_key):
+            self._undo.redo_entries.clear()
             return  # one entry for a run of changes of the same setting at the same step
-        self._undo.append(_UndoEntry(label, self._capture(label), merge_key))
-        del self._undo[:-MAX_UNDO]
-        self._redo.clear()
-        self._trim_undo()
+        self._undo.push(UndoEntry(label, self._capture(label), merge_key), self._history)
         self.events.undo_changed.emit()
-
-    def _trim_undo(self) -> None:
-        """Drop the oldest undo entries beyond ``UNDO_BYTES`` (snapshot arrays shared with
-        the live history or a newer entry are counted once)."""
-        entries = self._redo + self._undo[::-1]  # newest first
-        if sum(_rough_bytes(e.state) for e in entries) <= UNDO_BYTES:
-            return
-        seen = {id(v) for v in self._history.arrays()}
-        total = 0
-        for position, entry in enumerate(entries):
-            total += _rough_bytes(entry.state) - entry.state.history.nbytes
-            for vector in entry.state.history.arrays():
-                if id(vector) not in seen:
-                    seen.add(id(vector))
-                    total += vector.nbytes
-            if total > UNDO_BYTES:
-                kept = entries[:position]
-                self._redo = [e for e in self._redo if any(e is k for k in kept)]
-                self._undo = [e for e in self._undo if any(e is k for k in kept)]
-                return
 
     def _capture(self, label: str) -> DocumentState:
         trainer = self._trainer
@@ -1187,16 +1097,6 @@ class Studio:
         self.events.file_changed.emit()
         self._announce_network()
         self.events.view_changed.emit()
-
-
-def _rough_bytes(state: DocumentState) -> int:
-    """Memory an undo entry holds at most: its history (maybe shared) and its own copies."""
-    size = state.history.nbytes
-    if state.network is not None:
-        size += state.network.parameters.nbytes
-    if state.trainer_state is not None:
-        size += state.trainer_state.nbytes
-    return size
 
 
 def _finite(value: Any) -> float:

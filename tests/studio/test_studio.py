@@ -468,7 +468,7 @@ def test_events_announce_each_change():
 
 
 def test_undo_memory_is_bounded_and_the_oldest_entries_go_first(monkeypatch):
-    from bp_studio.studio import studio as studio_module
+    from bp_studio.studio import undo as studio_module
 
     s = Studio()
     s.run(500)
@@ -477,6 +477,6 @@ def test_undo_memory_is_bounded_and_the_oldest_entries_go_first(monkeypatch):
     for _ in range(5):  # each reset keeps the whole run it replaced
         s.run(500)
         s.reset()
-    labels = [e.label for e in s._undo]
+    labels = [e.label for e in s._undo.undo_entries]
     assert 1 <= len(labels) <= 3  # only what fits in the budget
     assert s.undo() and s.step_count == 500  # the newest is kept
