@@ -43,8 +43,10 @@ on from a loaded session gives the same bits as never having closed it::
   run's setting changes and edits: ``[{"step": 120, "name": "lr", "old": 0.5, "new": 0.1}]``)
   and ``"evaluations"`` (``[[step, train_loss, test_loss, train_accuracy, test_accuracy],
   ...]`` with ``null`` where there is none) and ``"quiz"`` (``{"enabled": true, "kinds":
-  ["z", "delta"], "scores": {"z": [3, 4], ...}}``: right and asked per kind). ``settings``
-  then holds ``{"training": {...
+  ["z", "delta"], "scores": {"z": [3, 4], ...}}``: right and asked per kind),
+  ``"breakpoints"`` (``[{"kind": "loss_below", "value": 0.01, "enabled": true}]``) and
+  ``"runs"`` (earlier runs' loss curves for comparing: label, step_losses, epoch_end_steps,
+  epoch_losses, visible). ``settings`` then holds ``{"training": {...
   bp_studio.studio.Settings ...}, "data_spec": {...}, "view": {"precision": 4}}``; version 1
   files (``{"window": {...}, "data_spec": {...}, "precision": 4}``) still open.
 
@@ -88,7 +90,7 @@ __all__ = [
 FORMAT = "bp-studio.session"
 VERSION = 2
 """Version 2 adds the optional top-level fields of ``EXTRA_FIELDS``; version 1 files open."""
-EXTRA_FIELDS = ("progress", "changes", "evaluations", "quiz")
+EXTRA_FIELDS = ("progress", "changes", "evaluations", "quiz", "breakpoints", "runs")
 """Optional top-level fields an application keeps with the session (``Session.extra``): the
 studio stores the step in progress, the run's changes and its evaluations there."""
 SUFFIX = ".bpsession"

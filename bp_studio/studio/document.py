@@ -8,7 +8,7 @@ the run's ``TrainingHistory`` (rewind), its ``Evaluations`` and its ``Change`` l
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -16,7 +16,9 @@ from bp_studio.data.examples import EXAMPLES, Dataset, ExampleNetwork
 from bp_studio.data.source import DataSpec, PreparedData
 from bp_studio.engine import Network, Regularization, Trainer, TrainerState, TrainingHistory
 from bp_studio.studio.changes import Change
+from bp_studio.studio.diagnostics import DiagnosticsLog
 from bp_studio.studio.evaluation import Evaluation, Evaluations
+from bp_studio.studio.runs import RunArchive
 from bp_studio.studio.settings import HiddenLayer, Settings
 
 
@@ -157,6 +159,8 @@ class DocumentState:
     evaluations: Evaluations
     evaluation: Evaluation | None
     changes: list[Change]
+    diagnostics: DiagnosticsLog = field(default_factory=DiagnosticsLog)
+    runs: RunArchive = field(default_factory=RunArchive)
 
 
 def pieces_done(trainer: Trainer | None) -> int:

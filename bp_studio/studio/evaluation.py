@@ -27,10 +27,14 @@ class Evaluation:
     test_loss: float | None
     train_accuracy: float | None
     test_accuracy: float | None
+    validation_loss: float | None = None
+    validation_accuracy: float | None = None
 
     def describe(self) -> str:
         """For the status bar, e.g. ``  ·  test loss 0.12  ·  accuracy 97.5% (test 95.0%)``."""
         text = ""
+        if self.validation_loss is not None:
+            text += f"  ·  validation loss {self.validation_loss:.6g}"
         if self.test_loss is not None:
             text += f"  ·  test loss {self.test_loss:.6g}"
         if self.train_accuracy is not None:
@@ -56,11 +60,16 @@ def evaluate(network: Network, data: PreparedData, loss: str) -> Evaluation:
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         train = loss_and_accuracy(network, data.train, loss)
         test = loss_and_accuracy(network, data.test, loss) if data.has_test else None
+        validation = (
+            loss_and_accuracy(network, data.validation, loss) if data.has_validation else None
+        )
     return Evaluation(
         train[0],
         None if test is None else test[0],
         train[1],
         None if test is None else test[1],
+        None if validation is None else validation[0],
+        None if validation is None else validation[1],
     )
 
 
@@ -101,11 +110,15 @@ class Evaluations:
             other.items = list(self.items)
         return other
 
-    def test_curve(self) -> tuple[np.ndarray, np.ndarray]:
-        """``(steps, test losses)`` of the evaluations that have a test loss."""
+    def test_curve(self, which: str = "test") -> tuple[np.ndarray, np.ndarray]:
+        """``(steps, losses)`` of the evaluations that have a ``which`` (``test`` or
+        ``validation``) loss."""
+        field = f"{which}_loss"
         with self._lock:
             pairs = [
-                (s, e.test_loss) for s, e in zip(self.steps, self.items) if e.test_loss is not None
+                (s, getattr(e, field))
+                for s, e in zip(self.steps, self.items)
+                if getattr(e, field) is not None
             ]
         if not pairs:
             return np.zeros(0), np.zeros(0)

@@ -30,7 +30,12 @@ class StudioEvents(SignalGroup):
     - ``diverged(message)``: a step's loss, gradient or weights were not finite; the network
       is as before that step and the message says what to do;
     - ``notice(message)``: something the user should know (a loss chosen to fit the data);
-    - ``quiz_changed()``: quiz mode, its question or its scores changed.
+    - ``quiz_changed()``: quiz mode, its question or its scores changed;
+    - ``diagnostics_changed()``: layer health was measured (after a manual step; while a run
+      works, displays read ``Studio.diagnostics`` at their own rate);
+    - ``runs_changed()``: the kept runs of the compare view changed;
+    - ``halted(message)``: a run stopped by itself: a breakpoint fired or early stopping went
+      back to the best epoch; the message says which and why.
     """
 
     document_changed = Signal()
@@ -47,3 +52,6 @@ class StudioEvents(SignalGroup):
     diverged = Signal(str)
     notice = Signal(str)
     quiz_changed = Signal()
+    diagnostics_changed = Signal()
+    runs_changed = Signal()
+    halted = Signal(str)

@@ -19,10 +19,12 @@ from bp_studio.data.examples import Dataset
 from bp_studio.data.source import DataSpec, prepare
 from bp_studio.engine import TrainingHistory
 from bp_studio.io.session import Session, SessionFileError, load_session, save_session
+from bp_studio.studio.breakpoints import breakpoints_from
 from bp_studio.studio.changes import Change
 from bp_studio.studio.document import DocumentState, make_trainer, pieces_done, settings_for_network
 from bp_studio.studio.evaluation import Evaluation, Evaluations
 from bp_studio.studio.quiz import Quiz
+from bp_studio.studio.runs import RunArchive
 from bp_studio.studio.settings import Settings
 
 if TYPE_CHECKING:
@@ -57,10 +59,20 @@ def capture(studio: Studio) -> Session:
         "progress": {"pieces": pieces_done(trainer)},
         "changes": [change.to_dict() for change in studio.changes],
         "evaluations": [
-            [step, _number(e.train_loss), _number(e.test_loss), e.train_accuracy, e.test_accuracy]
+            [
+                step,
+                _number(e.train_loss),
+                _number(e.test_loss),
+                e.train_accuracy,
+                e.test_accuracy,
+                _number(e.validation_loss),
+                e.validation_accuracy,
+            ]
             for step, e in zip(list(evaluations.steps), list(evaluations.items))
         ],
         "quiz": studio.quiz.to_dict(),
+        "breakpoints": [point.to_dict() for point in studio.breakpoints],
+        "runs": RunArchive(studio.runs).to_list(),
     }
     return session
 
@@ -127,6 +139,8 @@ def load_document(path: str) -> tuple[DocumentState, dict[str, Any]]:
     evaluations = _evaluations(extra.get("evaluations", []), fail)
     try:
         quiz = Quiz.from_dict(extra.get("quiz", {}))
+        breakpoints = breakpoints_from(extra.get("breakpoints", []))
+        runs = RunArchive.from_list(extra.get("runs", []))
     except ValueError as exc:
         where, _, message = str(exc).partition(": ")
         raise fail(where, message) from None
@@ -147,8 +161,9 @@ def load_document(path: str) -> tuple[DocumentState, dict[str, Any]]:
         evaluations=evaluations,
         evaluation=latest,
         changes=changes,
+        runs=runs,
     )
-    return document, {"precision": precision, "quiz": quiz}
+    return document, {"precision": precision, "quiz": quiz, "breakpoints": breakpoints}
 
 
 def _rows(session: Session, spec: DataSpec) -> Dataset | None:
@@ -199,9 +214,14 @@ def _evaluations(value: Any, fail) -> Evaluations:
     evaluations = Evaluations()
     for index, item in enumerate(value):
         where = f"evaluations[{index}]"
-        if not isinstance(item, list) or len(item) != 5:
-            raise fail(where, "expected [step, train loss, test loss, accuracy, test accuracy]")
+        if not isinstance(item, list) or len(item) not in (5, 7):
+            raise fail(
+                where,
+                "expected [step, train loss, test loss, accuracy, test accuracy, validation "
+                "loss, validation accuracy]",
+            )
         step, *numbers = item
+        numbers += [None] * (6 - len(numbers))
         if isinstance(step, bool) or not isinstance(step, int) or step < 0:
             raise fail(f"{where}[0]", f"expected a step number, got {step!r}")
         for position, number in enumerate(numbers, start=1):
@@ -209,11 +229,14 @@ def _evaluations(value: Any, fail) -> Evaluations:
                 continue
             if isinstance(number, bool) or not isinstance(number, (int, float)):
                 raise fail(f"{where}[{position}]", f"expected a number, got {number!r}")
-        train_loss, test_loss, accuracy, test_accuracy = (
+        train, test, accuracy, test_accuracy, validation, validation_accuracy = (
             None if n is None else float(n) for n in numbers
         )
-        train_loss = math.nan if train_loss is None else train_loss
-        evaluations.add(step, Evaluation(train_loss, test_loss, accuracy, test_accuracy))
+        train = math.nan if train is None else train
+        evaluations.add(
+            step,
+            Evaluation(train, test, accuracy, test_accuracy, validation, validation_accuracy),
+        )
     return evaluations
 
 

@@ -44,7 +44,10 @@ TRAINING_FIELDS = (
     "shuffle",
     "regularization",
     "regularization_rate",
+    "patience",
 )
+MAX_PATIENCE = 100_000
+"""Early stopping waits at most this many epochs."""
 
 
 def hidden_activations() -> tuple[str, ...]:
@@ -87,6 +90,9 @@ class Settings:
     regularization_rate: float = 0.001
     init: str = "xavier"
     seed: int = 0
+    patience: int = 0
+    """Early stopping: stop when the validation loss has not improved for this many epochs
+    and go back to the best epoch (0: off; needs a validation share in the data)."""
 
     def architecture(self) -> tuple:
         """The fields that need a new network when they change."""
@@ -179,6 +185,7 @@ class Settings:
             ),
             init=_choice(get("init"), INITIALIZERS, f"{where}.init"),
             seed=_whole(get("seed"), f"{where}.seed", 0, MAX_SEED),
+            patience=_whole(get("patience"), f"{where}.patience", 0, MAX_PATIENCE),
         )
 
 

@@ -49,8 +49,22 @@ from bp_studio.engine import (
     forward,
     rewind,
 )
+from bp_studio.engine.early_stopping import EarlyStopping
+from bp_studio.engine.gradcheck import GradientCheck, check_gradients
 from bp_studio.studio.boundary import BoundaryError, StepBoundary
+from bp_studio.studio.breakpoints import Breakpoint, first_hit
 from bp_studio.studio.changes import Change, bias_name, weight_name
+from bp_studio.studio.diagnostics import (
+    MIN_INTERVAL,
+    SAMPLE_ROWS,
+    DiagnosticsLog,
+    LayerDistributions,
+    distributions,
+    health_after_step,
+    health_of_run,
+    sample_rows,
+)
+from bp_studio.studio.diagnostics import SHARE as HEALTH_SHARE
 from bp_studio.studio.document import (
     DocumentState,
     build_network,
@@ -70,6 +84,7 @@ from bp_studio.studio.moment import Moment, Selection, moment_from_trainer
 from bp_studio.studio.notation import output_names
 from bp_studio.studio.progress import ProgressBoard, Publication
 from bp_studio.studio.quiz import Quiz, Verdict
+from bp_studio.studio.runs import RunArchive, RunCurve, run_label
 from bp_studio.studio.settings import TRAINING_FIELDS, Settings
 from bp_studio.studio.undo import UndoEntry, UndoStack
 
@@ -120,6 +135,12 @@ class Studio:
         self._evaluations = Evaluations()
         self._evaluation: Evaluation | None = None
         self._changes: list[Change] = []
+        self._diagnostics = DiagnosticsLog()
+        self._runs = RunArchive()
+        self._breakpoints: tuple[Breakpoint, ...] = ()
+        self._stopper: EarlyStopping | None = None
+        self._stopper_steps: dict[int, int] = {}
+        """The step at the end of each epoch the early-stopping watch measured."""
         data_value = prepare(self._data_spec)
         self._settings, _ = fit_settings_to_data(self._settings, data_value.raw)
         self._data = data_value
@@ -153,9 +174,12 @@ class Studio:
                 self._restore(state)
                 self._apply_view(extra)
                 self.quiz = extra["quiz"]
+                self._breakpoints = extra["breakpoints"]
                 self._path = name
             else:
                 self._open_network_file(name)
+                self._runs = RunArchive()
+                self._breakpoints = ()
                 self._path = None
             self._undo.clear()
             self._dirty = False
@@ -230,6 +254,8 @@ class Studio:
         with self._lock:
             fresh = Studio()
             self.quiz = Quiz()
+            self._runs = RunArchive()
+            self._breakpoints = ()
             self._settings, self._data_spec = fresh._settings, fresh._data_spec
             self._rows, self._data = fresh._rows, fresh._data
             self._new_run(fresh._network)
@@ -525,7 +551,7 @@ class Studio:
             self._push_undo(f"use the example {dataset.title}")
             self._settings = example_settings(self._settings, dataset.network).checked()
             self._data_spec, self._rows, self._data = spec, None, data
-            self._new_run(example_network(dataset))
+            self._new_run(example_network(dataset), keep_previous=True)
         self._mark_dirty()
         self.events.settings_changed.emit(self._settings)
         self.events.data_changed.emit()
@@ -615,14 +641,22 @@ class Studio:
             except TrainingDiverged as exc:
                 self._diverged(exc)
                 raise
+            measured = False
             if trainer.progress is None:
                 self._history.record(trainer)
                 self._evaluate()
+                health = health_after_step(trainer)
+                if health is not None:
+                    self._diagnostics.add(trainer.step_count, health)
+                    measured = True
+                self._stopper = None
             self._mark_dirty()
             asked = before is not None and self.quiz.ask(
                 before, self.moment(), self.precision, trainer.step_count
             )
         self.events.stepped.emit()
+        if measured:
+            self.events.diagnostics_changed.emit()
         if asked:
             self.events.quiz_changed.emit()
         return record
@@ -704,6 +738,7 @@ class Studio:
                 raise StudioError(f"cannot go to step {step}: {exc}") from None
             self._history.attach(trainer)
             self.quiz.question = None
+            self._stopper = None
             self._evaluate()
         self.events.stepped.emit()
 
@@ -713,8 +748,10 @@ class Studio:
         """Train ``steps`` whole steps (``None``: until ``stop()``); returns the steps done.
 
         A half-done step is finished first, as one of them. Returns early when ``stop()`` is
-        called (from another thread) or a step diverges (then ``diverged`` is announced and
-        ``TrainingDiverged`` raised; the network is as before the failing step).
+        called (from another thread), when a breakpoint fires or early stopping ends the
+        training (then ``halted`` says why and the studio is at the step where it happened),
+        or when a step diverges (then ``diverged`` is announced and ``TrainingDiverged``
+        raised; the network is as before the failing step).
         """
         if steps is not None:
             if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
@@ -727,42 +764,29 @@ class Studio:
         self._board = ProgressBoard(trainer)
         self.events.run_started.emit()
         done, reason = 0, "done"
-        chunk = 1
-        next_evaluation = time.perf_counter()
+        pace = _Pace()
         try:
             while steps is None or done < steps:
                 self._boundary.apply_pending()
                 if self._boundary.stop_requested:
                     reason = "stopped"
                     break
-                trainer = self._trainer
-                count = chunk if steps is None else min(chunk, steps - done)
+                count = pace.chunk if steps is None else min(pace.chunk, steps - done)
                 started = time.perf_counter()
                 with self._lock:
-                    before = trainer.step_count
+                    before = self._trainer.step_count
                     try:
-                        trainer.run_steps(count)
-                    except TrainingDiverged as exc:
-                        done += trainer.step_count - before
-                        self._history.record(trainer)
-                        self._board.publish(trainer)
+                        ran, halt = self._chunk(count, pace)
+                    except TrainingDiverged:
+                        done += self._trainer.step_count - before
                         reason = "diverged"
-                        self._diverged(exc)
                         raise
-                    done += count
-                    self._history.record(trainer)
-                    self._board.publish(trainer)
-                    self._mark_dirty()
-                    now = time.perf_counter()
-                    if now >= next_evaluation:
-                        self._evaluate()
-                        cost = time.perf_counter() - now
-                        next_evaluation = now + max(0.25, cost / EVALUATION_SHARE)
-                elapsed = time.perf_counter() - started
-                if elapsed < CHUNK_SECONDS / 2:
-                    chunk = min(chunk * 2, 1_000_000)
-                elif elapsed > CHUNK_SECONDS * 2 and chunk > 1:
-                    chunk = max(1, chunk // 2)
+                    done += ran
+                pace.adapt(time.perf_counter() - started)
+                if halt is not None:
+                    reason = halt[0]
+                    self.events.halted.emit(halt[1])
+                    break
         finally:
             with self._lock:
                 if done and reason != "diverged":
@@ -774,6 +798,110 @@ class Studio:
             self.events.file_changed.emit()
             self.events.run_finished.emit(reason)
         return done
+
+    def _chunk(self, count: int, pace: _Pace) -> tuple[int, tuple[str, str] | None]:
+        """Run ``count`` steps (fewer to end an epoch when early stopping watches), record
+        them, measure what is due. Returns the steps run and, when training should stop
+        here, ``(reason, message)`` (the studio is then at the step where it happened)."""
+        trainer = self._trainer
+        stopper = self._early_stopper()
+        if stopper is not None:
+            count = min(count, trainer.batches_per_epoch - trainer.batch_index)
+        first, epoch = trainer.step_count, trainer.epoch
+        now = time.perf_counter()
+        health = None
+        try:
+            if now >= pace.next_health and count > 0:
+                trainer.run_steps(count - 1)
+                theta = trainer.network.parameters.copy()
+                trainer.run_steps(1)
+                started = time.perf_counter()
+                health = health_of_run(trainer, trainer.network.parameters - theta)
+                self._diagnostics.add(trainer.step_count, health)
+                pace.measured_health(started, time.perf_counter())
+            else:
+                trainer.run_steps(count)
+        except TrainingDiverged as exc:
+            self._history.record(trainer)
+            self._board.publish(trainer)
+            self._diverged(exc)
+            raise
+        self._history.record(trainer)
+        self._board.publish(trainer)
+        self._mark_dirty()
+        ran = trainer.step_count - first
+        evaluated = False
+        now = time.perf_counter()
+        if now >= pace.next_evaluation:
+            self._evaluate()
+            pace.evaluated(now, time.perf_counter())
+            evaluated = True
+        if stopper is not None and trainer.epoch > epoch:
+            self._stopper_steps[trainer.epoch] = trainer.step_count
+            if stopper.update(trainer.epoch):
+                return ran, ("early_stop", self._early_stop(stopper))
+        if self._breakpoints:
+            accuracy = self._evaluation.train_accuracy if evaluated and self._evaluation else None
+            ended = trainer.epoch - epoch  # epochs completed in this chunk
+            ends = trainer.epoch_end_steps
+            hit = first_hit(
+                self._breakpoints,
+                first,
+                np.array(trainer.step_losses[first:], dtype=np.float64),
+                np.array(ends[len(ends) - ended :], dtype=np.int64),
+                epoch,
+                health,
+                accuracy,
+                trainer.step_count,
+            )
+            if hit is not None:
+                if hit.step < trainer.step_count:
+                    rewind(trainer, self._history, hit.step)
+                    self._history.attach(trainer)
+                    self._board.publish(trainer)
+                message = f"Breakpoint: {hit.breakpoint.describe()}: {hit.message}."
+                return ran, ("breakpoint", message)
+        return ran, None
+
+    def _early_stopper(self) -> EarlyStopping | None:
+        """The early-stopping watch of this run, when ``patience`` is set and the data has a
+        validation part (made at the first chunk: it measures the weights as they are)."""
+        patience = self._settings.patience
+        data = self._data
+        if patience <= 0 or data is None or not data.has_validation:
+            self._stopper = None
+            return None
+        stopper = self._stopper
+        if stopper is None or stopper.patience != patience:
+            trainer = self._trainer
+            validation = data.validation
+            stopper = EarlyStopping(
+                self._network,
+                validation.X,
+                validation.targets_for_loss(self._network.loss_name),
+                patience,
+            )
+            self._stopper = stopper
+            self._stopper_steps = {trainer.epoch: trainer.step_count}
+            stopper.update(trainer.epoch)
+        return stopper
+
+    def _early_stop(self, stopper: EarlyStopping) -> str:
+        """Go back to the best epoch (exactly, by the history) and say so."""
+        trainer = self._trainer
+        best = stopper.best_epoch
+        step = self._stopper_steps.get(best, trainer.step_count)
+        if step < trainer.step_count:
+            rewind(trainer, self._history, step)
+            self._history.attach(trainer)
+            self._board.publish(trainer)
+        self._stopper = None
+        return (
+            f"Early stopping: the validation loss has not improved for "
+            f"{stopper.patience:,} epoch{'s' if stopper.patience != 1 else ''}; back at epoch "
+            f"{best:,} (step {step:,}), where it was lowest: {stopper.best_loss:.4g}. The later "
+            "steps stay on the timeline."
+        )
 
     def stop(self) -> None:
         """Ask ``run()`` (working in another thread) to return at the end of its chunk.
@@ -946,6 +1074,8 @@ class Studio:
             evaluations=self._evaluations.copy(),
             evaluation=self._evaluation,
             changes=list(self._changes),
+            diagnostics=self._diagnostics.copy(),
+            runs=self._runs.copy(),
         )
 
     def _restore(self, state: DocumentState) -> None:
@@ -964,8 +1094,102 @@ class Studio:
         self._evaluations = state.evaluations
         self._evaluation = state.evaluation
         self._changes = list(state.changes)
+        self._diagnostics = state.diagnostics
+        self._runs = state.runs
+        self._stopper = None
         self.sample = 0
         self.quiz.question = None
+
+    # -- why is it (not) learning ----------------------------------------------------------
+
+    @property
+    def diagnostics(self) -> DiagnosticsLog:
+        """Layer health over training (``series()``, ``latest``; safe to read while running)."""
+        return self._diagnostics
+
+    def distributions(self, rows: int = SAMPLE_ROWS) -> list[LayerDistributions]:
+        """Every layer's weights, activations and gradients on ``rows`` training rows spread
+        over the data, for histograms (taken between two chunks of a running training)."""
+
+        def take() -> list[LayerDistributions]:
+            trainer = self._require_trainer()
+            picked = sample_rows(trainer.samples, rows)
+            return distributions(
+                self._network, trainer.X[picked], trainer.T[picked], trainer.regularization
+            )
+
+        return self._at_boundary(take, wait=True)
+
+    def check_gradients(self) -> GradientCheck:
+        """Backprop's ``∂L/∂w`` of the current step against central finite differences for
+        every parameter (a seeded sample of 1,000 for large networks): the step in progress
+        once its backward pass is done, else the batch the next step takes."""
+        self._pause()
+        with self._lock:
+            trainer = self._require_trainer()
+            progress = trainer.progress
+            if progress is not None and progress.backward is not None:
+                inputs, targets = progress.inputs, progress.targets
+                analytic = progress.backward.gradient
+            else:
+                copy = make_trainer(self._network.copy(), self._data, self._settings)
+                copy.set_state(trainer.get_state())
+                for _ in range(2 * len(self._network.layers) + 1):
+                    copy.next_layer()  # forward, error, backward of the next step
+                inputs, targets = copy.progress.inputs, copy.progress.targets
+                analytic = copy.progress.backward.gradient
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                return check_gradients(
+                    self._network,
+                    inputs,
+                    targets,
+                    trainer.regularization,
+                    normalized=True,
+                    analytic=analytic,
+                )
+
+    @property
+    def breakpoints(self) -> tuple[Breakpoint, ...]:
+        return self._breakpoints
+
+    def set_breakpoints(self, breakpoints: list[Breakpoint] | tuple[Breakpoint, ...]) -> None:
+        """The conditions that pause a run by itself (see ``bp_studio.studio.breakpoints``)."""
+        points = tuple(breakpoints)
+        if not all(isinstance(p, Breakpoint) for p in points):
+            raise StudioError("breakpoints must be Breakpoint values")
+        self._at_boundary(lambda: setattr(self, "_breakpoints", points))
+        self._mark_dirty()
+
+    @property
+    def runs(self) -> list[RunCurve]:
+        """The kept earlier runs, oldest first (for the compare view of the loss plot)."""
+        return list(self._runs.runs)
+
+    def show_run(self, index: int, visible: bool = True) -> None:
+        self._runs.show(index, visible)
+        self._mark_dirty()
+        self.events.runs_changed.emit()
+
+    def delete_run(self, index: int) -> None:
+        self._runs.delete(index)
+        self._mark_dirty()
+        self.events.runs_changed.emit()
+
+    def _keep_run(self) -> None:
+        """The run that ends goes to the compared runs (if it trained at all)."""
+        trainer = self._trainer
+        if trainer is None or trainer.step_count == 0:
+            return
+        step_losses, epoch_losses, epoch_end_steps = self.losses()
+        self._runs.keep(
+            RunCurve(
+                run_label(self._settings, self._network, trainer.step_count),
+                step_losses,
+                epoch_end_steps,
+                epoch_losses,
+            )
+        )
+        self.events.runs_changed.emit()
 
     # -- view state ---------------------------------------------------------------------------
 
@@ -1010,13 +1234,17 @@ class Studio:
         return self._trainer
 
     def _rebuild(self) -> None:
-        """A new network from the settings and the data (a new run)."""
+        """A new network from the settings and the data (a new run; the old one is kept for
+        comparing)."""
         if self._data is None:
             return
-        self._new_run(build_network(self._settings, self._data))
+        self._new_run(build_network(self._settings, self._data), keep_previous=True)
 
-    def _new_run(self, network: Network) -> None:
-        """Make ``network`` the document's, with a fresh trainer, history and evaluations."""
+    def _new_run(self, network: Network, keep_previous: bool = False) -> None:
+        """Make ``network`` the document's, with a fresh trainer, history and evaluations;
+        ``keep_previous``: the run that ends goes to the compared runs."""
+        if keep_previous:
+            self._keep_run()
         self._network = network
         self._trainer = None
         if self._data is not None:
@@ -1028,6 +1256,8 @@ class Studio:
         self._evaluations = Evaluations()
         self._evaluation = None
         self._changes = []
+        self._diagnostics = DiagnosticsLog()
+        self._stopper = None
         self.sample = 0
         self.row = 0
         self.selection = None
@@ -1043,6 +1273,8 @@ class Studio:
         step = trainer.step_count
         self._history.record(trainer)
         self._changes = [c for c in self._changes if c.step <= step]
+        self._diagnostics.truncate(step)
+        self._stopper = None
         latest = self._evaluations.latest()
         if latest is not None and self._evaluations.steps[-1] > step:
             kept = Evaluations()
@@ -1097,6 +1329,30 @@ class Studio:
         self.events.file_changed.emit()
         self._announce_network()
         self.events.view_changed.emit()
+
+
+class _Pace:
+    """How a run paces itself: chunks of about ``CHUNK_SECONDS``; the evaluation on all the
+    data at most ``EVALUATION_SHARE`` of the time and layer health at most
+    ``diagnostics.SHARE`` of it (at least 0.25 s and ``MIN_INTERVAL`` apart)."""
+
+    def __init__(self) -> None:
+        self.chunk = 1
+        now = time.perf_counter()
+        self.next_evaluation = now
+        self.next_health = now
+
+    def adapt(self, elapsed: float) -> None:
+        if elapsed < CHUNK_SECONDS / 2:
+            self.chunk = min(self.chunk * 2, 1_000_000)
+        elif elapsed > CHUNK_SECONDS * 2 and self.chunk > 1:
+            self.chunk = max(1, self.chunk // 2)
+
+    def evaluated(self, started: float, ended: float) -> None:
+        self.next_evaluation = ended + max(0.25, (ended - started) / EVALUATION_SHARE)
+
+    def measured_health(self, started: float, ended: float) -> None:
+        self.next_health = ended + max(MIN_INTERVAL, (ended - started) / HEALTH_SHARE)
 
 
 def _finite(value: Any) -> float:

@@ -1,0 +1,163 @@
+"""Why is it (not) learning, in the studio: layer health over training, distributions, the
+gradient check, breakpoints, validation with early stopping, and compared runs."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from bp_studio.data.source import DataSpec
+from bp_studio.engine import ACTIVATIONS
+from bp_studio.engine.diagnostics import step_health
+from bp_studio.studio import HiddenLayer, Studio, StudioError
+from bp_studio.studio.breakpoints import Breakpoint
+
+
+def test_layer_health_is_recorded_after_each_step_and_while_running():
+    s = Studio()
+    s.step()
+    steps, grads, ratios = s.diagnostics.series()
+    expected = step_health(s.network, s.trainer.last_step)
+    assert steps.tolist() == [1]
+    assert grads[0].tolist() == [h.grad_norm for h in expected]
+    assert ratios[0].tolist() == [h.update_ratio for h in expected]
+    s.run(2000)
+    steps, grads, ratios = s.diagnostics.series()
+    assert len(steps) >= 2 and steps[-1] > 1 and grads.shape == (len(steps), 2)
+    assert np.all(np.isfinite(ratios[1:])) and np.all(grads[1:] > 0)
+    s.rewind(1)
+    s.set(lr=0.1)  # a change in the past drops what was measured after it
+    assert s.diagnostics.series()[0].tolist() == [1]
+
+
+def test_distributions_for_the_histograms():
+    s = Studio()
+    s.set_data(DataSpec("generator", "circles", samples=300))
+    s.set(hidden=(HiddenLayer(5, "tanh"),))
+    layers = s.distributions()
+    assert [d.weights.size for d in layers] == [2 * 5, 5 * 1]
+    assert layers[0].activations.size == 256 * 5  # 256 rows spread over the 300
+    assert layers[1].gradients.size == 5 and np.all(np.isfinite(layers[1].gradients))
+
+
+def test_the_gradient_check_passes_and_fails_when_a_derivative_is_broken(monkeypatch):
+    s = Studio()
+    s.run(10)
+    assert s.check_gradients().passed  # the next step's batch
+    for _ in range(3):
+        s.next_phase()  # backward done: the check takes the step in progress
+    result = s.check_gradients()
+    assert result.passed and result.worst < 1e-4
+    assert s.phase == "backward" and s.step_count == 10  # the document did not move
+
+    def broken(z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return 2.0 * a * (1.0 - a)
+
+    wrong = dataclasses.replace(ACTIVATIONS["sigmoid"], derivative=broken)
+    monkeypatch.setitem(ACTIVATIONS, "sigmoid", wrong)
+    s.reset()  # a network built now takes the broken registry entry
+    assert s.network.layers[0].function is wrong
+    assert not s.check_gradients().passed
+
+
+def test_a_loss_breakpoint_pauses_at_exactly_the_first_step_below():
+    s = Studio()
+    s.set(lr=2.0)
+    s.set_breakpoints([Breakpoint("loss_below", 0.1)])
+    messages = []
+    s.events.halted.connect(messages.append)
+    steps = s.run(100_000)
+    losses = np.array(s.trainer.step_losses)
+    assert losses[-1] < 0.1 and np.all(losses[:-1] >= 0.1)
+    assert s.step_count == len(losses) and steps >= s.step_count
+    assert messages and messages[0].startswith("Breakpoint: loss of a step below 0.1")
+    assert f"step {s.step_count:,}" in messages[0]
+
+
+def test_an_epoch_breakpoint_and_one_turned_off():
+    s = Studio()
+    s.set_data(DataSpec("generator", "moons", samples=100, test_ratio=0.0))
+    s.set(batch_size=7)
+    s.set_breakpoints([Breakpoint("loss_below", 1e-9, enabled=False), Breakpoint("epoch", 13)])
+    s.run(100_000)
+    assert s.epoch == 13 and s.trainer.batch_index == 0  # exactly at the end of epoch 13
+    assert s.step_count == 13 * 15  # 100 rows in batches of 7: 15 a epoch
+
+
+def test_a_dead_unit_breakpoint():
+    s = Studio()
+    s.set(hidden=(HiddenLayer(4, "relu"),), lr=0.5)
+    for unit in range(4):
+        s.edit_bias(0, unit, -50.0)  # every unit dead from the start
+    s.set_breakpoints([Breakpoint("unit_dead")])
+    messages = []
+    s.events.halted.connect(messages.append)
+    s.run(1000)
+    assert messages and "unit 1 of layer 1 is dead" in messages[0]
+    assert s.diagnostics.latest[0].dead == 1.0
+
+
+def test_breakpoints_are_checked_and_saved(tmp_path):
+    with pytest.raises(ValueError, match="epoch"):
+        Breakpoint("epoch", 2.5)
+    with pytest.raises(ValueError, match="unknown breakpoint"):
+        Breakpoint("weights_nan", 1.0)
+    with pytest.raises(ValueError, match="accuracy"):
+        Breakpoint("accuracy_reaches", 95)
+    s = Studio()
+    points = [Breakpoint("accuracy_reaches", 0.95), Breakpoint("grad_norm_above", 10.0)]
+    s.set_breakpoints(points)
+    path = tmp_path / "b.bpsession"
+    s.save(path)
+    assert Studio.open(path).breakpoints == tuple(points)
+
+
+def test_early_stopping_goes_back_to_the_best_epoch():
+    s = Studio()
+    s.set_data(DataSpec("generator", "moons", samples=200, noise=0.3, validation_ratio=0.3))
+    s.set(hidden=(HiddenLayer(32, "tanh"),) * 2, optimizer="adam", lr=0.05, patience=15)
+    messages = []
+    s.events.halted.connect(messages.append)
+    done = s.run(100_000)
+    assert messages and messages[0].startswith("Early stopping")
+    stopper_best = int(messages[0].split("back at epoch ")[1].split(" ")[0].replace(",", ""))
+    assert s.epoch == stopper_best and s.trainer.batch_index == 0
+    assert done > s.step_count  # the later steps stay on the timeline
+    assert s.later_steps == done - s.step_count
+    assert s.evaluation.validation_loss is not None
+    steps, losses = s.evaluations.test_curve("validation")
+    assert len(steps) >= 1
+
+
+def test_patience_needs_a_validation_share_to_act():
+    s = Studio()
+    s.set(patience=3)
+    assert s.run(50) == 50  # XOR has no validation rows: nothing to watch
+    with pytest.raises(StudioError, match="settings.patience"):
+        s.set(patience=-1)
+
+
+def test_runs_are_kept_for_comparing_and_saved(tmp_path):
+    s = Studio()
+    s.run(30)
+    s.set(lr=0.05)
+    s.reset()
+    assert len(s.runs) == 1
+    first = s.runs[0]
+    assert len(first.step_losses) == 30 and "2-3-1 sigmoid" in first.label
+    assert "η 0.05" in first.label and "30 steps" in first.label
+    s.run(10)
+    s.set(hidden=(HiddenLayer(5, "relu"),))
+    assert [len(r.step_losses) for r in s.runs] == [30, 10]
+    s.show_run(0, False)
+    path = tmp_path / "runs.bpsession"
+    s.save(path)
+    again = Studio.open(path)
+    assert [r.visible for r in again.runs] == [False, True]
+    assert np.array_equal(again.runs[0].step_losses, first.step_losses)
+    s.undo()  # back to before the architecture change: that run was not yet kept
+    assert len(s.runs) == 1
+    s.delete_run(0)
+    assert s.runs == []
