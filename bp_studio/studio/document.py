@@ -152,7 +152,7 @@ class DocumentState:
     data_spec: DataSpec
     rows: Dataset | None
     data: PreparedData | None
-    network: Network | None
+    network: Network
     trainer_state: TrainerState | None
     pieces: int
     history: TrainingHistory

@@ -129,7 +129,6 @@ class Studio:
         self._data_spec = data or DataSpec()
         self._rows: Dataset | None = None
         self._data: PreparedData | None = None
-        self._network: Network | None = None
         self._trainer: Trainer | None = None
         self._history = TrainingHistory()
         self._evaluations = Evaluations()
@@ -144,7 +143,8 @@ class Studio:
         data_value = prepare(self._data_spec)
         self._settings, _ = fit_settings_to_data(self._settings, data_value.raw)
         self._data = data_value
-        self._new_run(build_network(self._settings, data_value))
+        self._network: Network = build_network(self._settings, data_value)
+        self._new_run(self._network)
 
     # -- opening and saving -------------------------------------------------------------------
 
@@ -300,7 +300,7 @@ class Studio:
         return self._data
 
     @property
-    def network(self) -> Network | None:
+    def network(self) -> Network:
         """The live network (read it; change it with the commands)."""
         return self._network
 
@@ -428,10 +428,11 @@ class Studio:
             moment = self.moment()
             if moment.update is not None:
                 return moment
-            copy = make_trainer(self._network.copy(), self._data, self._settings)
+            copy = make_trainer(self._network.copy(), self._require_data(), self._settings)
             copy.set_state(trainer.get_state())
             stepped = record_step(copy)
-        return replace(stepped, sample=min(self.sample, len(stepped.batch) - 1))
+        rows = 1 if stepped.batch is None else len(stepped.batch)
+        return replace(stepped, sample=min(self.sample, rows - 1))
 
     def take_progress(self) -> Publication | None:
         """While ``run()`` works: its latest state and the losses since the last call."""
@@ -591,7 +592,7 @@ class Studio:
             try:
                 self._trainer.set_data(new.train.X, new.train.targets_for_loss(self._settings.loss))
             except ValueError as exc:
-                self._undo.pop()
+                self._undo.undo_entries.pop()
                 raise StudioError(f"the points were not changed: {exc}") from None
             self._data_spec, self._rows, self._data = spec, rows, new
             self._history.record(self._trainer)
@@ -774,11 +775,11 @@ class Studio:
                 count = pace.chunk if steps is None else min(pace.chunk, steps - done)
                 started = time.perf_counter()
                 with self._lock:
-                    before = self._trainer.step_count
+                    before = trainer.step_count
                     try:
                         ran, halt = self._chunk(count, pace)
                     except TrainingDiverged:
-                        done += self._trainer.step_count - before
+                        done += trainer.step_count - before
                         reason = "diverged"
                         raise
                     done += ran
@@ -803,7 +804,9 @@ class Studio:
         """Run ``count`` steps (fewer to end an epoch when early stopping watches), record
         them, measure what is due. Returns the steps run and, when training should stop
         here, ``(reason, message)`` (the studio is then at the step where it happened)."""
-        trainer = self._trainer
+        trainer = self._require_trainer()
+        board = self._board
+        assert board is not None  # run() made it
         stopper = self._early_stopper()
         if stopper is not None:
             count = min(count, trainer.batches_per_epoch - trainer.batch_index)
@@ -823,11 +826,11 @@ class Studio:
                 trainer.run_steps(count)
         except TrainingDiverged as exc:
             self._history.record(trainer)
-            self._board.publish(trainer)
+            board.publish(trainer)
             self._diverged(exc)
             raise
         self._history.record(trainer)
-        self._board.publish(trainer)
+        board.publish(trainer)
         self._mark_dirty()
         ran = trainer.step_count - first
         evaluated = False
@@ -858,7 +861,7 @@ class Studio:
                 if hit.step < trainer.step_count:
                     rewind(trainer, self._history, hit.step)
                     self._history.attach(trainer)
-                    self._board.publish(trainer)
+                    board.publish(trainer)
                 message = f"Breakpoint: {hit.breakpoint.describe()}: {hit.message}."
                 return ran, ("breakpoint", message)
         return ran, None
@@ -873,8 +876,9 @@ class Studio:
             return None
         stopper = self._stopper
         if stopper is None or stopper.patience != patience:
-            trainer = self._trainer
+            trainer = self._require_trainer()
             validation = data.validation
+            assert validation is not None  # has_validation
             stopper = EarlyStopping(
                 self._network,
                 validation.X,
@@ -888,13 +892,14 @@ class Studio:
 
     def _early_stop(self, stopper: EarlyStopping) -> str:
         """Go back to the best epoch (exactly, by the history) and say so."""
-        trainer = self._trainer
-        best = stopper.best_epoch
+        trainer = self._require_trainer()
+        best = stopper.best_epoch if stopper.best_epoch is not None else trainer.epoch
         step = self._stopper_steps.get(best, trainer.step_count)
         if step < trainer.step_count:
             rewind(trainer, self._history, step)
             self._history.attach(trainer)
-            self._board.publish(trainer)
+            if self._board is not None:
+                self._board.publish(trainer)
         self._stopper = None
         return (
             f"Early stopping: the validation loss has not improved for "
@@ -1067,7 +1072,7 @@ class Studio:
             data_spec=self._data_spec,
             rows=self._rows,
             data=self._data,
-            network=self._network.copy() if self._network is not None else None,
+            network=self._network.copy(),
             trainer_state=trainer.get_state() if trainer is not None else None,
             pieces=pieces_done(trainer),
             history=self._history.copy(),
@@ -1118,7 +1123,9 @@ class Studio:
                 self._network, trainer.X[picked], trainer.T[picked], trainer.regularization
             )
 
-        return self._at_boundary(take, wait=True)
+        layers = self._at_boundary(take, wait=True)
+        assert layers is not None  # wait=True returns the result
+        return layers
 
     def check_gradients(self) -> GradientCheck:
         """Backprop's ``∂L/∂w`` of the current step against central finite differences for
@@ -1132,12 +1139,13 @@ class Studio:
                 inputs, targets = progress.inputs, progress.targets
                 analytic = progress.backward.gradient
             else:
-                copy = make_trainer(self._network.copy(), self._data, self._settings)
+                copy = make_trainer(self._network.copy(), self._require_data(), self._settings)
                 copy.set_state(trainer.get_state())
                 for _ in range(2 * len(self._network.layers) + 1):
                     copy.next_layer()  # forward, error, backward of the next step
-                inputs, targets = copy.progress.inputs, copy.progress.targets
-                analytic = copy.progress.backward.gradient
+                ahead = copy.progress
+                assert ahead is not None and ahead.backward is not None
+                inputs, targets, analytic = ahead.inputs, ahead.targets, ahead.backward.gradient
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 return check_gradients(
                     self._network,
@@ -1226,6 +1234,11 @@ class Studio:
 
     # -- internals ----------------------------------------------------------------------------
 
+    def _require_data(self) -> PreparedData:
+        if self._data is None:
+            raise StudioError("there is no data: open a CSV data file")
+        return self._data
+
     def _require_trainer(self) -> Trainer:
         if self._trainer is None:
             raise StudioError(
@@ -1269,7 +1282,7 @@ class Studio:
     def _record_change_at_boundary(self) -> None:
         """After a change between steps: record it in the history (a keyframe), dropping a
         recorded future, and the changes and evaluations of that future."""
-        trainer = self._trainer
+        trainer = self._require_trainer()
         step = trainer.step_count
         self._history.record(trainer)
         self._changes = [c for c in self._changes if c.step <= step]
@@ -1286,7 +1299,7 @@ class Studio:
     def _redo_after_change(self, pieces: int) -> None:
         self.quiz.question = None  # the pieces are computed anew
         try:
-            redo_pieces(self._trainer, pieces)
+            redo_pieces(self._require_trainer(), pieces)
         except TrainingDiverged as exc:
             self._diverged(exc)
 

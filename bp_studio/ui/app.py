@@ -34,7 +34,6 @@ def run(path: str | None = None, quit_after_ms: int | None = None) -> int:
     window.show()
     if quit_after_ms is None:
         QTimer.singleShot(0, window.files.offer_recovery)  # after a crash: restore the autosave?
-    if quit_after_ms is not None:
-        window.dirty = False
+    if quit_after_ms is not None:  # a smoke run: nothing was changed, so nothing is asked
         QTimer.singleShot(quit_after_ms, window.close)
     return app.exec()
