@@ -384,3 +384,42 @@ def test_enter_or_escape_in_a_number_box_hands_the_keys_back(window, qtbot):
     qtbot.keyClick(lr, Qt.Key.Key_Escape)
     assert window.canvas.hasFocus()
     assert lr.value() == 0.25 and window.studio.settings.lr == 0.25  # the edit was dropped
+
+
+def test_nothing_is_stale_at_launch_between_steps_and_after_an_edit(window, tmp_path):
+    from bp_studio.studio import Studio
+
+    # the data view shows the network's map at launch, not "No network yet"
+    assert window.data_view.network is window.studio.network
+    assert "No network yet" not in window.data_view.score.text()
+    # between steps the nodes show the forward pass of a training row
+    moment = window.canvas.moment
+    assert moment.phase is None and moment.node_value(2, 0) is not None
+    assert window.canvas.moment.node_value(0, 1) == window.studio.data.train.X[0, 1]
+    window.data_panel.row_chosen.emit(3)
+    assert window.canvas.moment.node_value(0, 0) == window.studio.data.train.X[3, 0]
+    # after an edit in the update phase, the explanation shows the edited value
+    window.use_example("worked_example")
+    for _ in range(4):
+        window.next_phase()
+    window.canvas.selection_changed.emit(Selection("edge", 1, 0, 0))
+    window.canvas.weight_edit_requested.emit(1, 0, 0, 0.123)
+    assert "0.123" in explanation_text(window)
+    # and after opening a session, the data view draws it at once
+    saved = Studio()
+    saved.run(30)
+    path = tmp_path / "s.bpsession"
+    saved.save(path)
+    window.files.open_path(str(path))
+    assert window.data_view.network is window.studio.network
+
+
+def test_while_playing_the_banner_timeline_and_explanation_follow_the_run(window, qtbot):
+    window.speed.setValue(FAST)
+    window.player.start()
+    qtbot.waitUntil(lambda: window.studio.step_count > 300, timeout=10_000)
+    qtbot.waitUntil(lambda: "Training: step" in window.explanation.plain_text(), timeout=10_000)
+    assert window.phase_indicator.hint.full_text().startswith("Training: step")
+    assert window.timeline.value() > 0
+    window.player.stop()
+    assert not window.phase_indicator.hint.full_text().startswith("Training")
