@@ -46,7 +46,6 @@ from bp_studio.engine import (
     Trainer,
     TrainingDiverged,
     TrainingHistory,
-    forward,
     rewind,
 )
 from bp_studio.engine.early_stopping import EarlyStopping
@@ -66,8 +65,8 @@ from bp_studio.studio.diagnostics import (
 )
 from bp_studio.studio.diagnostics import SHARE as HEALTH_SHARE
 from bp_studio.studio.document import (
+    Document,
     DocumentState,
-    build_network,
     example_for,
     example_settings,
     fit_settings_to_data,
@@ -77,14 +76,14 @@ from bp_studio.studio.document import (
     redo_pieces,
     settings_for_network,
 )
-from bp_studio.studio.evaluation import Evaluation, Evaluations, evaluate
+from bp_studio.studio.errors import StudioError
+from bp_studio.studio.evaluation import Evaluation, Evaluations
 from bp_studio.studio.events import StudioEvents
 from bp_studio.studio.glossary import example_network
-from bp_studio.studio.moment import Moment, Selection, moment_from_trainer
-from bp_studio.studio.notation import output_names
+from bp_studio.studio.moment import Moment, Selection
 from bp_studio.studio.progress import ProgressBoard, Publication
 from bp_studio.studio.quiz import Quiz, Verdict
-from bp_studio.studio.runs import RunArchive, RunCurve, run_label
+from bp_studio.studio.runs import RunArchive, RunCurve
 from bp_studio.studio.settings import TRAINING_FIELDS, Settings
 from bp_studio.studio.undo import UndoEntry, UndoStack
 
@@ -96,10 +95,6 @@ EVALUATION_SHARE = 0.05
 SESSION_SUFFIX = ".bpsession"
 
 T = TypeVar("T")
-
-
-class StudioError(ValueError):
-    """A command that cannot be done now or with these values; the message says why."""
 
 
 class Studio:
@@ -125,26 +120,15 @@ class Studio:
         self.quiz = Quiz()
         """Quiz mode: the open question and the scores (``start_quiz``, ``answer``)."""
 
-        self._settings = (settings or Settings()).checked()
-        self._data_spec = data or DataSpec()
-        self._rows: Dataset | None = None
-        self._data: PreparedData | None = None
-        self._trainer: Trainer | None = None
-        self._history = TrainingHistory()
-        self._evaluations = Evaluations()
-        self._evaluation: Evaluation | None = None
-        self._changes: list[Change] = []
-        self._diagnostics = DiagnosticsLog()
-        self._runs = RunArchive()
         self._breakpoints: tuple[Breakpoint, ...] = ()
         self._stopper: EarlyStopping | None = None
         self._stopper_steps: dict[int, int] = {}
         """The step at the end of each epoch the early-stopping watch measured."""
-        data_value = prepare(self._data_spec)
-        self._settings, _ = fit_settings_to_data(self._settings, data_value.raw)
-        self._data = data_value
-        self._network: Network = build_network(self._settings, data_value)
-        self._new_run(self._network)
+        spec = data or DataSpec()
+        prepared = prepare(spec)
+        fitted, _ = fit_settings_to_data((settings or Settings()).checked(), prepared.raw)
+        self.doc = Document(fitted, spec, prepared, self.events.notice.emit)
+        """The document: settings, data, network, trainer and the run's record."""
 
     # -- opening and saving -------------------------------------------------------------------
 
@@ -178,7 +162,7 @@ class Studio:
                 self._path = name
             else:
                 self._open_network_file(name)
-                self._runs = RunArchive()
+                self.doc.runs = RunArchive()
                 self._breakpoints = ()
                 self._path = None
             self._undo.clear()
@@ -200,8 +184,8 @@ class Studio:
             network = Network.load(path)
         except NetworkFileError as exc:
             raise StudioError(str(exc)) from None
-        settings = settings_for_network(self._settings, network)
-        spec, rows, data = self._data_spec, self._rows, self._data
+        settings = settings_for_network(self.doc.settings, network)
+        spec, rows, data = self.doc.data_spec, self.doc.rows, self.doc.data
         if data is None or not fits(network, data.train):
             match = example_for(network)
             if match is None:
@@ -209,9 +193,9 @@ class Studio:
             else:
                 spec, rows = DataSpec("example", match), None
                 data = prepare(spec)
-        self._settings = settings
-        self._data_spec, self._rows, self._data = spec, rows, data
-        self._new_run(network)
+        self.doc.settings = settings
+        self.doc.data_spec, self.doc.rows, self.doc.data = spec, rows, data
+        self._start_run(network)
         if data is None:
             self.events.notice.emit(
                 f"This network has {network.inputs} inputs and {network.outputs} outputs and "
@@ -244,7 +228,7 @@ class Studio:
         boundary when ``run()`` works in another thread)."""
         from bp_studio.studio.session_codec import capture
 
-        if self._trainer is None:
+        if self.doc.trainer is None:
             raise StudioError("there is no training session to save (no data fits the network)")
         return self._at_boundary(lambda: capture(self), wait=True)
 
@@ -254,11 +238,10 @@ class Studio:
         with self._lock:
             fresh = Studio()
             self.quiz = Quiz()
-            self._runs = RunArchive()
             self._breakpoints = ()
-            self._settings, self._data_spec = fresh._settings, fresh._data_spec
-            self._rows, self._data = fresh._rows, fresh._data
-            self._new_run(fresh._network)
+            self.doc = fresh.doc
+            self.doc.notice = self.events.notice.emit
+            self._reset_view()
             self._path = None
             self._dirty = False
             self._undo.clear()
@@ -284,63 +267,63 @@ class Studio:
 
     @property
     def settings(self) -> Settings:
-        return self._settings
+        return self.doc.settings
 
     @property
     def data_spec(self) -> DataSpec:
-        return self._data_spec
+        return self.doc.data_spec
 
     @property
     def rows(self) -> Dataset | None:
         """Imported or drawn rows (``None`` for built-in data)."""
-        return self._rows
+        return self.doc.rows
 
     @property
     def data(self) -> PreparedData | None:
-        return self._data
+        return self.doc.data
 
     @property
     def network(self) -> Network:
         """The live network (read it; change it with the commands)."""
-        return self._network
+        return self.doc.network
 
     @property
     def trainer(self) -> Trainer | None:
         """The live trainer (read it; change it with the commands)."""
-        return self._trainer
+        return self.doc.trainer
 
     @property
     def history(self) -> TrainingHistory:
-        return self._history
+        return self.doc.history
 
     @property
     def evaluations(self) -> Evaluations:
-        return self._evaluations
+        return self.doc.evaluations
 
     @property
     def evaluation(self) -> Evaluation | None:
         """Loss and accuracy on all the data for the weights now."""
-        return self._evaluation
+        return self.doc.evaluation
 
     @property
     def changes(self) -> list[Change]:
         """Every setting change and edit of this run, in order (a copy)."""
-        return list(self._changes)
+        return list(self.doc.changes)
 
     @property
     def step_count(self) -> int:
         """Completed steps."""
-        return self._trainer.step_count if self._trainer is not None else 0
+        return self.doc.trainer.step_count if self.doc.trainer is not None else 0
 
     @property
     def epoch(self) -> int:
-        return self._trainer.epoch if self._trainer is not None else 0
+        return self.doc.trainer.epoch if self.doc.trainer is not None else 0
 
     @property
     def parameters(self) -> np.ndarray:
         """A read-only copy of the flat parameter vector (``Network.parameters``)."""
         with self._lock:
-            copy = self._network.parameters.copy()
+            copy = self.doc.network.parameters.copy()
         copy.flags.writeable = False
         return copy
 
@@ -348,7 +331,7 @@ class Studio:
     def phase(self) -> str | None:
         """The phase of the step in progress: ``None`` between steps, else ``"forward"``,
         ``"error"`` or ``"backward"``: the phase of the last piece of work done."""
-        progress = self._trainer.progress if self._trainer is not None else None
+        progress = self.doc.trainer.progress if self.doc.trainer is not None else None
         if progress is None:
             return None
         if progress.backward_layers:
@@ -362,7 +345,7 @@ class Studio:
     @property
     def pieces(self) -> int:
         """Pieces of work done in the step in progress (layers, the error)."""
-        return pieces_done(self._trainer)
+        return pieces_done(self.doc.trainer)
 
     @property
     def running(self) -> bool:
@@ -371,51 +354,31 @@ class Studio:
     @property
     def can_train(self) -> bool:
         """Whether there is data that fits the network."""
-        return self._trainer is not None
+        return self.doc.trainer is not None
 
     @property
     def later_steps(self) -> int:
         """Recorded steps after the current one (a change now drops them)."""
-        if self._trainer is None or not len(self._history):
+        if self.doc.trainer is None or not len(self.doc.history):
             return 0
-        return max(0, self._history.last_step - self._trainer.step_count)
-
-    def output_names(self) -> tuple[str, ...] | None:
-        """What each output node stands for, for people (class names, target names)."""
-        data = self._data
-        if data is None or self._network is None:
-            return None
-        return output_names(data.train, self._network.loss_name)
+        return max(0, self.doc.history.last_step - self.doc.trainer.step_count)
 
     def moment(self) -> Moment:
         """What the views draw now: the step in progress, the last whole step, or between
         steps a preview: the forward pass of training row ``row`` with the weights now."""
-        names = self.output_names()
         with self._lock:
-            trainer = self._trainer
-            if trainer is None:
-                return Moment(network=self._network, output_names=names)
-            moment = replace(moment_from_trainer(trainer, self.sample), output_names=names)
-            if moment.phase is not None or moment.update is not None:
-                return moment
-            row = min(self.row, trainer.samples - 1)
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                preview = forward(self._network, trainer.X[row : row + 1])
-            return replace(moment, forward_layers=preview.layers, batch=np.array([row]), sample=0)
+            return self.doc.moment(self.sample, self.row)
 
     def losses(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Copies of the run's loss arrays: the loss of every step, the mean loss of every
         completed epoch and the step each epoch ended at (taken between two chunks of a
         run in another thread)."""
         with self._lock:
-            trainer = self._trainer
-            if trainer is None:
-                return np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.int64)
-            return (
-                np.array(trainer.step_losses, dtype=np.float64),
-                np.array(trainer.epoch_losses, dtype=np.float64),
-                np.array(trainer.epoch_end_steps, dtype=np.int64),
-            )
+            return self.doc.losses()
+
+    def output_names(self) -> tuple[str, ...] | None:
+        """What each output node stands for, for people (class names, target names)."""
+        return self.doc.output_names()
 
     def whole_step(self) -> Moment:
         """The moment of a whole step for a worksheet: the step just completed when that is
@@ -424,11 +387,11 @@ class Studio:
         from bp_studio.studio.worksheet import record_step
 
         with self._lock:
-            trainer = self._require_trainer()
+            trainer = self.doc.require_trainer()
             moment = self.moment()
             if moment.update is not None:
                 return moment
-            copy = make_trainer(self._network.copy(), self._require_data(), self._settings)
+            copy = make_trainer(self.doc.network.copy(), self.doc.require_data(), self.doc.settings)
             copy.set_state(trainer.get_state())
             stepped = record_step(copy)
         rows = 1 if stepped.batch is None else len(stepped.batch)
@@ -450,10 +413,10 @@ class Studio:
         run; Undo brings the old one back). Values equal to the current ones are ignored.
         """
         try:
-            wanted = self._settings.updated(**changes)
+            wanted = self.doc.settings.updated(**changes)
         except ValueError as exc:
             raise StudioError(str(exc)) from None
-        names = [n for n in changes if getattr(wanted, n) != getattr(self._settings, n)]
+        names = [n for n in changes if getattr(wanted, n) != getattr(self.doc.settings, n)]
         if not names:
             return
         training = [n for n in names if n in TRAINING_FIELDS]
@@ -462,11 +425,13 @@ class Studio:
             self._pause()
             with self._lock:
                 self._push_undo(f"change {', '.join(architecture)}")
-                old = self._settings
-                self._settings = wanted
+                old = self.doc.settings
+                self.doc.settings = wanted
                 self._rebuild()
                 for name in names:
-                    self._changes.append(Change(0, name, getattr(old, name), getattr(wanted, name)))
+                    self.doc.changes.append(
+                        Change(0, name, getattr(old, name), getattr(wanted, name))
+                    )
             self._mark_dirty()
             self._announce_network()
             return
@@ -475,15 +440,15 @@ class Studio:
 
     def _apply_training_settings(self, values: dict[str, Any]) -> None:
         """At a step boundary (or the start of the step in progress): apply and record."""
-        old = self._settings
+        old = self.doc.settings
         key = ("set", tuple(sorted(values)), self.step_count)
         self._push_undo(f"change {', '.join(values)}", merge_key=key)
-        self._settings = replace(old, **values)
-        trainer = self._trainer
+        self.doc.settings = replace(old, **values)
+        trainer = self.doc.trainer
         if trainer is not None:
             pieces = pieces_done(trainer)
             trainer.discard_progress()
-            s = self._settings
+            s = self.doc.settings
             if "lr" in values:
                 trainer.lr = s.lr
             if "batch_size" in values:
@@ -495,13 +460,13 @@ class Studio:
             if "regularization" in values or "regularization_rate" in values:
                 trainer.regularization = Regularization(s.regularization, s.regularization_rate)
                 trainer.revision += 1
-            self._record_change_at_boundary()
+            self._change_at_boundary()
             for name, value in values.items():
-                self._changes.append(Change(trainer.step_count, name, getattr(old, name), value))
-                self.events.changed.emit(self._changes[-1])
+                self.doc.changes.append(Change(trainer.step_count, name, getattr(old, name), value))
+                self.events.changed.emit(self.doc.changes[-1])
             self._redo_after_change(pieces)
         self._mark_dirty()
-        self.events.settings_changed.emit(self._settings)
+        self.events.settings_changed.emit(self.doc.settings)
         self.events.stepped.emit()
 
     # -- data ---------------------------------------------------------------------------------
@@ -520,9 +485,9 @@ class Studio:
         self._pause()
         with self._lock:
             self._push_undo("change the data")
-            settings, notice = fit_settings_to_data(self._settings, data.raw)
-            self._settings = settings
-            self._data_spec, self._rows, self._data = spec, rows, data
+            settings, notice = fit_settings_to_data(self.doc.settings, data.raw)
+            self.doc.settings = settings
+            self.doc.data_spec, self.doc.rows, self.doc.data = spec, rows, data
             self._rebuild()
         if notice:
             self.events.notice.emit(notice)
@@ -532,7 +497,7 @@ class Studio:
 
     def use_rows(self, dataset: Dataset) -> None:
         """Train on rows of the user's own (imported from CSV)."""
-        spec = replace(self._data_spec, kind="rows", name=dataset.name, features=())
+        spec = replace(self.doc.data_spec, kind="rows", name=dataset.name, features=())
         self.set_data(spec, dataset)
 
     def use_example(self, name: str) -> None:
@@ -550,19 +515,19 @@ class Studio:
         self._pause()
         with self._lock:
             self._push_undo(f"use the example {dataset.title}")
-            self._settings = example_settings(self._settings, dataset.network).checked()
-            self._data_spec, self._rows, self._data = spec, None, data
-            self._new_run(example_network(dataset), keep_previous=True)
+            self.doc.settings = example_settings(self.doc.settings, dataset.network).checked()
+            self.doc.data_spec, self.doc.rows, self.doc.data = spec, None, data
+            self._start_run(example_network(dataset), keep_previous=True)
         self._mark_dirty()
-        self.events.settings_changed.emit(self._settings)
+        self.events.settings_changed.emit(self.doc.settings)
         self.events.data_changed.emit()
         self._announce_network()
 
     def edit_points(self, raw_train: Dataset) -> None:
         """Drawn points: the same network keeps training on the edited training rows (the
         test rows stay aside). The history starts afresh (it was recorded on other data)."""
-        data = self._data
-        if data is None or self._trainer is None:
+        data = self.doc.data
+        if data is None or self.doc.trainer is None:
             raise StudioError("there is no data to draw on")
         test = data.test_raw if data.has_test else None
         rows = raw_train
@@ -572,7 +537,7 @@ class Studio:
                 X=np.concatenate([raw_train.X, test.X]),
                 T=np.concatenate([raw_train.T, test.T]),
             )
-        spec = replace(self._data_spec, kind="rows", name="drawn", test_ratio=0.0)
+        spec = replace(self.doc.data_spec, kind="rows", name="drawn", test_ratio=0.0)
         try:
             new = prepare(spec, rows)
             if test is not None:
@@ -583,22 +548,24 @@ class Studio:
                     train=prepare(spec, raw_train).train,
                     test=prepare(spec, test).train,
                 )
-            new = replace(new, normalization=self._network.normalization)
+            new = replace(new, normalization=self.doc.network.normalization)
         except (DataError, ValueError) as exc:
             raise StudioError(f"the points were not changed: {exc}") from None
         self._pause()
         with self._lock:
             self._push_undo("draw points")
             try:
-                self._trainer.set_data(new.train.X, new.train.targets_for_loss(self._settings.loss))
+                self.doc.trainer.set_data(
+                    new.train.X, new.train.targets_for_loss(self.doc.settings.loss)
+                )
             except ValueError as exc:
                 self._undo.undo_entries.pop()
                 raise StudioError(f"the points were not changed: {exc}") from None
-            self._data_spec, self._rows, self._data = spec, rows, new
-            self._history.record(self._trainer)
-            self._changes.clear()
-            self._evaluations = Evaluations()
-            self._evaluate()
+            self.doc.data_spec, self.doc.rows, self.doc.data = spec, rows, new
+            self.doc.history.record(self.doc.trainer)
+            self.doc.changes.clear()
+            self.doc.evaluations = Evaluations()
+            self.doc.evaluate()
         self._mark_dirty()
         self.events.data_changed.emit()
         self.events.stepped.emit()
@@ -620,18 +587,18 @@ class Studio:
 
     def step_epoch(self) -> int:
         """Train until the current epoch is complete; returns the steps done."""
-        trainer = self._require_trainer()
+        trainer = self.doc.require_trainer()
         return self.run(trainer.batches_per_epoch - trainer.batch_index)
 
     @property
     def steps_left_in_epoch(self) -> int:
-        trainer = self._require_trainer()
+        trainer = self.doc.require_trainer()
         return trainer.batches_per_epoch - trainer.batch_index
 
     def _stepping(self, command: Callable[[Trainer], T]) -> T:
         self._pause()
         with self._lock:
-            trainer = self._require_trainer()
+            trainer = self.doc.require_trainer()
             if self.quiz.question is not None:
                 raise StudioError(
                     f"answer the question first (or reveal it): {self.quiz.question.prompt}"
@@ -644,11 +611,11 @@ class Studio:
                 raise
             measured = False
             if trainer.progress is None:
-                self._history.record(trainer)
-                self._evaluate()
+                self.doc.history.record(trainer)
+                self.doc.evaluate()
                 health = health_after_step(trainer)
                 if health is not None:
-                    self._diagnostics.add(trainer.step_count, health)
+                    self.doc.diagnostics.add(trainer.step_count, health)
                     measured = True
                 self._stopper = None
             self._mark_dirty()
@@ -707,7 +674,7 @@ class Studio:
         there is nothing to go back to."""
         self._pause()
         with self._lock:
-            trainer = self._trainer
+            trainer = self.doc.trainer
             if trainer is None:
                 return False
             self.quiz.question = None
@@ -716,14 +683,14 @@ class Studio:
                 trainer.discard_progress()
                 redo_pieces(trainer, pieces - 1)
             else:
-                if trainer.step_count == 0 or not len(self._history):
+                if trainer.step_count == 0 or not len(self.doc.history):
                     return False
-                if trainer.step_count - 1 < self._history.first_step:
+                if trainer.step_count - 1 < self.doc.history.first_step:
                     return False
-                rewind(trainer, self._history, trainer.step_count - 1)
-                self._history.attach(trainer)
-                redo_pieces(trainer, 2 * len(self._network.layers) + 1)
-            self._evaluate()
+                rewind(trainer, self.doc.history, trainer.step_count - 1)
+                self.doc.history.attach(trainer)
+                redo_pieces(trainer, 2 * len(self.doc.network.layers) + 1)
+            self.doc.evaluate()
         self.events.stepped.emit()
         return True
 
@@ -732,15 +699,15 @@ class Studio:
         ``StudioError`` if the step is not in the history."""
         self._pause()
         with self._lock:
-            trainer = self._require_trainer()
+            trainer = self.doc.require_trainer()
             try:
-                rewind(trainer, self._history, int(step))
+                rewind(trainer, self.doc.history, int(step))
             except (ValueError, LookupError) as exc:
                 raise StudioError(f"cannot go to step {step}: {exc}") from None
-            self._history.attach(trainer)
+            self.doc.history.attach(trainer)
             self.quiz.question = None
             self._stopper = None
-            self._evaluate()
+            self.doc.evaluate()
         self.events.stepped.emit()
 
     # -- running ------------------------------------------------------------------------------
@@ -757,7 +724,7 @@ class Studio:
         if steps is not None:
             if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
                 raise StudioError(f"steps must be a whole number of 0 or more, got {steps!r}")
-        trainer = self._require_trainer()
+        trainer = self.doc.require_trainer()
         try:
             self._boundary.begin()
         except BoundaryError as exc:
@@ -791,7 +758,7 @@ class Studio:
         finally:
             with self._lock:
                 if done and reason != "diverged":
-                    self._evaluate()
+                    self.doc.evaluate()
                 if done:
                     self._set_dirty(True)
             self._boundary.end()
@@ -804,7 +771,7 @@ class Studio:
         """Run ``count`` steps (fewer to end an epoch when early stopping watches), record
         them, measure what is due. Returns the steps run and, when training should stop
         here, ``(reason, message)`` (the studio is then at the step where it happened)."""
-        trainer = self._require_trainer()
+        trainer = self.doc.require_trainer()
         board = self._board
         assert board is not None  # run() made it
         stopper = self._early_stopper()
@@ -820,23 +787,23 @@ class Studio:
                 trainer.run_steps(1)
                 started = time.perf_counter()
                 health = health_of_run(trainer, trainer.network.parameters - theta)
-                self._diagnostics.add(trainer.step_count, health)
+                self.doc.diagnostics.add(trainer.step_count, health)
                 pace.measured_health(started, time.perf_counter())
             else:
                 trainer.run_steps(count)
         except TrainingDiverged as exc:
-            self._history.record(trainer)
+            self.doc.history.record(trainer)
             board.publish(trainer)
             self._diverged(exc)
             raise
-        self._history.record(trainer)
+        self.doc.history.record(trainer)
         board.publish(trainer)
         self._mark_dirty()
         ran = trainer.step_count - first
         evaluated = False
         now = time.perf_counter()
         if now >= pace.next_evaluation:
-            self._evaluate()
+            self.doc.evaluate()
             pace.evaluated(now, time.perf_counter())
             evaluated = True
         if stopper is not None and trainer.epoch > epoch:
@@ -844,7 +811,9 @@ class Studio:
             if stopper.update(trainer.epoch):
                 return ran, ("early_stop", self._early_stop(stopper))
         if self._breakpoints:
-            accuracy = self._evaluation.train_accuracy if evaluated and self._evaluation else None
+            accuracy = (
+                self.doc.evaluation.train_accuracy if evaluated and self.doc.evaluation else None
+            )
             ended = trainer.epoch - epoch  # epochs completed in this chunk
             ends = trainer.epoch_end_steps
             hit = first_hit(
@@ -859,8 +828,8 @@ class Studio:
             )
             if hit is not None:
                 if hit.step < trainer.step_count:
-                    rewind(trainer, self._history, hit.step)
-                    self._history.attach(trainer)
+                    rewind(trainer, self.doc.history, hit.step)
+                    self.doc.history.attach(trainer)
                     board.publish(trainer)
                 message = f"Breakpoint: {hit.breakpoint.describe()}: {hit.message}."
                 return ran, ("breakpoint", message)
@@ -869,20 +838,20 @@ class Studio:
     def _early_stopper(self) -> EarlyStopping | None:
         """The early-stopping watch of this run, when ``patience`` is set and the data has a
         validation part (made at the first chunk: it measures the weights as they are)."""
-        patience = self._settings.patience
-        data = self._data
+        patience = self.doc.settings.patience
+        data = self.doc.data
         if patience <= 0 or data is None or not data.has_validation:
             self._stopper = None
             return None
         stopper = self._stopper
         if stopper is None or stopper.patience != patience:
-            trainer = self._require_trainer()
+            trainer = self.doc.require_trainer()
             validation = data.validation
             assert validation is not None  # has_validation
             stopper = EarlyStopping(
-                self._network,
+                self.doc.network,
                 validation.X,
-                validation.targets_for_loss(self._network.loss_name),
+                validation.targets_for_loss(self.doc.network.loss_name),
                 patience,
             )
             self._stopper = stopper
@@ -892,12 +861,12 @@ class Studio:
 
     def _early_stop(self, stopper: EarlyStopping) -> str:
         """Go back to the best epoch (exactly, by the history) and say so."""
-        trainer = self._require_trainer()
+        trainer = self.doc.require_trainer()
         best = stopper.best_epoch if stopper.best_epoch is not None else trainer.epoch
         step = self._stopper_steps.get(best, trainer.step_count)
         if step < trainer.step_count:
-            rewind(trainer, self._history, step)
-            self._history.attach(trainer)
+            rewind(trainer, self.doc.history, step)
+            self.doc.history.attach(trainer)
             if self._board is not None:
                 self._board.publish(trainer)
         self._stopper = None
@@ -931,7 +900,7 @@ class Studio:
     def edit_weight(self, layer: int, unit: int, input: int, value: float) -> None:
         """Set ``weight[unit, input]`` of network layer ``layer`` (0-based) at a step
         boundary; recorded and undoable. ``StudioError`` for a bad index or value."""
-        network = self._network
+        network = self.doc.network
         try:
             old = float(network.layers[layer].weight[unit, input])
             value = _finite(value)
@@ -946,7 +915,7 @@ class Studio:
 
     def edit_bias(self, layer: int, unit: int, value: float) -> None:
         """Set ``bias[unit]`` of network layer ``layer`` (0-based); as ``edit_weight``."""
-        network = self._network
+        network = self.doc.network
         try:
             bias = network.layers[layer].bias
             if bias is None:
@@ -967,32 +936,32 @@ class Studio:
 
         self._pause()
         with self._lock:
-            trial = self._network.copy()
+            trial = self.doc.network.copy()
             try:
                 import_weights(trial, path)
             except (WeightFileError, ValueError, OSError) as exc:
                 raise StudioError(f"the weights were not imported: {exc}") from None
-            old = self._network.parameters.copy()
+            old = self.doc.network.parameters.copy()
             new = trial.parameters.copy()
             self._apply_edit(
-                "weights", old, new, lambda: self._network.set_parameters(new), "import weights"
+                "weights", old, new, lambda: self.doc.network.set_parameters(new), "import weights"
             )
 
     def _apply_edit(
         self, name: str, old: Any, new: Any, change: Callable[[], None], label: str = ""
     ) -> None:
         self._push_undo(label or f"edit {name}")
-        trainer = self._trainer
+        trainer = self.doc.trainer
         pieces = pieces_done(trainer)
         change()
         if trainer is not None:
             trainer.network_changed()
             trainer.last_step = None
-            self._record_change_at_boundary()
-            self._changes.append(Change(trainer.step_count, name, old, new))
-            self.events.changed.emit(self._changes[-1])
+            self._change_at_boundary()
+            self.doc.changes.append(Change(trainer.step_count, name, old, new))
+            self.events.changed.emit(self.doc.changes[-1])
             self._redo_after_change(pieces)
-        self._evaluate()
+        self.doc.evaluate()
         self._mark_dirty()
         self.events.stepped.emit()
 
@@ -1040,20 +1009,20 @@ class Studio:
             if not source:
                 return False
             entry = source.pop()
-            target.append(UndoEntry(entry.label, self._capture(entry.label)))
-            old_network = self._network
+            target.append(UndoEntry(entry.label, self.doc.capture(entry.label)))
+            old_network = self.doc.network
             self._restore(entry.state)
-            self._undo.trim(self._history)
+            self._undo.trim(self.doc.history)
         self._mark_dirty()
         self.events.undo_changed.emit()
-        if self._network is not old_network and (
-            self._network.sizes != old_network.sizes
-            or self._network.activations != old_network.activations
+        if self.doc.network is not old_network and (
+            self.doc.network.sizes != old_network.sizes
+            or self.doc.network.activations != old_network.activations
         ):
             self.events.data_changed.emit()
             self._announce_network()
         else:
-            self.events.settings_changed.emit(self._settings)
+            self.events.settings_changed.emit(self.doc.settings)
             self.events.stepped.emit()
         return True
 
@@ -1061,46 +1030,12 @@ class Studio:
         if self._undo.merges(merge_key):
             self._undo.redo_entries.clear()
             return  # one entry for a run of changes of the same setting at the same step
-        self._undo.push(UndoEntry(label, self._capture(label), merge_key), self._history)
+        self._undo.push(UndoEntry(label, self.doc.capture(label), merge_key), self.doc.history)
         self.events.undo_changed.emit()
-
-    def _capture(self, label: str) -> DocumentState:
-        trainer = self._trainer
-        return DocumentState(
-            label=label,
-            settings=self._settings,
-            data_spec=self._data_spec,
-            rows=self._rows,
-            data=self._data,
-            network=self._network.copy(),
-            trainer_state=trainer.get_state() if trainer is not None else None,
-            pieces=pieces_done(trainer),
-            history=self._history.copy(),
-            evaluations=self._evaluations.copy(),
-            evaluation=self._evaluation,
-            changes=list(self._changes),
-            diagnostics=self._diagnostics.copy(),
-            runs=self._runs.copy(),
-        )
 
     def _restore(self, state: DocumentState) -> None:
         """Make ``state`` the document (its objects become the live ones)."""
-        network = state.network
-        trainer = None
-        if state.trainer_state is not None and state.data is not None:
-            trainer = make_trainer(network, state.data, state.settings)
-            trainer.set_state(state.trainer_state)
-            redo_pieces(trainer, state.pieces)
-            state.history.attach(trainer)
-        self._settings = state.settings
-        self._data_spec, self._rows, self._data = state.data_spec, state.rows, state.data
-        self._network, self._trainer = network, trainer
-        self._history = state.history
-        self._evaluations = state.evaluations
-        self._evaluation = state.evaluation
-        self._changes = list(state.changes)
-        self._diagnostics = state.diagnostics
-        self._runs = state.runs
+        self.doc.restore(state)
         self._stopper = None
         self.sample = 0
         self.quiz.question = None
@@ -1110,17 +1045,17 @@ class Studio:
     @property
     def diagnostics(self) -> DiagnosticsLog:
         """Layer health over training (``series()``, ``latest``; safe to read while running)."""
-        return self._diagnostics
+        return self.doc.diagnostics
 
     def distributions(self, rows: int = SAMPLE_ROWS) -> list[LayerDistributions]:
         """Every layer's weights, activations and gradients on ``rows`` training rows spread
         over the data, for histograms (taken between two chunks of a running training)."""
 
         def take() -> list[LayerDistributions]:
-            trainer = self._require_trainer()
+            trainer = self.doc.require_trainer()
             picked = sample_rows(trainer.samples, rows)
             return distributions(
-                self._network, trainer.X[picked], trainer.T[picked], trainer.regularization
+                self.doc.network, trainer.X[picked], trainer.T[picked], trainer.regularization
             )
 
         layers = self._at_boundary(take, wait=True)
@@ -1133,22 +1068,24 @@ class Studio:
         once its backward pass is done, else the batch the next step takes."""
         self._pause()
         with self._lock:
-            trainer = self._require_trainer()
+            trainer = self.doc.require_trainer()
             progress = trainer.progress
             if progress is not None and progress.backward is not None:
                 inputs, targets = progress.inputs, progress.targets
                 analytic = progress.backward.gradient
             else:
-                copy = make_trainer(self._network.copy(), self._require_data(), self._settings)
+                copy = make_trainer(
+                    self.doc.network.copy(), self.doc.require_data(), self.doc.settings
+                )
                 copy.set_state(trainer.get_state())
-                for _ in range(2 * len(self._network.layers) + 1):
+                for _ in range(2 * len(self.doc.network.layers) + 1):
                     copy.next_layer()  # forward, error, backward of the next step
                 ahead = copy.progress
                 assert ahead is not None and ahead.backward is not None
                 inputs, targets, analytic = ahead.inputs, ahead.targets, ahead.backward.gradient
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 return check_gradients(
-                    self._network,
+                    self.doc.network,
                     inputs,
                     targets,
                     trainer.regularization,
@@ -1171,35 +1108,17 @@ class Studio:
     @property
     def runs(self) -> list[RunCurve]:
         """The kept earlier runs, oldest first (for the compare view of the loss plot)."""
-        return list(self._runs.runs)
+        return list(self.doc.runs.runs)
 
     def show_run(self, index: int, visible: bool = True) -> None:
-        self._runs.show(index, visible)
+        self.doc.runs.show(index, visible)
         self._mark_dirty()
         self.events.runs_changed.emit()
 
     def delete_run(self, index: int) -> None:
-        self._runs.delete(index)
+        self.doc.runs.delete(index)
         self._mark_dirty()
         self.events.runs_changed.emit()
-
-    def _keep_run(self) -> None:
-        """The run that ends goes to the compared runs (if it trained at all)."""
-        trainer = self._trainer
-        if trainer is None or trainer.step_count == 0:
-            return
-        step_losses, epoch_losses, epoch_end_steps = self.losses()
-        self._runs.keep(
-            RunCurve(
-                run_label(self._settings, self._network, trainer.step_count),
-                step_losses,
-                epoch_end_steps,
-                epoch_losses,
-            )
-        )
-        self.events.runs_changed.emit()
-
-    # -- view state ---------------------------------------------------------------------------
 
     def select(self, selection: Selection | None) -> None:
         """Follow a node, edge or bias in the explanation (``None``: the phase summary)."""
@@ -1214,7 +1133,7 @@ class Studio:
     def choose_row(self, row: int) -> None:
         """Show training row ``row`` (0-based): between steps its forward pass, during a step
         its values if it is in the batch."""
-        trainer = self._trainer
+        trainer = self.doc.trainer
         if trainer is None:
             return
         self.row = min(max(0, int(row)), trainer.samples - 1)
@@ -1234,89 +1153,43 @@ class Studio:
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _require_data(self) -> PreparedData:
-        if self._data is None:
-            raise StudioError("there is no data: open a CSV data file")
-        return self._data
-
-    def _require_trainer(self) -> Trainer:
-        if self._trainer is None:
-            raise StudioError(
-                "there is no data that fits this network: open a CSV data file to train it"
-            )
-        return self._trainer
+    def _start_run(self, network: Network, keep_previous: bool = False) -> None:
+        """``network`` becomes the document's with a fresh run (``keep_previous``: the run
+        that ends goes to the compared runs)."""
+        kept = keep_previous and self.doc.keep_run()
+        self.doc.new_run(network)
+        self._reset_view()
+        if kept:
+            self.events.runs_changed.emit()
 
     def _rebuild(self) -> None:
-        """A new network from the settings and the data (a new run; the old one is kept for
-        comparing)."""
-        if self._data is None:
-            return
-        self._new_run(build_network(self._settings, self._data), keep_previous=True)
+        """A new network from the settings and the data (a new run; the old one is kept)."""
+        if self.doc.rebuild():
+            self.events.runs_changed.emit()
+        self._reset_view()
 
-    def _new_run(self, network: Network, keep_previous: bool = False) -> None:
-        """Make ``network`` the document's, with a fresh trainer, history and evaluations;
-        ``keep_previous``: the run that ends goes to the compared runs."""
-        if keep_previous:
-            self._keep_run()
-        self._network = network
-        self._trainer = None
-        if self._data is not None:
-            try:
-                self._trainer = make_trainer(network, self._data, self._settings)
-            except ValueError as exc:
-                self.events.notice.emit(f"The data does not fit this network: {exc}")
-        self._history = TrainingHistory()
-        self._evaluations = Evaluations()
-        self._evaluation = None
-        self._changes = []
-        self._diagnostics = DiagnosticsLog()
+    def _reset_view(self) -> None:
         self._stopper = None
         self.sample = 0
         self.row = 0
         self.selection = None
         self.quiz.question = None
-        if self._trainer is not None:
-            self._history.record(self._trainer)
-            self._evaluate()
 
-    def _record_change_at_boundary(self) -> None:
-        """After a change between steps: record it in the history (a keyframe), dropping a
-        recorded future, and the changes and evaluations of that future."""
-        trainer = self._require_trainer()
-        step = trainer.step_count
-        self._history.record(trainer)
-        self._changes = [c for c in self._changes if c.step <= step]
-        self._diagnostics.truncate(step)
+    def _change_at_boundary(self) -> None:
+        """After a change between steps: record it (a keyframe, dropping a recorded future)."""
+        self.doc.record_change_at_boundary()
         self._stopper = None
-        latest = self._evaluations.latest()
-        if latest is not None and self._evaluations.steps[-1] > step:
-            kept = Evaluations()
-            for s, e in zip(self._evaluations.steps, self._evaluations.items):
-                if s <= step:
-                    kept.add(s, e)
-            self._evaluations = kept
 
     def _redo_after_change(self, pieces: int) -> None:
         self.quiz.question = None  # the pieces are computed anew
         try:
-            redo_pieces(self._require_trainer(), pieces)
+            redo_pieces(self.doc.require_trainer(), pieces)
         except TrainingDiverged as exc:
             self._diverged(exc)
 
-    def _evaluate(self) -> None:
-        trainer, data = self._trainer, self._data
-        if trainer is None or data is None:
-            self._evaluation = None
-            return
-        evaluation = evaluate(self._network, data, self._network.loss_name)
-        self._evaluation = evaluation
-        steps = self._evaluations.steps
-        if not steps or trainer.step_count >= steps[-1]:
-            self._evaluations.add(trainer.step_count, evaluation)
-
     def _diverged(self, exc: TrainingDiverged) -> None:
         previous = exc.step - 1
-        lr = self._trainer.lr if self._trainer is not None else float("nan")
+        lr = self.doc.trainer.lr if self.doc.trainer is not None else float("nan")
         self.events.diverged.emit(
             f"{exc.what.capitalize()} became {exc.value} at step {exc.step:,}. Lower the "
             f"learning rate (now {lr:g}). The weights are those of step {previous:,}; "
@@ -1332,7 +1205,7 @@ class Studio:
             self.events.file_changed.emit()
 
     def _announce_network(self) -> None:
-        self.events.settings_changed.emit(self._settings)
+        self.events.settings_changed.emit(self.doc.settings)
         self.events.network_changed.emit()
         self.events.stepped.emit()
         self.events.undo_changed.emit()
