@@ -53,7 +53,8 @@ def capture(studio: Studio) -> Session:
         }
     else:
         data = {"generator": "bp-studio.data-spec", "params": spec.to_dict()}
-    session = Session.capture(trainer, settings, data, studio.history)
+    # a copy of the history: a run in another thread goes on recording into the live one
+    session = Session.capture(trainer, settings, data, studio.history.copy())
     evaluations = studio.evaluations
     session.extra = {
         "progress": {"pieces": pieces_done(trainer)},

@@ -10,6 +10,7 @@ module only asks the user (file dialogs, questions) and reports (message bar, st
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -66,6 +67,7 @@ class FileActions(QObject):
         super().__init__(window)
         self.window = window
         self.recent_menu: QMenu | None = None
+        self._writer: threading.Thread | None = None
 
     @property
     def studio(self) -> Studio:
@@ -375,19 +377,38 @@ class FileActions(QObject):
 
     def autosave(self) -> bool:
         """Save the session to the application-data folder when it changed. While training
-        runs, the state of a step boundary is taken without pausing the run."""
+        runs, the state of a step boundary is taken without pausing the run; the file is
+        written in a thread of its own (a large session takes a while), one at a time.
+        ``False`` when there is nothing to save or a write is still going."""
         if not self.studio.dirty or not self.studio.can_train:
             return False
-        path = autosave_path()
+        writer = self._writer
+        if writer is not None and writer.is_alive():
+            return False
         try:
             session = self.studio.capture_session()
-            path.parent.mkdir(parents=True, exist_ok=True)
-            save_session(str(path), session)
-        except (AtomicWriteError, OSError, ValueError):
+        except (StudioError, ValueError):
             return False
+        path = autosave_path()
+
+        def write() -> None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                save_session(str(path), session)
+            except (AtomicWriteError, OSError, ValueError):
+                pass  # the next autosave tries again; the user's work is in the window
+
+        self._writer = threading.Thread(target=write, name="autosave", daemon=True)
+        self._writer.start()
         return True
 
+    def wait_for_autosave(self) -> None:
+        """Until the autosave being written is on disk."""
+        if self._writer is not None:
+            self._writer.join()
+
     def remove_autosave(self) -> None:
+        self.wait_for_autosave()
         try:
             autosave_path().unlink()
         except OSError:

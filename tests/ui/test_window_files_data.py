@@ -291,6 +291,7 @@ def test_crash_recovery(tmp_path, qtbot, monkeypatch):
         for _ in range(7):
             w.step_batch()
         assert w.files.autosave()
+        w.files.wait_for_autosave()
         os._exit(9)  # a crash: no clean close, the autosave stays
         """
     )
@@ -326,6 +327,7 @@ def test_autosave_while_playing(window, qtbot):
     qtbot.waitUntil(lambda: window.studio.step_count > 100, timeout=10_000)
     assert window.files.autosave()
     assert window.player.playing and window.studio.running
+    window.files.wait_for_autosave()
     saved = load_session(file_actions.autosave_path())
     assert saved.step_count > 100
     window.player.stop()
