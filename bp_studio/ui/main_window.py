@@ -499,8 +499,7 @@ class MainWindow(QMainWindow):
             hint=f"Training: step {publication.step_count:,}, epoch {publication.epoch:,}. "
             "Space pauses; then step through a step's phases.",
         )
-        if heavy:
-            self.explanation.show_page(_run_page(publication, self.studio.evaluation))
+        self.explanation.show_page(_run_page(publication, self.studio.evaluation))
 
     # -- commands -------------------------------------------------------------------------------
 
@@ -752,6 +751,7 @@ class MainWindow(QMainWindow):
             area = self._available()
             if area.width() < 1400 or area.height() < 850:  # a laptop or a projector: all of it
                 self.resize(area.width(), area.height())
+                self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
             else:
                 self.resize(min(1600, int(area.width() * 0.9)), min(1000, int(area.height() * 0.9)))
         self.fit_to_screen()
@@ -767,6 +767,10 @@ class MainWindow(QMainWindow):
     def fit_to_screen(self) -> None:
         """Move and shrink the window so that all of it lies inside the available screen area
         (a geometry remembered on a larger screen must not open off-screen)."""
+        if self.windowState() & (
+            Qt.WindowState.WindowMaximized | Qt.WindowState.WindowFullScreen
+        ):
+            return  # the window manager keeps it on the screen
         area = self._available()
         frame = self.frameGeometry()
         extra_w = frame.width() - self.width()
@@ -804,6 +808,7 @@ class MainWindow(QMainWindow):
         if not self._shown:  # the frame's size is known once shown: keep all of it on screen
             self._shown = True
             QTimer.singleShot(0, self.fit_to_screen)
+            QTimer.singleShot(300, self.fit_to_screen)  # after the window manager's frame
 
     def closeEvent(self, event: QCloseEvent) -> None:  # Qt's override name
         if not self.files.confirm_discard():
