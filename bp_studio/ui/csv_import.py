@@ -666,10 +666,15 @@ class CsvImportDialog(QDialog):
         self.accept()
 
     def show_error(self, message: str) -> None:
-        """Show a load failure; point at the check box when rows have missing values."""
+        """Show a load failure; point at the check box when rows have missing values (the
+        message then says to tick it here, not to open the file again)."""
+        if DROP_MISSING_HINT in message:
+            message = message.replace(
+                DROP_MISSING_HINT, f"tick “{DROP_MISSING_TEXT}” below to skip them"
+            )
         self.error_label.setText(message)
         self.error_label.show()
-        if DROP_MISSING_HINT in message and not self.drop_missing_box.isChecked():
+        if DROP_MISSING_TEXT in message and not self.drop_missing_box.isChecked():
             self._highlight_drop_missing(True)
             self.drop_missing_box.setFocus()
 

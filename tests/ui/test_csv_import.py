@@ -141,6 +141,8 @@ def test_missing_values_are_reported_and_drop_missing_then_loads(qtbot, tmp_path
     message = dialog.error_label.text()
     assert 'line 4, column "x1" (1)' in message
     assert "2 rows have missing values" in message
+    assert "tick “Drop rows with missing values” below" in message  # it is in this dialog
+    assert "open again" not in message
     assert dialog.error_label.isVisible()
     assert dialog.error_label.wordWrap()
     assert dialog.error_label.textInteractionFlags() & Qt.TextInteractionFlag.TextSelectableByMouse
