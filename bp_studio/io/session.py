@@ -89,7 +89,7 @@ from bp_studio.engine.network import Network
 from bp_studio.engine.trainer import Trainer, prepare_targets
 from bp_studio.engine.trainer_state import TrainerState
 from bp_studio.io.atomic import atomic_write_chunks
-from bp_studio.io.capped import CappedReadError, read_capped, size_text
+from bp_studio.io.capped import CappedReadError, read_capped, size_over_cap, size_text
 from bp_studio.io.json_arrays import array_chunks, decode_array, is_encoded_array
 from bp_studio.io.json_stream import JsonStream
 
@@ -400,8 +400,41 @@ def _has_array(value: Any) -> bool:
     return False
 
 
+_ARRAY_MARK = "\x00array\x00"
+_ARRAY_MARK_TEXT = json.dumps(_ARRAY_MARK)
+
+
 def _tree_chunks(value: Any, where: str) -> Iterator[str]:
-    """The JSON text of ``value`` in pieces; numpy arrays as encoded arrays (``json_arrays``)."""
+    """The JSON text of ``value`` in pieces; numpy arrays as encoded arrays (``json_arrays``).
+
+    The rest is written by one ``json.dumps`` with a mark in each array's place (a snapshot
+    is one call, not one per field); should a string of the tree be the mark itself, the
+    tree is written field by field instead.
+    """
+    arrays: list[tuple[np.ndarray, str]] = []
+
+    def marked(item: Any, path: str) -> Any:
+        if isinstance(item, np.ndarray):
+            arrays.append((item, path))
+            return _ARRAY_MARK
+        if isinstance(item, dict):
+            return {key: marked(child, f"{path}.{key}") for key, child in item.items()}
+        if isinstance(item, (list, tuple)):
+            return [marked(child, f"{path}[{i}]") for i, child in enumerate(item)]
+        return item
+
+    parts = _dump(marked(value, where), where).split(_ARRAY_MARK_TEXT)
+    if len(parts) != len(arrays) + 1:
+        yield from _tree_chunks_by_field(value, where)
+        return
+    yield parts[0]
+    for (array, path), part in zip(arrays, parts[1:]):
+        _check_array(array, path)
+        yield from array_chunks(array)
+        yield part
+
+
+def _tree_chunks_by_field(value: Any, where: str) -> Iterator[str]:
     if isinstance(value, np.ndarray):
         _check_array(value, where)
         yield from array_chunks(value)
@@ -409,13 +442,13 @@ def _tree_chunks(value: Any, where: str) -> Iterator[str]:
         yield "{"
         for index, (key, item) in enumerate(value.items()):
             yield ("" if index == 0 else ", ") + json.dumps(key) + ": "
-            yield from _tree_chunks(item, f"{where}.{key}")
+            yield from _tree_chunks_by_field(item, f"{where}.{key}")
         yield "}"
     elif isinstance(value, (list, tuple)) and _has_array(value):
         yield "["
         for index, item in enumerate(value):
             yield "" if index == 0 else ", "
-            yield from _tree_chunks(item, f"{where}[{index}]")
+            yield from _tree_chunks_by_field(item, f"{where}[{index}]")
         yield "]"
     else:
         yield _dump(value, where)
@@ -493,12 +526,12 @@ def _read_text(name: str) -> str:
     del raw
     need, budget = reading_memory(size, sys.getsizeof(text), commas)
     if need > budget:
+        need_shown, budget_shown = size_over_cap(need, budget)
         raise SessionFileError(
             f"{name}: not opened: this {size_text(size)} file holds about {commas + 1:,} "
             "numbers written as text (the layout of earlier BP Studio versions); reading them "
-            f"would take about {size_text(need, 0)} of memory, more than the "
-            f"{size_text(budget, 0)} ({MEMORY_RATIO:g} times the file's size) a session may "
-            "take",
+            f"would take about {need_shown} of memory, more than the {budget_shown} "
+            f"({MEMORY_RATIO:g} times the file's size) a session may take",
             name,
         )
     return text

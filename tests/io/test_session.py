@@ -186,6 +186,18 @@ def test_every_float_keeps_its_bits(tmp_path: Path) -> None:
     assert np.signbit(loaded.data["rows"]["X"][0, 1])  # -0.0 stays negative
 
 
+def test_any_text_in_the_rows_is_written_as_it_is(tmp_path: Path) -> None:
+    # The writer puts a mark where each array goes; a name that is that mark still works.
+    trainer = make()
+    session = Session.capture(trainer, {}, rows())
+    session.data["rows"]["input_names"] = ["\x00array\x00", '"\\u0000array\\u0000"']
+    path = tmp_path / "s.bpsession"
+    save_session(path, session)
+    loaded = load_session(path)
+    assert loaded.data["rows"]["input_names"] == session.data["rows"]["input_names"]
+    assert loaded.data["rows"]["X"].tobytes() == data()[0].tobytes()
+
+
 def test_snapshots_are_thinned_when_saved(tmp_path: Path) -> None:
     trainer = make()
     history = TrainingHistory()
