@@ -33,6 +33,11 @@ Sections (``SECTIONS``, name -> function taking ``Settings`` and returning a JSO
   window's), each in a fresh process: peak memory above the interpreter's baseline in MiB per
   MiB of file (target <= 5) and seconds per MiB, for ~20 MiB files of floats and of small
   integers and a ~100 MiB file, with ``np.loadtxt`` on the same file as the reference.
+- ``session``: opening (``load_session``, ``Studio.open``) and saving (``save_session``,
+  ``Studio.save``) session files, each in a fresh process: peak memory above what the process
+  held before, in MiB per MiB of file (target <= 5), and seconds per MiB, for sessions of
+  about 20, 50, 200 and 480 MiB (``--quick``: 4 and 16) and their copies in the list layout
+  of earlier versions (read, or refused before parsing).
 
 The figures go to ``bench.json`` in the current directory (or ``--json PATH``) as
 ``{"engine": {"2-4-1": {"batch": 4, "bp_studio_steps_per_s": ..., ...}, ...}, "gui": {...}}``.
@@ -1387,8 +1392,15 @@ def status_kib(field):
 
 
 def reset_peak():
-    # Linux: the peak resident size becomes the current one (what is already held is not
-    # counted); elsewhere tracemalloc counts from here.
+    # Linux: memory freed so far goes back to the system (so it cannot hide what the task
+    # takes), then the peak resident size becomes the current one (what is already held is
+    # not counted); elsewhere tracemalloc counts from here.
+    import ctypes, gc
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
     try:
         with open("/proc/self/clear_refs", "w") as clear:
             clear.write("5")
@@ -1419,6 +1431,20 @@ elif task == "save_session":  # everything the file holds is written again
 else:  # Studio.save, with the studio's own snapshot budget
     prepare = lambda: Studio.open(path)
     work = lambda studio: studio.save(out)
+estimate = None
+if task == "load_session":  # what load_session expects to need, from the file's commas
+    try:
+        from bp_studio.io.session import reading_memory
+    except ImportError:  # a checkout from before the estimate
+        reading_memory = None
+    if reading_memory is not None:
+        commas = 0
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(2**24), b""):
+                commas += block.count(b",")
+        size = os.path.getsize(path)
+        need, budget = reading_memory(size, size, commas)
+        estimate = {"need_kib": need // 1024, "budget_kib": budget // 1024}
 held = prepare()
 before, how = reset_peak()
 start = time.perf_counter()
@@ -1426,14 +1452,14 @@ try:
     work(held)
 except Exception as exc:  # a refusal: its message, and what it cost
     print(json.dumps({"refused": str(exc), "seconds": time.perf_counter() - start,
-                      "peak_kib": peak_kib(before, how), "how": how}))
+                      "peak_kib": peak_kib(before, how), "how": how, "estimate": estimate}))
     sys.exit(0)
 seconds = time.perf_counter() - start
 written = os.path.getsize(out) if os.path.exists(out) else None
 if os.path.exists(out):
     os.remove(out)
 print(json.dumps({"seconds": seconds, "peak_kib": peak_kib(before, how), "how": how,
-                  "written_bytes": written}))
+                  "written_bytes": written, "estimate": estimate}))
 """
 
 _SESSION_MAKER = r"""
@@ -1518,6 +1544,8 @@ def _run_child(code: str, *args: str) -> dict[str, object]:
     result = subprocess.run(
         [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=7200
     )
+    if result.returncode < 0:  # the system's out-of-memory killer, typically
+        return {"error": f"killed by signal {-result.returncode}"}
     if result.returncode != 0:
         return {"error": (result.stderr.strip().splitlines() or ["?"])[-1]}
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -1596,8 +1624,12 @@ def bench_session(settings: Settings, root: Path = ROOT) -> dict[str, object]:
                     }
                     if "refused" in measured:
                         figures["refused"] = measured["refused"]
-                    row[task] = figures
                     outcome = f", refused: {measured['refused']}" if "refused" in measured else ""
+                    if measured.get("estimate"):  # load_session's own estimate, before parsing
+                        need = measured["estimate"]["need_kib"] / 1024
+                        figures["estimated_peak_mib_per_mib"] = need / mib
+                        outcome += f" (estimated before parsing: {need / mib:.2f})"
+                    row[task] = figures
                     print(
                         f"{shown}: {figures['s_per_mib']:.3f} s/MiB, peak "
                         f"{figures['peak_mib_per_mib']:.2f} MiB per MiB "
