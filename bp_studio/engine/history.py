@@ -656,7 +656,7 @@ def _from_state(state: TrainerState, previous: _Snapshot | None, keyframe: bool)
         names,
     )
     rng = state.rng_state
-    order = state.order
+    order = None if state.order is None else np.asarray(state.order, dtype=np.intp)
     if previous is not None:
         if previous.settings == settings:
             settings = previous.settings
@@ -666,10 +666,11 @@ def _from_state(state: TrainerState, previous: _Snapshot | None, keyframe: bool)
         if order is not None and previous_order is not None:
             if order.shape == previous_order.shape and np.array_equal(order, previous_order):
                 order = previous_order
+    # Shared with the snapshot before where equal; otherwise the history's own copies.
     if rng is state.rng_state:
         rng = copy.deepcopy(rng)
     if order is not None and order is state.order:
-        order = np.array(order, dtype=np.intp)
+        order = order.copy()
     schedule = (
         int(state.optimizer_state.get("t", 0)),
         int(state.batch_index),
