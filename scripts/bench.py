@@ -33,6 +33,11 @@ Sections (``SECTIONS``, name -> function taking ``Settings`` and returning a JSO
   window's), each in a fresh process: peak memory above the interpreter's baseline in MiB per
   MiB of file (target <= 5) and seconds per MiB, for ~20 MiB files of floats and of small
   integers and a ~100 MiB file, with ``np.loadtxt`` on the same file as the reference.
+- ``session``: opening (``load_session``, ``Studio.open``) and saving (``save_session``,
+  ``Studio.save``) session files, each in a fresh process: peak memory above what the process
+  held before, in MiB per MiB of file (target <= 5), and seconds per MiB, for sessions of
+  about 20, 50, 200 and 480 MiB (``--quick``: 4 and 16) and their copies in the list layout
+  of earlier versions (read, or refused before parsing).
 
 The figures go to ``bench.json`` in the current directory (or ``--json PATH``) as
 ``{"engine": {"2-4-1": {"batch": 4, "bp_studio_steps_per_s": ..., ...}, ...}, "gui": {...}}``.
@@ -1365,6 +1370,277 @@ def bench_csv(settings: Settings, root: Path = ROOT) -> dict[str, object]:
     return results
 
 
+# -- session: reading and writing session files (memory and speed) ------------------------------
+
+SESSION_PEAK_TARGET = 5.0
+"""Peak memory of opening or saving a session file, above the baseline, per byte of file."""
+
+_SESSION_CHILD = r"""
+import json, os, sys, time
+sys.path.insert(0, sys.argv[1])
+task, path = sys.argv[2], sys.argv[3]
+import numpy as np
+from bp_studio.io.session import load_session, save_session
+from bp_studio.studio.studio import Studio
+
+
+def status_kib(field):
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+
+
+def reset_peak():
+    # Linux: memory freed so far goes back to the system (so it cannot hide what the task
+    # takes), then the peak resident size becomes the current one (what is already held is
+    # not counted); elsewhere tracemalloc counts from here.
+    import ctypes, gc
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+    try:
+        with open("/proc/self/clear_refs", "w") as clear:
+            clear.write("5")
+        return status_kib("VmRSS"), "rss"
+    except OSError:
+        import tracemalloc
+        tracemalloc.start()
+        return 0, "tracemalloc"
+
+
+def peak_kib(before, how):
+    if how == "rss":
+        return status_kib("VmHWM") - before
+    import tracemalloc
+    return tracemalloc.get_traced_memory()[1] // 1024
+
+
+out = path + ".saved.bpsession"
+if task == "load_session":
+    prepare = lambda: None
+    work = lambda _: load_session(path)
+elif task == "Studio.open":
+    prepare = lambda: None
+    work = lambda _: Studio.open(path)
+elif task == "save_session":  # everything the file holds is written again
+    prepare = lambda: load_session(path)
+    work = lambda session: save_session(out, session, max_snapshot_bytes=2**62)
+else:  # Studio.save, with the studio's own snapshot budget
+    prepare = lambda: Studio.open(path)
+    work = lambda studio: studio.save(out)
+estimate = None
+if task == "load_session":  # what load_session expects to need, from the file's commas
+    try:
+        from bp_studio.io.session import reading_memory
+    except ImportError:  # a checkout from before the estimate
+        reading_memory = None
+    if reading_memory is not None:
+        commas = 0
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(2**24), b""):
+                commas += block.count(b",")
+        size = os.path.getsize(path)
+        need, budget = reading_memory(size, size, commas)
+        estimate = {"need_kib": need // 1024, "budget_kib": budget // 1024}
+held = prepare()
+before, how = reset_peak()
+start = time.perf_counter()
+try:
+    work(held)
+except Exception as exc:  # a refusal: its message, and what it cost
+    print(json.dumps({"refused": str(exc), "seconds": time.perf_counter() - start,
+                      "peak_kib": peak_kib(before, how), "how": how, "estimate": estimate}))
+    sys.exit(0)
+seconds = time.perf_counter() - start
+written = os.path.getsize(out) if os.path.exists(out) else None
+if os.path.exists(out):
+    os.remove(out)
+print(json.dumps({"seconds": seconds, "peak_kib": peak_kib(before, how), "how": how,
+                  "written_bytes": written, "estimate": estimate}))
+"""
+
+_SESSION_MAKER = r"""
+import json, os, sys
+sys.path.insert(0, sys.argv[1])
+kind, target, path = sys.argv[2], float(sys.argv[3]) * 2**20, sys.argv[4]
+import numpy as np
+from bp_studio.data.examples import Dataset
+from bp_studio.data.source import DataSpec
+from bp_studio.io.session import save_session
+from bp_studio.studio.settings import HiddenLayer, Settings
+from bp_studio.studio.studio import Studio
+
+settings = Settings(
+    hidden=(HiddenLayer(32, "tanh"),), output_activation="softmax", loss="cross_entropy",
+    optimizer="adam", lr=0.001, batch_size=32, shuffle=True,
+)
+studio = Studio(settings, DataSpec("real", "digits"))
+if kind == "small":  # a small network on a small generated set: many small snapshots
+    small = Settings(
+        hidden=(HiddenLayer(8, "tanh"),), optimizer="adam", lr=0.01, batch_size=10, shuffle=True
+    )
+    studio = Studio(small, DataSpec("generator", "moons", samples=200))
+if kind == "rows":  # imported rows (digit-like: small whole numbers), kept in the file
+    rng = np.random.default_rng(0)
+    samples = max(1000, int(target / 1400))  # about half the file in the new layout
+    X = rng.integers(0, 17, (samples, 64)).astype(np.float64)
+    T = rng.integers(0, 10, (samples, 1)).astype(np.float64)
+    names = tuple(f"pixel_{i}" for i in range(64))
+    classes = tuple(str(i) for i in range(10))
+    studio.use_rows(Dataset("rows", "rows", X, T, names, ("digit",), classes, "bench"))
+history, trainer = studio.history, studio.trainer
+history.max_bytes = 2**40  # keep every snapshot: the file's size is set by the step count
+
+
+def size_after(steps):
+    # The bench records a snapshot after every step, as stepping by hand does (run() records
+    # once per chunk of steps); big-step runs between them make the loss arrays long.
+    for _ in range(steps):
+        trainer.run_steps(64 if kind == "rows" else 1)
+        history.record(trainer)
+    save_session(path, studio.capture_session(), max_snapshot_bytes=2**62)
+    return os.path.getsize(path)
+
+
+first = size_after(1)
+second = size_after(10)
+per_step = (second - first) / 10
+steps = max(0, int((target - second) / per_step))
+size = size_after(steps) if steps else second
+print(json.dumps({"file_bytes": size, "snapshots": len(history), "steps": trainer.step_count}))
+"""
+
+_SESSION_TO_LISTS = r"""
+import base64, json, sys
+import numpy as np
+source, target = sys.argv[1], sys.argv[2]
+
+
+def lists(value):
+    if isinstance(value, dict):
+        if set(value) == {"dtype", "shape", "base64"}:
+            raw = base64.b64decode(value["base64"])
+            return np.frombuffer(raw, dtype=value["dtype"]).reshape(value["shape"]).tolist()
+        return {key: lists(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [lists(item) for item in value]
+    return value
+
+
+with open(source, encoding="utf-8") as handle:
+    document = lists(json.load(handle))
+with open(target, "w", encoding="utf-8") as handle:
+    json.dump(document, handle, separators=(", ", ": "))
+print(json.dumps({"converted": True}))
+"""
+
+
+def _run_child(code: str, *args: str) -> dict[str, object]:
+    import subprocess
+
+    result = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=7200
+    )
+    if result.returncode < 0:  # the system's out-of-memory killer, typically
+        return {"error": f"killed by signal {-result.returncode}"}
+    if result.returncode != 0:
+        return {"error": (result.stderr.strip().splitlines() or ["?"])[-1]}
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+SESSION_TASKS = ("load_session", "Studio.open", "save_session", "Studio.save")
+
+
+def bench_session(settings: Settings, root: Path = ROOT) -> dict[str, object]:
+    """Peak memory (MiB per MiB of file) and speed (s per MiB) of opening and saving sessions.
+
+    The sessions are 64-32-10 networks trained with Adam on digits with a snapshot after every
+    step (``history``, about 20, 50 and 200 MiB, and one near the 512 MiB cap) or on imported
+    digit-like rows kept in the file (``rows``). Each is written by ``root``'s code, then read
+    (``load_session``, ``Studio.open``) and written again (``save_session`` of everything it
+    holds, ``Studio.save`` with the studio's snapshot budget) in fresh child processes; a peak
+    is the growth of the resident size over the task above what the process held before it
+    (after the imports, and for a save after opening the file), per MiB of the file read (for
+    a save: written). Files in the list layout of earlier versions (every number as JSON text)
+    are made from the same sessions and read too (``legacy``): they open within the budget or
+    are refused before parsing. ``root`` is the checkout measured (another one gives the
+    figures before a change).
+    """
+    import tempfile
+
+    if settings.quick:
+        cases = [("history", 4), ("small", 4), ("rows", 4), ("history", 16)]
+    else:
+        cases = [
+            ("history", 20),
+            ("history", 50),
+            ("small", 50),
+            ("rows", 50),
+            ("history", 200),
+            ("history", 480),
+        ]
+    results: dict[str, object] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for kind, megabytes in cases:
+            path = Path(folder) / f"{kind}_{megabytes:g}MiB.bpsession"
+            made = _run_child(_SESSION_MAKER, str(root), kind, str(megabytes), str(path))
+            name = f"{kind}_{megabytes:g}MiB"
+            if "error" in made:
+                print(f"session: {name}: could not make it: {made['error']}")
+                results[name] = made
+                continue
+            files = {"": path}
+            compact = b'"base64"' in path.read_bytes()[: 2**20]
+            if compact and megabytes <= 200:
+                legacy = path.with_suffix(".lists.bpsession")
+                converted = _run_child(_SESSION_TO_LISTS, str(path), str(legacy))
+                if "error" not in converted:
+                    files[" (legacy lists)"] = legacy
+            for label, file in files.items():
+                mib = file.stat().st_size / 2**20
+                row: dict[str, object] = {"file_mib": mib, **made}
+                for task in SESSION_TASKS:
+                    if label and task in ("save_session", "Studio.save"):
+                        continue
+                    measured = _run_child(_SESSION_CHILD, str(root), task, str(file))
+                    shown = f"session: {name}{label} ({mib:.1f} MiB), {task}"
+                    if "error" in measured:
+                        row[task] = measured
+                        print(f"{shown}: {measured['error']}")
+                        continue
+                    written = measured.get("written_bytes")
+                    saving = task in ("save_session", "Studio.save")
+                    per = written / 2**20 if saving and written else mib
+                    figures = {
+                        "seconds": measured["seconds"],
+                        "s_per_mib": measured["seconds"] / per,
+                        "peak_mib": measured["peak_kib"] / 1024,
+                        "peak_mib_per_mib": measured["peak_kib"] / 1024 / per,
+                        "per_mib_of": "written" if saving else "read",
+                        "target_peak_mib_per_mib": SESSION_PEAK_TARGET,
+                    }
+                    if "refused" in measured:
+                        figures["refused"] = measured["refused"]
+                    outcome = f", refused: {measured['refused']}" if "refused" in measured else ""
+                    if measured.get("estimate"):  # load_session's own estimate, before parsing
+                        need = measured["estimate"]["need_kib"] / 1024
+                        figures["estimated_peak_mib_per_mib"] = need / mib
+                        outcome += f" (estimated before parsing: {need / mib:.2f})"
+                    row[task] = figures
+                    print(
+                        f"{shown}: {figures['s_per_mib']:.3f} s/MiB, peak "
+                        f"{figures['peak_mib_per_mib']:.2f} MiB per MiB "
+                        f"{figures['per_mib_of']} ({figures['peak_mib']:.0f} MiB; target <= "
+                        f"{SESSION_PEAK_TARGET:g}){outcome}"
+                    )
+                results[name + ("_legacy" if label else "")] = row
+                file.unlink()
+    return results
+
+
 # -- driver ----------------------------------------------------------------------------------
 
 SECTIONS: dict[str, Callable[[Settings], dict]] = {
@@ -1373,6 +1649,7 @@ SECTIONS: dict[str, Callable[[Settings], dict]] = {
     "data": bench_data,
     "history": bench_history,
     "csv": bench_csv,
+    "session": bench_session,
 }
 """Every section by name; each returns the dict stored under its name in the JSON file."""
 

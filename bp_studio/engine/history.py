@@ -33,6 +33,7 @@ from __future__ import annotations
 import bisect
 import copy
 from array import array
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -339,6 +340,12 @@ class TrainingHistory:
         other.max_bytes = self.max_bytes
         return other
 
+    def iter_snapshots(self) -> Iterator[tuple[TrainerState, bool]]:
+        """Every snapshot as ``(TrainerState, keyframe)``, oldest first, one copy at a time
+        (for writing a long history without copying it whole)."""
+        for snapshot in list(self._snapshots):
+            yield self.state(snapshot), snapshot.keyframe
+
     @classmethod
     def from_states(
         cls,
@@ -351,13 +358,24 @@ class TrainingHistory:
         ``ValueError`` if the steps do not increase or the states are of different networks.
         Call ``attach(trainer)`` once a trainer is restored to one of them.
         """
-        history = cls(max_bytes)
         if keyframes is None:
             keyframes = [False] * len(states)
         if len(keyframes) != len(states):
             raise ValueError("keyframes needs one flag per state")
+        return cls.from_snapshots(zip(states, keyframes), max_bytes)
+
+    @classmethod
+    def from_snapshots(
+        cls,
+        snapshots: Iterable[tuple[TrainerState, bool]],
+        max_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> TrainingHistory:
+        """``from_states`` for ``(state, keyframe)`` pairs taken one at a time: each state is
+        stored compactly before the next is asked for (a session file's snapshots are read
+        one by one). The budget is applied at the end, as ``from_states`` does."""
+        history = cls(max_bytes)
         previous: _Snapshot | None = None
-        for index, (state, keyframe) in enumerate(zip(states, keyframes)):
+        for index, (state, keyframe) in enumerate(snapshots):
             state.check(f"snapshots[{index}]")
             snapshot = _from_state(state, previous, bool(keyframe))
             if previous is not None:
@@ -637,8 +655,8 @@ def _from_state(state: TrainerState, previous: _Snapshot | None, keyframe: bool)
         state.seed,
         names,
     )
-    rng = copy.deepcopy(state.rng_state)
-    order = None if state.order is None else np.array(state.order, dtype=np.intp)
+    rng = state.rng_state
+    order = None if state.order is None else np.asarray(state.order, dtype=np.intp)
     if previous is not None:
         if previous.settings == settings:
             settings = previous.settings
@@ -646,8 +664,13 @@ def _from_state(state: TrainerState, previous: _Snapshot | None, keyframe: bool)
             rng = previous.schedule[6]
         previous_order = previous.schedule[5]
         if order is not None and previous_order is not None:
-            if np.array_equal(order, previous_order):
+            if order.shape == previous_order.shape and np.array_equal(order, previous_order):
                 order = previous_order
+    # Shared with the snapshot before where equal; otherwise the history's own copies.
+    if rng is state.rng_state:
+        rng = copy.deepcopy(rng)
+    if order is not None and order is state.order:
+        order = order.copy()
     schedule = (
         int(state.optimizer_state.get("t", 0)),
         int(state.batch_index),

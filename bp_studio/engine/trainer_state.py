@@ -21,8 +21,9 @@ losses, bit for bit, as training on from the original. It holds (``P`` = number 
   cut back to the state's step.
 
 ``to_dict`` and ``from_dict`` convert to and from JSON-ready dicts (floats are Python floats,
-so ``json`` writes them exactly); ``from_dict`` validates every field and raises
-``ValueError`` naming it.
+so ``json`` writes them exactly; or, with ``to_dict(arrays=True)``, the vectors as numpy
+arrays for a binary writer); ``from_dict`` validates every field and raises ``ValueError``
+naming it.
 """
 
 from __future__ import annotations
@@ -93,14 +94,22 @@ class TrainerState:
 
     # -- JSON ---------------------------------------------------------------------------
 
-    def to_dict(self, include_losses: bool = True) -> dict[str, Any]:
-        """A JSON-ready dict (lists of Python floats and ints); see ``from_dict``."""
+    def to_dict(self, include_losses: bool = True, arrays: bool = False) -> dict[str, Any]:
+        """A JSON-ready dict (lists of Python floats and ints); see ``from_dict``.
+
+        With ``arrays=True`` the vectors (``parameters``, the optimiser's vectors, ``order``
+        and the loss arrays) stay numpy arrays, float64 and int64, for a writer that stores
+        them in binary (``bp_studio.io.json_arrays``); they are the state's own arrays, not
+        copies. ``from_dict`` takes either.
+        """
+        floats = _float_array if arrays else _floats
+        ints = _int_array if arrays else _ints
         data: dict[str, Any] = {
-            "parameters": _floats(self.parameters),
+            "parameters": floats(self.parameters),
             "optimizer": self.optimizer,
             "lr": float(self.lr),
             "optimizer_state": {
-                key: (_floats(value) if isinstance(value, np.ndarray) else int(value))
+                key: (floats(value) if isinstance(value, np.ndarray) else int(value))
                 for key, value in self.optimizer_state.items()
             },
             "batch_size": self.batch_size,
@@ -111,7 +120,7 @@ class TrainerState:
             },
             "seed": self.seed,
             "rng_state": _jsonable(self.rng_state),
-            "order": None if self.order is None else [int(i) for i in self.order.tolist()],
+            "order": None if self.order is None else ints(self.order),
             "batch_index": self.batch_index,
             "epoch_loss_sum": float(self.epoch_loss_sum),
             "epoch_samples": self.epoch_samples,
@@ -119,14 +128,18 @@ class TrainerState:
             "epoch": self.epoch,
         }
         if include_losses and self.has_losses:
-            data["step_losses"] = _floats(self.step_losses)
-            data["epoch_losses"] = _floats(self.epoch_losses)
-            data["epoch_end_steps"] = [int(s) for s in self.epoch_end_steps.tolist()]
+            data["step_losses"] = floats(self.step_losses)
+            data["epoch_losses"] = floats(self.epoch_losses)
+            data["epoch_end_steps"] = ints(self.epoch_end_steps)
         return data
 
     @classmethod
     def from_dict(
-        cls, data: Any, where: str = "trainer", parameters: np.ndarray | None = None
+        cls,
+        data: Any,
+        where: str = "trainer",
+        parameters: np.ndarray | None = None,
+        previous: TrainerState | None = None,
     ) -> TrainerState:
         """Validate a dict made by ``to_dict``; ``ValueError`` names the first bad field.
 
@@ -134,7 +147,9 @@ class TrainerState:
         loss-array lengths, the rng state). Whether the state fits a particular network and
         data set is checked by ``Trainer.set_state`` (and ``check_fits``). ``parameters``
         stands in for a missing ``"parameters"`` field (a session file keeps them in its
-        network).
+        network). ``previous`` is a state made by ``from_dict`` before (the snapshot before,
+        in a history): an ``rng_state`` equal to its and an ``order`` that is its very
+        ``order`` object are taken as they are, without checking them again (they were).
         """
         if not isinstance(data, dict):
             raise ValueError(f"{where}: expected an object, got {_kind(data)}")
@@ -194,9 +209,13 @@ class TrainerState:
         seed = data.get("seed")
         if seed is not None:
             seed = _count(seed, f"{where}.seed")
-        rng_state = check_rng_state(field("rng_state"), f"{where}.rng_state")
+        rng_state = field("rng_state")
+        if previous is not None and _same_plain(rng_state, previous.rng_state):
+            rng_state = previous.rng_state
+        else:
+            rng_state = check_rng_state(rng_state, f"{where}.rng_state")
         order = field("order")
-        if order is not None:
+        if order is not None and not (previous is not None and order is previous.order):
             order = _permutation(order, f"{where}.order")
         batch_index = _count(field("batch_index"), f"{where}.batch_index")
         epoch_loss_sum = _number(field("epoch_loss_sum"), f"{where}.epoch_loss_sum")
@@ -465,6 +484,20 @@ def _only_plain(value: Any, depth: int = 0) -> bool:
     return False
 
 
+def _same_plain(value: Any, checked: Any) -> bool:
+    """``value == checked`` for a checked rng state (ints, strings, lists and dicts only):
+    ``True`` also needs the same types (``1.0`` or ``True`` is not ``1``)."""
+    if type(value) is not type(checked):
+        return False
+    if isinstance(value, dict):
+        return value.keys() == checked.keys() and all(
+            _same_plain(value[key], checked[key]) for key in value
+        )
+    if isinstance(value, list):
+        return len(value) == len(checked) and all(map(_same_plain, value, checked))
+    return value == checked
+
+
 def _jsonable(value: Any) -> Any:
     """Numpy integers and arrays in a bit generator state as Python ints and lists."""
     if isinstance(value, dict):
@@ -480,6 +513,18 @@ def _jsonable(value: Any) -> Any:
 
 def _floats(vector: np.ndarray) -> list[float]:
     return np.asarray(vector, dtype=np.float64).reshape(-1).tolist()
+
+
+def _ints(vector: np.ndarray) -> list[int]:
+    return np.asarray(vector, dtype=np.int64).reshape(-1).tolist()
+
+
+def _float_array(vector: np.ndarray) -> np.ndarray:
+    return np.asarray(vector, dtype=np.float64).reshape(-1)
+
+
+def _int_array(vector: np.ndarray) -> np.ndarray:
+    return np.asarray(vector, dtype=np.int64).reshape(-1)
 
 
 def _kind(value: Any) -> str:

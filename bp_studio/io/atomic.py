@@ -24,6 +24,7 @@ import re
 import stat
 import tempfile
 import time
+from collections.abc import Iterable
 from typing import NoReturn
 
 try:
@@ -35,6 +36,7 @@ __all__ = [
     "STALE_SECONDS",
     "AtomicWriteError",
     "atomic_write_bytes",
+    "atomic_write_chunks",
     "atomic_write_text",
     "check_writable",
     "plain_reason",
@@ -94,6 +96,16 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     """
     if not isinstance(data, bytes | bytearray | memoryview):
         raise TypeError(f"data must be bytes, not {type(data).__name__}")
+    atomic_write_chunks(path, (data,))
+
+
+def atomic_write_chunks(path: str | os.PathLike[str], chunks: Iterable[bytes]) -> None:
+    """Write the bytes of ``chunks``, one after the other, to ``path`` atomically.
+
+    As :func:`atomic_write_bytes`, but the content is written as it is produced, so a large
+    file never has to be whole in memory. An exception raised while producing a chunk removes
+    the temporary file and propagates (an :class:`OSError` as :class:`AtomicWriteError`).
+    """
     shown, target, folder, name = _checked_target(path)
     mode = _mode_for(target)
     _remove_stale_temporaries(folder, name)
@@ -111,7 +123,8 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
             os.close(fd)
             raise
         with tmp_file:
-            tmp_file.write(data)
+            for chunk in chunks:
+                tmp_file.write(chunk)
             tmp_file.flush()
             os.fsync(tmp_file.fileno())
         os.chmod(tmp_path, mode)

@@ -122,6 +122,62 @@ def test_json_round_trip_is_exact() -> None:
     )
 
 
+def test_arrays_round_trip_is_exact_and_shares_nothing_it_should_not() -> None:
+    trainer = make("adam")
+    trainer.run_steps(23)
+    state = trainer.get_state()
+    data = state.to_dict(arrays=True)
+    assert isinstance(data["parameters"], np.ndarray) and data["parameters"].dtype == np.float64
+    assert data["order"].dtype == np.int64 and data["epoch_end_steps"].dtype == np.int64
+    assert data["optimizer_state"]["t"] == 23 and isinstance(data["optimizer_state"]["t"], int)
+    assert data.keys() == state.to_dict().keys()
+    again = TrainerState.from_dict(data)
+    for name in ("parameters", "order", "step_losses", "epoch_losses", "epoch_end_steps"):
+        assert (
+            getattr(again, name).tobytes()
+            == np.asarray(getattr(state, name)).astype(getattr(again, name).dtype).tobytes()
+        ), name
+    for key in ("m", "v"):
+        assert again.optimizer_state[key].tobytes() == state.optimizer_state[key].tobytes()
+    again.parameters[0] += 1.0  # from_dict copies: the state it was made from is unchanged
+    assert again.parameters[0] != state.parameters[0]
+    fresh = make("sgd", 2, False, seed=99)
+    fresh.set_state(again)
+    reference = make("adam")
+    reference.run_steps(23)
+    reference.network.parameters[0] += 1.0  # the same edit on the reference
+    fresh.run_steps(5)
+    reference.run_steps(5)
+    assert_same_trainer(fresh, reference)
+
+
+def test_a_previous_state_skips_only_what_is_unchanged() -> None:
+    trainer = make("adam", 3, True)
+    trainer.run_steps(5)  # batch 2 of the second epoch (4 batches of 10 samples)
+    first = TrainerState.from_dict(trainer.get_state().to_dict(arrays=True))
+    trainer.run_steps(1)
+    data = trainer.get_state().to_dict(arrays=True)
+    data["order"] = first.order  # the same epoch: the same order object, as a history reads it
+    second = TrainerState.from_dict(data, previous=first)
+    assert second.order is first.order
+    assert second.rng_state is first.rng_state  # equal: taken as it was checked
+    assert second.rng_state == trainer.get_state().rng_state
+    # Anything not the same is checked as usual.
+    bad = dict(data, order=first.order.copy())
+    bad["order"][0] = bad["order"][1]
+    with pytest.raises(ValueError, match=r"trainer\.order: expected a permutation"):
+        TrainerState.from_dict(bad, previous=first)
+    crafted = json.loads(json.dumps(first.rng_state))
+    crafted["has_uint32"] = 2
+    with pytest.raises(ValueError, match=r"trainer\.rng_state\.has_uint32"):
+        TrainerState.from_dict(dict(data, rng_state=crafted), previous=first)
+    # Equal values of another type are not the same: True is not 1.
+    typed = json.loads(json.dumps(first.rng_state))
+    typed["has_uint32"] = bool(typed["has_uint32"])
+    with pytest.raises(ValueError, match=r"trainer\.rng_state: expected whole numbers"):
+        TrainerState.from_dict(dict(data, rng_state=typed), previous=first)
+
+
 def test_snapshot_without_losses_cuts_the_trainers_arrays() -> None:
     trainer = make()
     trainer.run_steps(10)
