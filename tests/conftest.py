@@ -1,11 +1,28 @@
 import contextlib
+import json
 import os
 import signal
+import tempfile
 from collections.abc import Callable, Iterator
 
 import pytest
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+def _offscreen_with_a_desktop_screen() -> str:
+    """Qt's offscreen platform with one 1920 x 1080 screen. Its default screen is 800 x 600,
+    smaller than any laptop; the window keeps itself inside the screen, so the window tests
+    would otherwise test a window squeezed below its minimum size. Tests of small screens
+    make their own (tests/ui/test_window_geometry.py)."""
+    screen = {"name": "tests", "x": 0, "y": 0, "width": 1920, "height": 1080}
+    screen |= {"logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}
+    config = os.path.join(tempfile.mkdtemp(prefix="bp-tests-screen-"), "screen.json")
+    with open(config, "w", encoding="utf-8") as file:
+        json.dump({"screens": [screen]}, file)
+    return f"offscreen:configfile={config}"
+
+
+if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+    os.environ["QT_QPA_PLATFORM"] = _offscreen_with_a_desktop_screen()
 
 
 class TimeLimitExceeded(Exception):
