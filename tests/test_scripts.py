@@ -23,8 +23,19 @@ def test_bench_quick_engine_section(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     figures = json.loads(out.read_text())["engine"]
-    assert set(figures) >= {"2-4-1", "2-16-16-1", "64-32-10", "784-128-10"}
-    assert all(row["bp_studio_steps_per_s"] > 0 for row in figures.values())
+    assert set(figures["full_batch"]) == {"2-4-1", "2-16-16-1", "64-32-10", "784-128-10"}
+    assert set(figures["mini_batch"]) == {
+        "2-4-1 b4",
+        "2-4-1 b1",
+        "2-16-16-1 b64",
+        "2-16-16-1 b1",
+        "64-32-10 b128",
+        "64-32-10 b1",
+        "784-128-10 b128",
+        "784-128-10 b1",
+    }
+    for table in figures.values():
+        assert all(row["bp_studio_steps_per_s"] > 0 for row in table.values())
 
 
 def test_screenshots_script_renders_every_phase(tmp_path):
@@ -35,3 +46,4 @@ def test_screenshots_script_renders_every_phase(tmp_path):
     for phase in ("forward", "error", "backward", "update"):
         assert f"small_{phase}.png" in names and f"large_{phase}.png" in names
     assert {"data_circles.png", "data_spiral.png", "data_digits.png"} <= names
+

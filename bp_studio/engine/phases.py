@@ -2,8 +2,9 @@
 
 The kernels (``layer_forward``, ``output_delta``, ``hidden_delta``, ``layer_gradient``) are the
 only place where the maths happens; the record-building functions below and the trainer's
-fast path both call them in the same order, so a step assembled from phase records gives
-bit for bit the weights of the fast path.
+fast path both call them in the same order (the fast path's ``output_layer`` performs the
+same operations as ``layer_forward``, the loss and ``output_delta`` on the output layer), so
+a step assembled from phase records gives bit for bit the weights of the fast path.
 
 Shapes: ``X`` ``(n, inputs)``; ``T`` ``(n, outputs)``; weights ``(units, inputs)``.
 
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bp_studio.engine.losses import softmax_cross_entropy
+from bp_studio.engine.losses import mse_value_and_delta, softmax_cross_entropy
 from bp_studio.engine.network import Layer, Network
 from bp_studio.engine.records import (
     BackwardRecord,
@@ -36,29 +37,42 @@ NO_REGULARIZATION = Regularization()
 # -- kernels -------------------------------------------------------------------------------
 
 
+# Products go through ``np.dot`` (BLAS for every shape here): the same numbers as ``@`` with
+# less overhead on small arrays, and BLAS rather than numpy's own loop for the outer product
+# ``delta^T a_prev`` of a single sample.
+LARGE_PRODUCT = 65_536
+"""Gradients of at least this many weights (from more than one sample) use ``np.matmul``."""
+
+
 def layer_forward(layer: Layer, a_prev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``z = a_prev @ W.T + b`` ``(n, units)`` and ``a = f(z)``."""
-    z = a_prev @ layer.weight.T
+    z = np.dot(a_prev, layer.weight.T)
     if layer.bias is not None:
         z += layer.bias
     return z, layer.function.forward(z)
 
 
-def output_forward_loss(
+def output_layer(
     network: Network, a_prev: np.ndarray, t: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, float]:
-    """The output layer's ``z`` and ``a`` and the loss ``L``; softmax with cross-entropy in one
-    pass (``losses.softmax_cross_entropy``: the same numbers as ``layer_forward`` + ``value``).
+) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
+    """The output layer's ``z`` and ``a``, the loss ``L`` and ``delta_L``, in one call.
+
+    The same numbers as ``layer_forward``, ``loss.value`` and ``output_delta`` one after the
+    other: softmax with cross-entropy shares the shift, ``exp`` and row sums
+    (``losses.softmax_cross_entropy``), mse shares ``o - t`` (``losses.mse_value_and_delta``).
     """
     layer = network.layers[-1]
-    if layer.activation != "softmax":
-        z, a = layer_forward(layer, a_prev)
-        return z, a, network.loss.value(z, a, t)
-    z = a_prev @ layer.weight.T
-    if layer.bias is not None:
-        z += layer.bias
-    a, loss = softmax_cross_entropy(z, t)
-    return z, a, loss
+    if layer.activation == "softmax":
+        z = np.dot(a_prev, layer.weight.T)
+        if layer.bias is not None:
+            z += layer.bias
+        a, loss = softmax_cross_entropy(z, t)
+        return z, a, loss, output_delta(network, z, a, t)
+    z, a = layer_forward(layer, a_prev)
+    if network.loss_name == "mse":
+        loss, delta = mse_value_and_delta(z, a, t, layer.function)
+        return z, a, loss, delta
+    return z, a, network.loss.value(z, a, t), output_delta(network, z, a, t)
 
 
 def output_delta(network: Network, z: np.ndarray, a: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -74,7 +88,7 @@ def hidden_delta(
     ``grad_output = delta_{l+1} @ W_{l+1}`` (``sum_k w_kj delta_k``), ``derivative = f'(z)``,
     ``delta = derivative * grad_output``.
     """
-    grad_output = delta_next @ next_layer.weight
+    grad_output = np.dot(delta_next, next_layer.weight)
     derivative = layer.function.derivative(z, a)
     return grad_output, derivative, derivative * grad_output
 
@@ -86,12 +100,20 @@ def layer_gradient(
     grad_weight: np.ndarray,
     grad_bias: np.ndarray | None,
 ) -> None:
-    """Write the batch means ``(1/n) delta^T a_prev`` and ``(1/n) sum_s delta`` in place."""
-    np.matmul(delta.T, a_prev, out=grad_weight)
-    grad_weight *= inv_n
+    """Write the batch means ``(1/n) delta^T a_prev`` and ``(1/n) sum_s delta`` in place.
+
+    One sample (``inv_n == 1``) skips the scaling: ``x * 1.0 == x`` exactly.
+    """
+    if grad_weight.size < LARGE_PRODUCT or delta.shape[0] == 1:
+        np.dot(delta.T, a_prev, out=grad_weight)
+    else:  # the same numbers; np.dot would zero the output once more than BLAS does
+        np.matmul(delta.T, a_prev, out=grad_weight)
     if grad_bias is not None:
         np.add.reduce(delta, axis=0, out=grad_bias)
-        grad_bias *= inv_n
+        if inv_n != 1.0:
+            grad_bias *= inv_n
+    if inv_n != 1.0:
+        grad_weight *= inv_n
 
 
 def add_penalty_gradient(

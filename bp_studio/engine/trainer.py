@@ -40,8 +40,7 @@ from bp_studio.engine.phases import (
     hidden_delta,
     layer_forward,
     layer_gradient,
-    output_delta,
-    output_forward_loss,
+    output_layer,
 )
 from bp_studio.engine.records import (
     BackwardRecord,
@@ -349,18 +348,20 @@ class Trainer:
         return self._batch_index
 
     def _next_batch(self) -> tuple[np.ndarray | slice, np.ndarray, np.ndarray]:
-        n = self.samples
-        if self._batch_index == 0 and self._order is None:
-            self._order = self._rng.permutation(n) if self._shuffle else None
+        n = self.X.shape[0]
+        index = self._batch_index
+        order = self._order
+        if index == 0 and order is None and self._shuffle:
+            order = self._order = self._rng.permutation(n)
         size = self._batch_size or n
-        start = self._batch_index * size
-        stop = min(start + size, n)
-        if self._order is None:
-            if start == 0 and stop == n:
+        start = index * size
+        stop = start + size
+        if order is None:
+            if start == 0 and stop >= n:
                 return slice(0, n), self.X, self.T
             rows = slice(start, stop)
         else:
-            rows = self._order[start:stop]
+            rows = order[start:stop]
         return rows, self.X[rows], self.T[rows]
 
     def _commit(self, loss: float, samples: int) -> None:
@@ -369,7 +370,8 @@ class Trainer:
         self._epoch_loss_sum += loss * samples
         self._epoch_samples += samples
         self._batch_index += 1
-        if self._batch_index >= self.batches_per_epoch:
+        n = self.X.shape[0]
+        if self._batch_index * (self._batch_size or n) >= n:  # the epoch's last batch
             self.epoch += 1
             self.epoch_losses.append(self._epoch_loss_sum / self._epoch_samples)
             self.epoch_end_steps.append(self.step_count)
@@ -383,14 +385,16 @@ class Trainer:
     def _apply_update(self, gradient: np.ndarray) -> np.ndarray:
         """Add the optimiser's step to the parameters; undo it and raise if not finite."""
         theta = self.network.parameters
-        np.copyto(self._backup, theta)
-        saved_state = dict(self.optimizer.__dict__)
-        step = self.optimizer.apply(theta, gradient)
-        # The sum is a fast test; an overflowing sum of finite values is checked elementwise.
-        if not math.isfinite(float(theta.sum())) and not np.all(np.isfinite(theta)):
+        optimizer = self.optimizer
+        self._backup[...] = theta
+        saved_state = optimizer.__dict__.copy()
+        step = optimizer.apply(theta, gradient)
+        # theta . theta is a fast test (non-finite if any weight is); when it overflows with
+        # finite weights (beyond 1e154) they are checked one by one.
+        if not math.isfinite(theta.dot(theta)) and not np.all(np.isfinite(theta)):
             bad_weight = float(theta[~np.isfinite(theta)][0])
             np.copyto(theta, self._backup)
-            self.optimizer.__dict__.update(saved_state)
+            optimizer.__dict__.update(saved_state)
             bad_gradient = gradient[~np.isfinite(gradient)]
             if bad_gradient.size:
                 raise TrainingDiverged("gradient", float(bad_gradient[0]), self.step_count + 1)
@@ -400,36 +404,39 @@ class Trainer:
     # -- the fast path ----------------------------------------------------------------------
 
     def _fast_gradient(self, X: np.ndarray, T: np.ndarray) -> float:
-        """Forward, loss and backward for one batch; the gradient goes into ``self._grad``."""
-        layers = self.network.layers
+        """Forward, loss and backward for one batch; the gradient goes into ``self._grad``.
+
+        The same kernels as the phase records, in the same order, keeping only what the
+        backward pass reads: each layer's input ``a_{l-1}`` and ``z``.
+        """
+        network = self.network
+        layers = network.layers
+        last = len(layers) - 1
         inputs = [X]
         zs = []
         a = X
-        for layer in layers[:-1]:
-            z, a = layer_forward(layer, a)
+        for index in range(last):
+            z, a = layer_forward(layers[index], a)
             zs.append(z)
             inputs.append(a)
-        z, a, loss = output_forward_loss(self.network, a, T)
-        zs.append(z)
-        inputs.append(a)
+        z, a, loss, delta = output_layer(network, a, T)
         if not math.isfinite(loss):
             raise TrainingDiverged("loss", loss, self.step_count + 1)
         views = self._views
         inv_n = 1.0 / X.shape[0]
-        index = len(layers) - 1
-        delta = output_delta(self.network, z, a, T)
-        while True:
+        regularization = self.regularization
+        penalized = regularization.active
+        for index in range(last, -1, -1):
             layer = layers[index]
             grad_weight, grad_bias = views[index]
             layer_gradient(delta, inputs[index], inv_n, grad_weight, grad_bias)
-            if self.regularization.active:
-                add_penalty_gradient(self.regularization, layer, grad_weight)
-            if index == 0:
-                return loss
-            _, _, delta = hidden_delta(
-                layer, delta, layers[index - 1], zs[index - 1], inputs[index]
-            )
-            index -= 1
+            if penalized:
+                add_penalty_gradient(regularization, layer, grad_weight)
+            if index:
+                _, _, delta = hidden_delta(
+                    layer, delta, layers[index - 1], zs[index - 1], inputs[index]
+                )
+        return loss
 
     @property
     def _views(self) -> list[tuple[np.ndarray, np.ndarray | None]]:
@@ -445,13 +452,20 @@ class Trainer:
         if self.progress is not None:
             self.step()
             count -= 1
+        next_batch, gradient, update, commit = (
+            self._next_batch,
+            self._fast_gradient,
+            self._apply_update,
+            self._commit,
+        )
+        grad = self._grad
         # Overflow is reported by TrainingDiverged, not by numpy warnings on stderr.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             for _ in range(count):
-                rows, X, T = self._next_batch()
-                loss = self._fast_gradient(X, T)
-                self._apply_update(self._grad)
-                self._commit(loss, X.shape[0])
+                _, X, T = next_batch()
+                loss = gradient(X, T)
+                update(grad)
+                commit(loss, X.shape[0])
 
     def run_epochs(
         self, epochs: int, callback: Callable[[int, float], bool | None] | None = None

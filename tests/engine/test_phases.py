@@ -23,6 +23,7 @@ from bp_studio.engine import (
     UpdateRecord,
     get_activation,
 )
+from bp_studio.engine.phases import LARGE_PRODUCT, layer_gradient
 
 DIVERGED = re.compile(
     r"^(loss|gradient|weights) became (inf|-inf|nan) at step (\d+): lower the learning rate$"
@@ -102,6 +103,8 @@ CONFIGS = [
     ),
     ([2, 3, 3, 1], ["tanh", "relu", "linear"], "mse", "sgd", 5, False, ("l2", 0.1), False, 12),
     ([5, 2], ["softmax"], "cross_entropy", "momentum", 2, True, ("l1", 0.01), True, 6),
+    # 76,800 weights in the first layer: its gradient is a large product (np.matmul)
+    ([300, 256, 1], ["tanh", "sigmoid"], "mse", "sgd", 4, False, ("none", 0.0), True, 8),
 ]
 
 
@@ -160,6 +163,20 @@ def test_run_epochs_equals_phase_steps(config) -> None:
     _drive_phases(phased, 4 * phased.batches_per_epoch)
     assert history == list(phased.epoch_losses)
     assert np.array_equal(phased.network.parameters, fast.network.parameters)
+
+
+def test_saturated_sigmoids_reassemble_the_fast_path_bit_for_bit() -> None:
+    """Some ``z`` below -709, where the sigmoid takes its other formula, in both paths."""
+    net = Network.create([2, 3, 1], ["sigmoid", "sigmoid"], "mse", seed=1)
+    net.layers[0].weight[...] *= 3000.0
+    X, T = _data(net, 6)
+    phased = Trainer(net, X, T, lr=0.5, batch_size=2)
+    fast = Trainer(net.copy(), X, T, lr=0.5, batch_size=2)
+    records = _drive_phases(phased, 6)
+    fast.run_steps(6)
+    assert np.min(records[0].forward.layers[0].z) < -709.0
+    assert np.array_equal(phased.network.parameters, fast.network.parameters)
+    assert list(phased.step_losses) == list(fast.step_losses)
 
 
 def test_run_steps_finishes_a_half_done_step_first() -> None:
@@ -427,6 +444,18 @@ def test_backward_records_follow_the_delta_rule() -> None:
     # the leaky_relu layer really had units on both sides
     assert set(np.unique(back[1].derivative)) == {0.01, 1.0}
     assert isinstance(fwd[0], LayerForward)
+
+
+@pytest.mark.parametrize("samples", [1, 5])
+def test_layer_gradient_of_a_large_layer(samples: int) -> None:
+    """Large layers take np.matmul (one sample: np.dot); the batch mean either way."""
+    rng = np.random.default_rng(0)
+    delta, a_prev = rng.normal(size=(samples, 300)), rng.normal(size=(samples, 256))
+    grad_weight, grad_bias = np.empty((300, 256)), np.empty(300)
+    assert grad_weight.size >= LARGE_PRODUCT
+    layer_gradient(delta, a_prev, 1.0 / samples, grad_weight, grad_bias)
+    np.testing.assert_allclose(grad_weight, delta.T @ a_prev / samples, rtol=1e-13, atol=1e-14)
+    np.testing.assert_allclose(grad_bias, delta.mean(axis=0), rtol=1e-13, atol=1e-14)
 
 
 # -- reproducibility ------------------------------------------------------------------------
