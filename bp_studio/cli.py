@@ -440,9 +440,7 @@ def _run_command(args_list: list[str]) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_OK
     if args.command is None:
         raise _UsageError("a command is needed", PROG)
-    command = {"init": _init, "train": _train, "predict": _predict, "export": _export}[
-        args.command
-    ]
+    command = {"init": _init, "train": _train, "predict": _predict, "export": _export}[args.command]
     return command(args)
 
 

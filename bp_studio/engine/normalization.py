@@ -55,9 +55,7 @@ class Normalization:
         elif kind == "minmax":
             offset, scale = X.min(axis=0), X.max(axis=0) - X.min(axis=0)
         else:
-            raise ValueError(
-                f"unknown normalization {kind!r} (known: {', '.join(NORMALIZATIONS)})"
-            )
+            raise ValueError(f"unknown normalization {kind!r} (known: {', '.join(NORMALIZATIONS)})")
         scale = np.where(scale > 0, scale, 1.0)
         return cls(kind, offset, scale)
 
