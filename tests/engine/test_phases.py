@@ -25,6 +25,8 @@ from bp_studio.engine import (
 )
 from bp_studio.engine.phases import LARGE_PRODUCT, layer_gradient
 
+from helpers import flat
+
 DIVERGED = re.compile(
     r"^(loss|gradient|weights) became (inf|-inf|nan) at step (\d+): lower the learning rate$"
 )
@@ -40,15 +42,6 @@ def _data(net: Network, samples: int, seed: int = 7) -> tuple[np.ndarray, np.nda
     else:
         T = rng.uniform(-1.0, 1.0, (samples, net.outputs))
     return X, T
-
-
-def _flat(parameters) -> np.ndarray:
-    parts = []
-    for p in parameters:
-        parts.append(p.weight.ravel())
-        if p.bias is not None:
-            parts.append(p.bias)
-    return np.concatenate(parts)
 
 
 def _state(trainer: Trainer) -> dict:
@@ -316,8 +309,8 @@ def test_update_after_is_before_plus_step_exactly(optimizer: str) -> None:
                 assert step.bias is None and after.bias is None
             else:
                 assert np.array_equal(after.bias, before.bias + step.bias)
-        assert np.array_equal(_flat(update.after), net.parameters)
-        assert not np.array_equal(_flat(update.before), net.parameters)
+        assert np.array_equal(flat(update.after), net.parameters)
+        assert not np.array_equal(flat(update.before), net.parameters)
         assert update.optimizer == optimizer
         assert update.lr == 0.2
 
@@ -378,11 +371,11 @@ def test_records_are_read_only() -> None:
 def test_records_stay_true_after_the_network_moves_on() -> None:
     trainer = _three_layers()
     first = trainer.step()
-    saved_after = _flat(first.update.after).copy()
+    saved_after = flat(first.update.after).copy()
     saved_z = first.forward.layers[1].z.copy()
     trainer.step()
     trainer.network.set_weight(0, 0, 0, 123.0)
-    assert np.array_equal(_flat(first.update.after), saved_after)
+    assert np.array_equal(flat(first.update.after), saved_after)
     assert np.array_equal(first.forward.layers[1].z, saved_z)
     assert first.update.before[0].weight[0, 0] != 123.0
 
@@ -437,7 +430,7 @@ def test_backward_records_follow_the_delta_rule() -> None:
         assert record.penalty_grad_weight is None
     assert np.array_equal(
         step.backward.gradient,
-        _flat(
+        flat(
             [dataclasses.replace(params[0], weight=b.grad_weight, bias=b.grad_bias) for b in back]
         ),
     )
