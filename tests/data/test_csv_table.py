@@ -13,6 +13,8 @@ from hypothesis.extra import numpy as hnp
 
 from bp_studio.data import DataError, Table, read_csv, write_csv_text
 
+from helpers import fuzz_examples
+
 
 def _write(folder: Path, content: str | bytes, name: str = "data.csv") -> Path:
     """Write ``content`` to ``folder/name`` and return the path."""
@@ -167,7 +169,9 @@ def test_round_trip_exact(tmp_path: Path) -> None:
 _finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=fuzz_examples(60), suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     values=hnp.arrays(
         np.float64,
@@ -423,7 +427,9 @@ def _check_outcome(path: Path) -> None:
     assert all(table.columns)
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=fuzz_examples(300), suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(text=st.text())
 def test_arbitrary_text_gives_table_or_data_error(tmp_path: Path, text: str) -> None:
     _check_outcome(_write(tmp_path, text))
@@ -432,13 +438,17 @@ def test_arbitrary_text_gives_table_or_data_error(tmp_path: Path, text: str) -> 
 _csvish = st.text(alphabet=st.sampled_from(list('0123456789.,-+eE\n\r "ab\tnaif\x00')))
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=fuzz_examples(300), suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(text=_csvish)
 def test_csv_like_text_gives_table_or_data_error(tmp_path: Path, text: str) -> None:
     _check_outcome(_write(tmp_path, text))
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=fuzz_examples(300), suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.binary())
 def test_arbitrary_bytes_give_table_or_data_error(tmp_path: Path, data: bytes) -> None:
     _check_outcome(_write(tmp_path, data))

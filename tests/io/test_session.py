@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,8 @@ from bp_studio.io.session import (
     session_from_json,
     session_to_json,
 )
+
+from helpers import fuzz_examples
 
 OPTIMIZERS = ["sgd", "momentum", "adam"]
 
@@ -300,7 +301,7 @@ def all_paths(value: Any, prefix: tuple = ()) -> list[tuple]:
 
 PATHS = all_paths(VALID)
 FUZZ = settings(
-    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "300")),
+    max_examples=fuzz_examples(300),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
