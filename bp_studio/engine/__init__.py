@@ -9,7 +9,7 @@ history = net.train(X, Y, epochs=100, lr=0.5)
 
 from bp_studio.engine.activations import ACTIVATIONS, Activation, get_activation
 from bp_studio.engine.gradcheck import gradient_check, numerical_gradient
-from bp_studio.engine.history import TrainingHistory, history_nbytes, rewind
+from bp_studio.engine.history import TrainingHistory, rewind
 from bp_studio.engine.initializers import INITIALIZERS
 from bp_studio.engine.losses import LOSSES, Loss, check_output_activation, get_loss
 from bp_studio.engine.network import Layer, Network, check_architecture
@@ -64,7 +64,6 @@ __all__ = [
     "get_activation",
     "get_loss",
     "gradient_check",
-    "history_nbytes",
     "make_optimizer",
     "numerical_gradient",
     "prepare_targets",
