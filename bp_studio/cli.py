@@ -26,7 +26,7 @@ from typing import NoReturn, TextIO
 import numpy as np
 
 from bp_studio import __version__
-from bp_studio.data.csv_table import DataError, Table, read_csv, write_csv_text
+from bp_studio.data.csv_table import DataError, Table, pluralize, read_csv, write_csv_text
 from bp_studio.engine import (
     ACTIVATIONS,
     INITIALIZERS,
@@ -565,7 +565,8 @@ def _train(args: argparse.Namespace) -> int:
     if args.out is not None:
         network.save(args.out)
     start = f", from {history[0]:.6g} in epoch 1" if len(history) > 1 else ""
-    print(f"final loss {loss:.6g} after {_count(epochs, 'epoch')} ({_count(steps, 'step')}){start}")
+    epochs_steps = f"{pluralize(epochs, 'epoch')} ({pluralize(steps, 'step')})"
+    print(f"final loss {loss:.6g} after {epochs_steps}{start}")
     if args.out is not None:
         print(f"wrote {args.out}")
     else:
@@ -626,14 +627,14 @@ def _split_columns(
         T = table.select(targets)  # DataError naming an unknown column
         if with_targets and len(targets) != outputs and not (labels and len(targets) == 1):
             raise CliError(
-                f"--targets names {_count(len(targets), 'column')}, but {where} has "
-                f"{_count(outputs, 'output')}"
+                f"--targets names {pluralize(len(targets), 'column')}, but {where} has "
+                f"{pluralize(outputs, 'output')}"
             )
         rest = [name for name in columns if name not in targets]
         if len(rest) != inputs:
             raise CliError(
-                f"{path}: {_count(len(rest), 'column')} besides the targets, but {where} "
-                f"has {_count(inputs, 'input')}"
+                f"{path}: {pluralize(len(rest), 'column')} besides the targets, but {where} "
+                f"has {pluralize(inputs, 'input')}"
             )
         return table.select(rest), T
     width = len(columns)
@@ -642,18 +643,19 @@ def _split_columns(
             return table.values[:, :inputs].copy(), table.values[:, inputs:].copy()
         if labels and width == inputs + 1:
             return table.values[:, :inputs].copy(), table.values[:, inputs:].copy()
-        need = f"{inputs + outputs}: {_count(inputs, 'input')} then {_count(outputs, 'target')}"
+        split = f"{pluralize(inputs, 'input')} then {pluralize(outputs, 'target')}"
+        need = f"{inputs + outputs}: {split}"
         if labels:
             need += f" (or {inputs + 1}, with one column of class numbers)"
         raise CliError(
-            f"{path} has {_count(width, 'column')}, {where} needs {need}; "
+            f"{path} has {pluralize(width, 'column')}, {where} needs {need}; "
             "--targets names the target columns"
         )
     if width == inputs or width == inputs + outputs or (labels and width == inputs + 1):
         return table.values[:, :inputs].copy(), None
     need = f"{inputs} (its inputs) or {inputs + outputs} (inputs then targets)"
     raise CliError(
-        f"{path} has {_count(width, 'column')}, {where} needs {need}; "
+        f"{path} has {pluralize(width, 'column')}, {where} needs {need}; "
         "--targets names columns to leave out"
     )
 
@@ -715,10 +717,6 @@ def _is_terminal(stream: TextIO | None) -> bool:
         return stream is not None and stream.isatty()
     except (AttributeError, ValueError, OSError):
         return False
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _os_message(exc: OSError) -> str:

@@ -308,8 +308,8 @@ def _convert(rows: list[tuple[int, list[str]]], header: list[str], name: str) ->
             note(
                 "ragged",
                 (line, 0),
-                f"{name}, line {line} has {_count(len(cells), 'cell')}, "
-                f"the header has {_count(width, 'column')}",
+                f"{name}, line {line} has {pluralize(len(cells), 'cell')}, "
+                f"the header has {pluralize(width, 'column')}",
             )
             continue
         row_missing = False
@@ -337,7 +337,7 @@ def _convert(rows: list[tuple[int, list[str]]], header: list[str], name: str) ->
     message = first[kind][1]
     more = counts[kind] - 1
     if kind == "missing":
-        message += f" ({_count(counts[kind], 'row')} {'has' if counts[kind] == 1 else 'have'}"
+        message += f" ({pluralize(counts[kind], 'row')} {'has' if counts[kind] == 1 else 'have'}"
         message += " missing values)"
     elif more:
         message += f" (and {more} more {_plural_noun(kind, more)})"
@@ -347,13 +347,16 @@ def _convert(rows: list[tuple[int, list[str]]], header: list[str], name: str) ->
 # --- message helpers ------------------------------------------------------------------
 
 
+_PROBLEM_NOUNS = {
+    "ragged": ("row with the wrong number of cells", "rows with the wrong number of cells"),
+    "text": ("non-numeric cell", "non-numeric cells"),
+    "non-finite": ("non-finite cell", "non-finite cells"),
+}
+
+
 def _plural_noun(kind: str, n: int) -> str:
-    """Noun phrase for ``n`` further problems of ``kind``."""
-    singular, plural = {
-        "ragged": ("row with the wrong number of cells", "rows with the wrong number of cells"),
-        "text": ("non-numeric cell", "non-numeric cells"),
-        "non-finite": ("non-finite cell", "non-finite cells"),
-    }[kind]
+    """Noun phrase for ``n`` further problems of ``kind`` (a key of ``_PROBLEM_NOUNS``)."""
+    singular, plural = _PROBLEM_NOUNS[kind]
     return singular if n == 1 else plural
 
 
@@ -362,9 +365,9 @@ def _where(name: str, line: int, header: list[str], c: int) -> str:
     return f"{name}, line {line}, column {_quote(header[c])} ({c + 1})"
 
 
-def _count(n: int, noun: str) -> str:
-    """``1 cell`` / ``3 cells``."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+def pluralize(n: int, noun: str, plural: str | None = None) -> str:
+    """``1 cell`` / ``3 cells`` (``plural`` for nouns not made plural by an ``s``)."""
+    return f"{n} {noun}" if n == 1 else f"{n} {plural or noun + 's'}"
 
 
 def _times(n: int) -> str:

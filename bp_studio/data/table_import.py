@@ -60,17 +60,19 @@ import numpy as np
 from bp_studio.data.csv_table import (
     _NON_FINITE,
     _NUMBER,
+    _PROBLEM_NOUNS,
     DEFAULT_MAX_BYTES,
     DataError,
     _check_header,
-    _count,
     _decode,
     _iter_rows,
     _mb,
+    _plural_noun,
     _quote,
     _read_bytes,
     _show,
     _where,
+    pluralize,
 )
 from bp_studio.data.examples import Dataset
 
@@ -112,13 +114,6 @@ class _Progress:
             self.callback(fraction)
 
 
-_NOUNS = {
-    "ragged": ("row with the wrong number of cells", "rows with the wrong number of cells"),
-    "text": ("non-numeric cell", "non-numeric cells"),
-    "non-finite": ("non-finite cell", "non-finite cells"),
-}
-
-
 class _Problems:
     """The first problem of each kind (by line, then column) and how many there are."""
 
@@ -140,10 +135,9 @@ class _Problems:
         count = self.counts[kind]
         if kind == "missing":
             verb = "has" if count == 1 else "have"
-            message += f"; {_count(count, 'row')} {verb} missing values; {DROP_MISSING_HINT}"
-        elif count > 1 and kind in _NOUNS:
-            singular, plural = _NOUNS[kind]
-            message += f" (and {count - 1} more {singular if count == 2 else plural})"
+            message += f"; {pluralize(count, 'row')} {verb} missing values; {DROP_MISSING_HINT}"
+        elif count > 1 and kind in _PROBLEM_NOUNS:
+            message += f" (and {count - 1} more {_plural_noun(kind, count - 1)})"
         if kind == "text":
             message += "; only a target column may hold text"
         raise DataError(message)
@@ -333,7 +327,7 @@ def read_dataset(
     report(0.99)
     source = shown
     if drop_missing and missing_rows:
-        source += f" ({_count(missing_rows, 'row')} with missing values skipped)"
+        source += f" ({pluralize(missing_rows, 'row')} with missing values skipped)"
     dataset = Dataset(
         name=Path(shown).stem or shown,
         title=Path(shown).name or shown,
@@ -452,11 +446,11 @@ def _ragged(name: str, line: int, header: list[str], cells: list[str]) -> str:
     if len(cells) < width:
         return (
             f"{_where(name, line, header, len(cells))}: the row ends after "
-            f"{_count(len(cells), 'cell')}, the header has {_count(width, 'column')}"
+            f"{pluralize(len(cells), 'cell')}, the header has {pluralize(width, 'column')}"
         )
     return (
-        f"{name}, line {line}, column {width + 1}: the row has {_count(len(cells), 'cell')}, "
-        f"the header has {_count(width, 'column')}"
+        f"{name}, line {line}, column {width + 1}: the row has {pluralize(len(cells), 'cell')}, "
+        f"the header has {pluralize(width, 'column')}"
     )
 
 
