@@ -389,9 +389,7 @@ class Trainer:
         self._backup[...] = theta
         saved_state = optimizer.__dict__.copy()
         step = optimizer.apply(theta, gradient)
-        # theta . theta is a fast test (non-finite if any weight is); when it overflows with
-        # finite weights (beyond 1e154) they are checked one by one.
-        if not math.isfinite(theta.dot(theta)) and not np.all(np.isfinite(theta)):
+        if not _surely_finite(theta) and not np.all(np.isfinite(theta)):
             bad_weight = float(theta[~np.isfinite(theta)][0])
             np.copyto(theta, self._backup)
             optimizer.__dict__.update(saved_state)
@@ -599,6 +597,19 @@ class Trainer:
         while progress.update is None:
             self.next_layer()
         return self.last_step
+
+
+DOT_TEST_LIMIT = 10_000
+"""Up to this many parameters the finiteness test is ``theta . theta`` (BLAS's ``ddot``, the
+fastest for a few thousand values); beyond, OpenBLAS runs ``ddot`` on two threads, which a
+busy machine makes slow, and the test is numpy's sum."""
+
+
+def _surely_finite(theta: np.ndarray) -> bool:
+    """A fast test: ``True`` means every value is finite (a sum with a non-finite value is not
+    finite); ``False`` may also be an overflowing sum of finite values, so check again."""
+    total = theta.dot(theta) if theta.size <= DOT_TEST_LIMIT else np.add.reduce(theta)
+    return math.isfinite(total)
 
 
 def _check_batch_size(value: int | None) -> int | None:

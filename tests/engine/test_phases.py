@@ -24,6 +24,7 @@ from bp_studio.engine import (
     get_activation,
 )
 from bp_studio.engine.phases import LARGE_PRODUCT, layer_gradient
+from bp_studio.engine.trainer import DOT_TEST_LIMIT
 
 from helpers import flat
 
@@ -723,6 +724,36 @@ def test_gradient_becoming_infinite(path: str) -> None:
     assert str(exc) == "gradient became inf at step 1: lower the learning rate"
     _assert_same_state(_state(trainer), before)
     assert net.parameters.tolist() == [1e-308]
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("path", ["fast", "phases"])
+def test_divergence_of_a_large_network_restores_the_state(path: str) -> None:
+    """Beyond DOT_TEST_LIMIT parameters the quick finiteness test is a sum, not a dot."""
+    net = Network.create([120, 100, 1], "linear", "mse", seed=0)
+    assert net.parameters.size > DOT_TEST_LIMIT
+    rng = np.random.default_rng(0)
+    X, T = rng.uniform(-1.0, 1.0, (8, 120)), rng.uniform(-1.0, 1.0, (8, 1))
+    trainer = Trainer(net, X, T, lr=1e3, batch_size=4, optimizer="momentum")
+    run = _run_fast_until_diverged if path == "fast" else _run_phases_until_diverged
+    exc, before = run(trainer)
+    assert DIVERGED.match(str(exc)) and exc.step > 1
+    _assert_same_state(_state(trainer), before)
+    assert np.all(np.isfinite(net.parameters))
+
+
+@pytest.mark.parametrize("inputs", [2, 12_000])
+def test_huge_finite_weights_are_not_divergence(inputs: int) -> None:
+    """Weights of 1e308 overflow the quick test (their squares, their sum); the check
+    one by one then finds them finite and training goes on."""
+    net = Network([np.full((1, inputs), 1e308)], [[0.0]], ["linear"], "mse")
+    X, T = np.zeros((4, inputs)), np.ones((4, 1))  # zero inputs: the weights' gradient is 0
+    trainer = Trainer(net, X, T, lr=0.1)
+    trainer.run_steps(3)
+    trainer.step()
+    assert trainer.step_count == 4
+    assert np.all(net.layers[0].weight == 1e308)
+    assert net.layers[0].bias[0] > 0.0  # the bias learned
 
 
 # -- the Network.train API ------------------------------------------------------------------
