@@ -1,10 +1,11 @@
 """The four phases of a training step, as functions of a network and a batch.
 
-The kernels (``layer_forward``, ``output_delta``, ``hidden_delta``, ``layer_gradient``) are the
-only place where the maths happens; the record-building functions below and the trainer's
-fast path both call them in the same order (the fast path's ``output_layer`` performs the
-same operations as ``layer_forward``, the loss and ``output_delta`` on the output layer), so
-a step assembled from phase records gives bit for bit the weights of the fast path.
+The kernels (``layer_forward``, ``output_delta``, ``hidden_delta``, ``layer_gradient_sums``,
+``to_mean``) are the only place where the maths happens; the record-building functions below
+and the trainer's fast path both call them in the same order (the fast path's
+``output_layer`` performs the same operations as ``layer_forward``, the loss and
+``output_delta`` on the output layer), so a step assembled from phase records gives bit for
+bit the weights of the fast path.
 
 Shapes: ``X`` ``(n, inputs)``; ``T`` ``(n, outputs)``; weights ``(units, inputs)``.
 
@@ -93,27 +94,28 @@ def hidden_delta(
     return grad_output, derivative, derivative * grad_output
 
 
-def layer_gradient(
+def layer_gradient_sums(
     delta: np.ndarray,
     a_prev: np.ndarray,
-    inv_n: float,
     grad_weight: np.ndarray,
     grad_bias: np.ndarray | None,
 ) -> None:
-    """Write the batch means ``(1/n) delta^T a_prev`` and ``(1/n) sum_s delta`` in place.
-
-    One sample (``inv_n == 1``) skips the scaling: ``x * 1.0 == x`` exactly.
-    """
+    """Write the batch sums ``delta^T a_prev`` and ``sum_s delta`` in place; ``to_mean``
+    then makes them the means (the fast path scales its whole gradient vector at once)."""
     if grad_weight.size < LARGE_PRODUCT or delta.shape[0] == 1:
         np.dot(delta.T, a_prev, out=grad_weight)
     else:  # the same numbers; np.dot would zero the output once more than BLAS does
         np.matmul(delta.T, a_prev, out=grad_weight)
     if grad_bias is not None:
         np.add.reduce(delta, axis=0, out=grad_bias)
-        if inv_n != 1.0:
-            grad_bias *= inv_n
+
+
+def to_mean(gradient: np.ndarray, inv_n: float) -> None:
+    """Scale batch sums to means in place: ``gradient *= 1/n``, element by element, so one
+    call on the flat vector gives the numbers of one call per layer. One sample skips it
+    (``x * 1.0 == x`` exactly)."""
     if inv_n != 1.0:
-        grad_weight *= inv_n
+        gradient *= inv_n
 
 
 def add_penalty_gradient(
@@ -223,7 +225,10 @@ def backward_layer(
             network.layers[index + 1], later.delta, layer, record.z, record.a
         )
     grad_weight, grad_bias = gradient_views(network, gradient)[index]
-    layer_gradient(delta, record.inputs, 1.0 / n, grad_weight, grad_bias)
+    layer_gradient_sums(delta, record.inputs, grad_weight, grad_bias)
+    to_mean(grad_weight, 1.0 / n)
+    if grad_bias is not None:
+        to_mean(grad_bias, 1.0 / n)
     penalty_grad = add_penalty_gradient(regularization, layer, grad_weight)
     return LayerBackward(
         index=index,

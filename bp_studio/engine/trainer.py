@@ -8,8 +8,10 @@ steps on one batch: forward -> error -> backward -> update. It can be driven
 - one phase at a time (``next_phase``), one step at a time (``step``), each returning the
   immutable records of ``bp_studio.engine.records``;
 - or fast (``run_steps``, ``run_epochs``), which builds no records. Both paths call the same
-  kernels in the same order (softmax with cross-entropy fused into one kernel that performs
-  the same operations), so they give bit for bit the same weights.
+  kernels in the same order, so they give bit for bit the same weights. Where the fast path
+  fuses, it performs the same operations: the output layer's forward, loss and delta in one
+  kernel (``phases.output_layer``), and the batch sums made means by one multiplication of
+  the whole gradient vector instead of one per layer (the same product for every element).
 
 Batches: ``batch_size=None`` is full batch, ``1`` online. Each epoch visits every sample
 once, in a fresh seeded permutation when ``shuffle`` is on; the last batch of an epoch holds
@@ -39,8 +41,9 @@ from bp_studio.engine.phases import (
     gradient_views,
     hidden_delta,
     layer_forward,
-    layer_gradient,
+    layer_gradient_sums,
     output_layer,
+    to_mean,
 )
 from bp_studio.engine.records import (
     BackwardRecord,
@@ -421,19 +424,18 @@ class Trainer:
         if not math.isfinite(loss):
             raise TrainingDiverged("loss", loss, self.step_count + 1)
         views = self._views
-        inv_n = 1.0 / X.shape[0]
-        regularization = self.regularization
-        penalized = regularization.active
         for index in range(last, -1, -1):
-            layer = layers[index]
             grad_weight, grad_bias = views[index]
-            layer_gradient(delta, inputs[index], inv_n, grad_weight, grad_bias)
-            if penalized:
-                add_penalty_gradient(regularization, layer, grad_weight)
+            layer_gradient_sums(delta, inputs[index], grad_weight, grad_bias)
             if index:
                 _, _, delta = hidden_delta(
-                    layer, delta, layers[index - 1], zs[index - 1], inputs[index]
+                    layers[index], delta, layers[index - 1], zs[index - 1], inputs[index]
                 )
+        to_mean(self._grad, 1.0 / X.shape[0])
+        regularization = self.regularization
+        if regularization.active:
+            for layer, (grad_weight, _) in zip(layers, views):
+                add_penalty_gradient(regularization, layer, grad_weight)
         return loss
 
     @property

@@ -23,7 +23,7 @@ from bp_studio.engine import (
     UpdateRecord,
     get_activation,
 )
-from bp_studio.engine.phases import LARGE_PRODUCT, layer_gradient
+from bp_studio.engine.phases import LARGE_PRODUCT, layer_gradient_sums, to_mean
 from bp_studio.engine.trainer import DOT_TEST_LIMIT
 
 from helpers import flat
@@ -447,7 +447,9 @@ def test_layer_gradient_of_a_large_layer(samples: int) -> None:
     delta, a_prev = rng.normal(size=(samples, 300)), rng.normal(size=(samples, 256))
     grad_weight, grad_bias = np.empty((300, 256)), np.empty(300)
     assert grad_weight.size >= LARGE_PRODUCT
-    layer_gradient(delta, a_prev, 1.0 / samples, grad_weight, grad_bias)
+    layer_gradient_sums(delta, a_prev, grad_weight, grad_bias)
+    to_mean(grad_weight, 1.0 / samples)
+    to_mean(grad_bias, 1.0 / samples)
     np.testing.assert_allclose(grad_weight, delta.T @ a_prev / samples, rtol=1e-13, atol=1e-14)
     np.testing.assert_allclose(grad_bias, delta.mean(axis=0), rtol=1e-13, atol=1e-14)
 
