@@ -38,6 +38,7 @@ from bp_studio.data.csv_table import (
     Table,
     _quote,
     _show,
+    pluralize,
     read_columns,
     write_csv_text,
 )
@@ -740,7 +741,7 @@ def _train(args: argparse.Namespace) -> int:
         kept, held_out = split_rows(X.shape[0], args.validation, args.seed, labels)
         if held_out.size == 0:
             raise CliError(
-                f"{data.path}: --validation {args.validation:g} of {_count(X.shape[0], 'row')} "
+                f"{data.path}: --validation {args.validation:g} of {pluralize(X.shape[0], 'row')} "
                 "holds out no row; choose a larger share"
             )
         X, T, X_val, T_val = X[kept], T[kept], X[held_out], T[held_out]
@@ -784,23 +785,22 @@ def _train(args: argparse.Namespace) -> int:
     if args.out is not None:
         network.save(args.out)
     start = f", from {history[0]:.6g} in epoch 1" if len(history) > 1 else ""
-    report = (
-        f"final loss {loss:.6g} after {_count(epochs, 'epoch')} ({_count(steps, 'step')}){start}"
-    )
+    done = f"{pluralize(epochs, 'epoch')} ({pluralize(steps, 'step')})"
+    report = f"final loss {loss:.6g} after {done}{start}"
     if args.patience is not None:
         if stopped.stopped_epoch is not None:
             report += (
                 f"\nstopped early after epoch {stopped.stopped_epoch}: the validation loss had "
-                f"not improved for {_count(args.patience, 'epoch')}"
+                f"not improved for {pluralize(args.patience, 'epoch')}"
             )
         report += (
             f"\nbest validation loss {stopped.best_loss:.6g} in epoch {stopped.best_epoch} "
-            f"({_count(len(held_out), 'row')} held out); the network has that epoch's weights"
+            f"({pluralize(len(held_out), 'row')} held out); the network has that epoch's weights"
         )
     elif args.validation is not None:
         T_val = prepare_targets(network, T_val, len(held_out))
         final = validation_loss(network, network.check_inputs(X_val), T_val)
-        report += f"\nvalidation loss {final:.6g} ({_count(len(held_out), 'row')} held out)"
+        report += f"\nvalidation loss {final:.6g} ({pluralize(len(held_out), 'row')} held out)"
     if args.out is not None:
         report += f"\nwrote {args.out}"
     _say(report, "the final loss" + (f" (the network was saved to {args.out})" if args.out else ""))
@@ -904,30 +904,31 @@ def _target_chooser(
                     )
             if with_targets and len(targets) != outputs and not (labels and len(targets) == 1):
                 raise CliError(
-                    f"--targets names {_count(len(targets), 'column')}, but {where} has "
-                    f"{_count(outputs, 'output')}"
+                    f"--targets names {pluralize(len(targets), 'column')}, but {where} has "
+                    f"{pluralize(outputs, 'output')}"
                 )
             if width - len(targets) != inputs:
                 raise CliError(
-                    f"{path}: {_count(width - len(targets), 'column')} besides the targets, "
-                    f"but {where} has {_count(inputs, 'input')}"
+                    f"{path}: {pluralize(width - len(targets), 'column')} besides the targets, "
+                    f"but {where} has {pluralize(inputs, 'input')}"
                 )
             return [index[name] for name in targets]
         if with_targets:
             if width == inputs + outputs or (labels and width == inputs + 1):
                 return list(range(inputs, width))
-            need = f"{inputs + outputs}: {_count(inputs, 'input')} then {_count(outputs, 'target')}"
+            layout = f"{pluralize(inputs, 'input')} then {pluralize(outputs, 'target')}"
+            need = f"{inputs + outputs}: {layout}"
             if labels:
                 need += f" (or {inputs + 1}, with one column of class numbers)"
             raise CliError(
-                f"{path} has {_count(width, 'column')}, {where} needs {need}; "
+                f"{path} has {pluralize(width, 'column')}, {where} needs {need}; "
                 "--targets names the target columns"
             )
         if width == inputs or width == inputs + outputs or (labels and width == inputs + 1):
             return list(range(inputs, width))
         need = f"{inputs} (its inputs) or {inputs + outputs} (inputs then targets)"
         raise CliError(
-            f"{path} has {_count(width, 'column')}, {where} needs {need}; "
+            f"{path} has {pluralize(width, 'column')}, {where} needs {need}; "
             "--targets names columns to leave out"
         )
 
@@ -1029,10 +1030,6 @@ def _is_terminal(stream: TextIO | None) -> bool:
         return stream is not None and stream.isatty()
     except (AttributeError, ValueError, OSError):
         return False
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _os_message(exc: OSError) -> str:

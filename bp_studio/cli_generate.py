@@ -17,12 +17,11 @@ from bp_studio.cli import (
     EXIT_OK,
     CliError,
     _check_out_folder,
-    _count,
     _split_columns,
     check_training_options,
     load_network_or_session,
 )
-from bp_studio.data.csv_table import read_csv
+from bp_studio.data.csv_table import pluralize, read_csv
 from bp_studio.engine import Network, Regularization, Trainer, TrainingDiverged
 from bp_studio.io.atomic import atomic_write_text
 from bp_studio.io.codegen import TrainingOptions, training_script
@@ -79,7 +78,7 @@ def code(args: argparse.Namespace) -> int:
     atomic_write_text(args.out, text)
     print(
         f"wrote {args.out}: trains {network.describe()} ({options.optimizer}, "
-        f"{_count(options.epochs, 'epoch')}); run: python {args.out} {args.data} trained.json"
+        f"{pluralize(options.epochs, 'epoch')}); run: python {args.out} {args.data} trained.json"
     )
     return EXIT_OK
 
@@ -121,7 +120,7 @@ def worksheet(args: argparse.Namespace) -> int:
         too_far = [row for row in args.rows if row > samples]
         if too_far:
             raise CliError(
-                f"{data_path} has {_count(samples, 'data row')}; --rows names row {too_far[0]}"
+                f"{data_path} has {pluralize(samples, 'data row')}; --rows names row {too_far[0]}"
             )
         rows = [row - 1 for row in args.rows]
         size = len(rows)

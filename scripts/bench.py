@@ -6,13 +6,17 @@ Run ``.venv/bin/python scripts/bench.py [--quick] [--json PATH] [--only NAME]``
 
 Sections (``SECTIONS``, name -> function taking ``Settings`` and returning a JSON-able dict):
 
-- ``engine``: training steps per second of the fast path (``Trainer.run_steps``; full batch,
-  sgd, no shuffle, no regularisation, so one step = one batch = the whole data) against a
-  minimal hand-written numpy step and, when ``import torch`` works, a PyTorch CPU step, all
-  measured in the same run, interleaved.
+- ``engine``: training steps per second of the fast path (sgd, no shuffle, no
+  regularisation) against a minimal hand-written numpy step and, when ``import torch`` works,
+  a PyTorch CPU step, all measured in the same run, interleaved:
 
-  ``slowdown = BP Studio time per step / minimal numpy time per step`` (target <= 1.3);
-  ``speedup over torch = torch time per step / BP Studio time per step``.
+  - ``full_batch``: ``Trainer.run_steps`` on one batch (one step = the whole data);
+  - ``mini_batch``: ``Network.train(X, Y, epochs=1, batch_size=B)`` on 10,240 rows, at each
+    network's batch and online (``B = 1``), against the same epoch of slices in numpy
+    (best of 5 epochs; an epoch's time over its number of steps).
+
+  ``slowdown = BP Studio time per step / minimal numpy time per step`` (target <= 1.2);
+  ``speedup over torch = torch time per step / BP Studio time per step`` (target > 1).
 - ``gui`` (Qt, offscreen unless ``QT_QPA_PLATFORM`` says otherwise; ``--repeats`` and
   ``--seconds`` do not apply, ``--quick`` shortens it to well under a minute):
 
@@ -40,7 +44,8 @@ Sections (``SECTIONS``, name -> function taking ``Settings`` and returning a JSO
   of earlier versions (read, or refused before parsing).
 
 The figures go to ``bench.json`` in the current directory (or ``--json PATH``) as
-``{"engine": {"2-4-1": {"batch": 4, "bp_studio_steps_per_s": ..., ...}, ...}, "gui": {...}}``.
+``{"engine": {"full_batch": {"2-4-1": {"batch": 4, "bp_studio_steps_per_s": ..., ...}, ...},
+"mini_batch": {"2-4-1 b4": {...}, "2-4-1 b1": {...}, ...}}, "gui": {...}}``.
 
 Timing is ``timeit.repeat`` style: each subject's step count per timing is calibrated so one
 timing lasts about ``Settings.target_s``, the garbage collector is off while timing, the
@@ -63,7 +68,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -75,8 +80,11 @@ if str(ROOT) not in sys.path:
 LR = 0.05
 """Learning rate of every subject: small enough that no network diverges while timed."""
 
-SLOWDOWN_TARGET = 1.3
+SLOWDOWN_TARGET = 1.2
 """BP Studio's time per step may be at most this many times the minimal numpy step's."""
+
+MINI_BATCH_ROWS = 10_240
+"""Rows of the large ``X`` that the mini-batch and online timings slice (``--quick``: 1,024)."""
 
 NOISY = 1.2
 """Best-timing and median ratios further apart than this factor mark a row as noisy."""
@@ -89,6 +97,11 @@ class Settings:
     quick: bool
     repeats: int
     target_s: float
+    epoch_repeats: int = 5
+    """Timings per subject of the engine's mini-batch epochs (each lasts about an epoch)."""
+    mini_batch_rows: int = MINI_BATCH_ROWS
+    cpu_time: bool = False
+    """Engine timings in CPU time of the process (``time.process_time``), not wall time."""
 
 
 # -- timing ----------------------------------------------------------------------------------
@@ -97,17 +110,17 @@ Runner = Callable[[int], object]
 """``run(count)`` does ``count`` training steps."""
 
 
-def _time_once(run: Runner, count: int) -> float:
-    start = time.perf_counter()
+def _time_once(run: Runner, count: int, clock: Callable[[], float] = time.perf_counter) -> float:
+    start = clock()
     run(count)
-    return time.perf_counter() - start
+    return clock() - start
 
 
-def _calibrate(run: Runner, target_s: float) -> int:
+def _calibrate(run: Runner, target_s: float, clock: Callable[[], float]) -> int:
     """A step count whose timing lasts at least ``target_s`` (``timeit.autorange`` style)."""
     count = 1
     while True:
-        elapsed = _time_once(run, count)
+        elapsed = _time_once(run, count, clock)
         if elapsed >= target_s:
             return count
         if elapsed <= 0.0:
@@ -122,12 +135,13 @@ def measure(subjects: dict[str, Runner], settings: Settings) -> dict[str, list[f
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        counts = {name: _calibrate(subjects[name], settings.target_s) for name in names}
+        clock = time.process_time if settings.cpu_time else time.perf_counter
+        counts = {name: _calibrate(subjects[name], settings.target_s, clock) for name in names}
         per_step: dict[str, list[float]] = {name: [] for name in names}
         for repeat in range(settings.repeats):
             order = names if repeat % 2 == 0 else names[::-1]
             for name in order:
-                elapsed = _time_once(subjects[name], counts[name])
+                elapsed = _time_once(subjects[name], counts[name], clock)
                 per_step[name].append(elapsed / counts[name])
     finally:
         if gc_was_enabled:
@@ -210,11 +224,15 @@ ENGINE_CASES = (
 )
 
 
-def engine_data(case: EngineCase) -> tuple[np.ndarray, np.ndarray]:
-    """Inputs ``(batch, inputs)`` and targets ``(batch, outputs)`` (one-hot for softmax)."""
+def engine_data(case: EngineCase, samples: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Inputs ``(samples, inputs)`` and targets ``(samples, outputs)`` (one-hot for softmax).
+
+    ``samples=None`` is one batch of ``case.batch`` rows (XOR's four for 2-4-1).
+    """
     rng = np.random.default_rng(1)
-    inputs, outputs, n = case.sizes[0], case.sizes[-1], case.batch
-    if case.name == "2-4-1":
+    inputs, outputs = case.sizes[0], case.sizes[-1]
+    n = case.batch if samples is None else samples
+    if case.name == "2-4-1" and samples is None:
         return np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]), np.array(
             [[0.0], [1.0], [1.0], [0.0]]
         )
@@ -237,13 +255,15 @@ class NumpyReference:
     ``hidden`` is ``sigmoid`` or ``tanh`` (every hidden layer); ``output`` is ``sigmoid``
     (with mse ``1/n sum 1/2 (o - t)^2``) or ``softmax`` (with cross-entropy). Gradients are
     batch means computed from the pre-update weights; the loss value is computed every step
-    (BP Studio does too). Calling it with ``count`` does ``count`` steps and returns the last
-    step's loss.
+    (BP Studio does too). Calling it with ``count`` runs ``count`` epochs and returns the last
+    step's loss: with ``batch=None`` an epoch is one full-batch step on ``X``; else it is the
+    mini-batches ``X[start : start + batch]`` in order (the last holds the remainder), sliced
+    in the loop as ``Trainer`` does without shuffling.
 
-    The sigmoid is the textbook ``1 / (1 + exp(-z))`` (BP Studio's is the overflow-free
-    ``exp(-logaddexp(0, -z))``: the same function to rounding). Every intermediate is a fresh
-    array, as in the obvious code; at 784-128-10 the fresh 800 KB gradient arrays cost page
-    faults each step that BP Studio, writing gradients into one preallocated vector, avoids.
+    The sigmoid is the textbook ``1 / (1 + exp(-z))`` (BP Studio's is an overflow-free form:
+    the same function to rounding). Every intermediate is a fresh array, as in the obvious
+    code; at 784-128-10 the fresh 800 KB gradient arrays cost page faults each step that BP
+    Studio, writing gradients into one preallocated vector, avoids.
     """
 
     def __init__(
@@ -255,10 +275,12 @@ class NumpyReference:
         X: np.ndarray,
         T: np.ndarray,
         lr: float,
+        batch: int | None = None,
     ) -> None:
         self.Ws = [w.copy() for w in weights]
         self.bs = [b.copy() for b in biases]
         self.X, self.T, self.lr = X, T, lr
+        self.batch = X.shape[0] if batch is None else batch
         self.sigmoid_hidden = hidden == "sigmoid"
         self.softmax = output == "softmax"
 
@@ -267,45 +289,51 @@ class NumpyReference:
         return np.concatenate([p.ravel() for w, b in zip(self.Ws, self.bs) for p in (w, b)])
 
     def __call__(self, count: int) -> float:
-        Ws, bs, X, T, lr = self.Ws, self.bs, self.X, self.T, self.lr
+        Ws, bs, X_all, T_all, lr = self.Ws, self.bs, self.X, self.T, self.lr
         sigmoid_hidden, softmax = self.sigmoid_hidden, self.softmax
-        inv_n = 1.0 / X.shape[0]
+        size, samples = self.batch, X_all.shape[0]
         last = len(Ws) - 1
         loss = math.nan
         for _ in range(count):
-            # 1. forward: z = a W^T + b, a = f(z)
-            a = X
-            acts = [X]
-            for layer in range(last):
-                z = a @ Ws[layer].T + bs[layer]
-                a = 1.0 / (1.0 + np.exp(-z)) if sigmoid_hidden else np.tanh(z)
-                acts.append(a)
-            z = a @ Ws[last].T + bs[last]
-            # 2. output, loss and the output delta dL_s/dz
-            if softmax:
-                shifted = z - z.max(axis=1, keepdims=True)
-                e = np.exp(shifted)
-                total = e.sum(axis=1, keepdims=True)
-                o = e / total
-                loss = -float(np.sum(T * (shifted - np.log(total)))) * inv_n
-                delta = o - T
-            else:
-                o = 1.0 / (1.0 + np.exp(-z))
-                err = o - T
-                loss = 0.5 * float(np.sum(err * err)) * inv_n
-                delta = err * (o * (1.0 - o))
-            # 3. backward (batch-mean gradients) and 4. sgd, layer by layer from the output;
-            # the next delta is taken from W before W is updated.
-            for layer in range(last, -1, -1):
-                W = Ws[layer]
-                grad_w = (delta.T @ acts[layer]) * inv_n
-                grad_b = delta.sum(axis=0) * inv_n
-                if layer:
-                    a = acts[layer]
-                    derivative = a * (1.0 - a) if sigmoid_hidden else 1.0 - a * a
-                    delta = (delta @ W) * derivative
-                W -= lr * grad_w
-                bs[layer] -= lr * grad_b
+            for start in range(0, samples, size):
+                if size >= samples:
+                    X, T = X_all, T_all
+                else:
+                    X, T = X_all[start : start + size], T_all[start : start + size]
+                inv_n = 1.0 / X.shape[0]
+                # 1. forward: z = a W^T + b, a = f(z)
+                a = X
+                acts = [X]
+                for layer in range(last):
+                    z = a @ Ws[layer].T + bs[layer]
+                    a = 1.0 / (1.0 + np.exp(-z)) if sigmoid_hidden else np.tanh(z)
+                    acts.append(a)
+                z = a @ Ws[last].T + bs[last]
+                # 2. output, loss and the output delta dL_s/dz
+                if softmax:
+                    shifted = z - z.max(axis=1, keepdims=True)
+                    e = np.exp(shifted)
+                    total = e.sum(axis=1, keepdims=True)
+                    o = e / total
+                    loss = -float(np.sum(T * (shifted - np.log(total)))) * inv_n
+                    delta = o - T
+                else:
+                    o = 1.0 / (1.0 + np.exp(-z))
+                    err = o - T
+                    loss = 0.5 * float(np.sum(err * err)) * inv_n
+                    delta = err * (o * (1.0 - o))
+                # 3. backward (batch-mean gradients) and 4. sgd, layer by layer from the
+                # output; the next delta is taken from W before W is updated.
+                for layer in range(last, -1, -1):
+                    W = Ws[layer]
+                    grad_w = (delta.T @ acts[layer]) * inv_n
+                    grad_b = delta.sum(axis=0) * inv_n
+                    if layer:
+                        a = acts[layer]
+                        derivative = a * (1.0 - a) if sigmoid_hidden else 1.0 - a * a
+                        delta = (delta @ W) * derivative
+                    W -= lr * grad_w
+                    bs[layer] -= lr * grad_b
         return loss
 
 
@@ -317,8 +345,12 @@ def torch_reference(
     X: np.ndarray,
     T: np.ndarray,
     lr: float,
+    batch: int | None = None,
 ) -> Runner:
-    """The PyTorch CPU step (float64): ``nn.Linear`` layers, the loss, ``backward``, SGD."""
+    """The PyTorch CPU step (float64): ``nn.Linear`` layers, the loss, ``backward``, SGD.
+
+    ``run(count)`` runs ``count`` epochs, sliced like ``NumpyReference``.
+    """
     import torch
 
     layers = []
@@ -331,27 +363,35 @@ def torch_reference(
     hidden_f = torch.sigmoid if hidden == "sigmoid" else torch.tanh
     params = [p for linear in layers for p in linear.parameters()]
     optimizer = torch.optim.SGD(params, lr=lr)
-    x = torch.from_numpy(np.ascontiguousarray(X))
+    x_all = torch.from_numpy(np.ascontiguousarray(X))
     softmax = output == "softmax"
-    target = torch.from_numpy(T.argmax(axis=1)) if softmax else torch.from_numpy(T)
-    half_over_n = 0.5 / X.shape[0]
+    target_all = torch.from_numpy(T.argmax(axis=1)) if softmax else torch.from_numpy(T)
+    samples = X.shape[0]
+    size = samples if batch is None else batch
     functional = torch.nn.functional
 
     def run(count: int) -> float:
         loss_value = math.nan
         for _ in range(count):
-            optimizer.zero_grad(set_to_none=True)
-            a = x
-            for linear in layers[:-1]:
-                a = hidden_f(linear(a))
-            z = layers[-1](a)
-            if softmax:
-                loss = functional.cross_entropy(z, target)
-            else:
-                loss = functional.mse_loss(torch.sigmoid(z), target, reduction="sum") * half_over_n
-            loss.backward()
-            optimizer.step()
-            loss_value = loss.item()
+            for start in range(0, samples, size):
+                if size >= samples:
+                    x, target = x_all, target_all
+                else:
+                    x = x_all[start : start + size]
+                    target = target_all[start : start + size]
+                optimizer.zero_grad(set_to_none=True)
+                a = x
+                for linear in layers[:-1]:
+                    a = hidden_f(linear(a))
+                z = layers[-1](a)
+                if softmax:
+                    loss = functional.cross_entropy(z, target)
+                else:
+                    squared = functional.mse_loss(torch.sigmoid(z), target, reduction="sum")
+                    loss = squared * (0.5 / x.shape[0])
+                loss.backward()
+                optimizer.step()
+                loss_value = loss.item()
         return loss_value
 
     return run
@@ -369,44 +409,22 @@ def _torch_threads(blas_threads: int | None) -> str | None:
     return f"torch {torch.__version__}, default {torch.get_num_threads()} threads"
 
 
-def _check_same(case: EngineCase, name: str, ours: float, theirs: float, tol: float) -> None:
+def _check_same(label: str, name: str, ours: float, theirs: float, tol: float) -> None:
     if not math.isclose(ours, theirs, rel_tol=tol, abs_tol=tol):
         raise AssertionError(
-            f"{case.name}: BP Studio loss {ours!r} != {name} loss {theirs!r} on the same weights"
+            f"{label}: BP Studio loss {ours!r} != {name} loss {theirs!r} on the same weights"
         )
 
 
-def engine_case(case: EngineCase, settings: Settings, with_torch: bool) -> dict[str, object]:
-    from bp_studio.engine import Network, Trainer
-
-    X, T = engine_data(case)
-    network = Network.create(list(case.sizes), list(case.activations), case.loss, seed=0)
-    weights = [layer.weight.copy() for layer in network.layers]
-    biases = [layer.bias.copy() for layer in network.layers]
-    hidden, output = case.activations[0], case.activations[-1]
-    trainer = Trainer(network, X, T, lr=LR, batch_size=None, shuffle=False, optimizer="sgd")
-    reference = NumpyReference(weights, biases, hidden, output, X, T, LR)
-
-    # Honesty check: the same loss from the same weights, and the same weights after the step.
-    trainer.run_steps(1)
-    _check_same(case, "numpy", trainer.step_losses[-1], reference(1), 1e-12)
-    drift = float(np.max(np.abs(network.parameters - reference.parameters())))
-    if drift > 1e-12:
-        raise AssertionError(f"{case.name}: weights differ by {drift} after one step")
-
-    subjects: dict[str, Runner] = {"bp_studio": trainer.run_steps, "numpy": reference}
-    if with_torch:
-        subjects["torch"] = torch_reference(weights, biases, hidden, output, X, T, LR)
-        _check_same(case, "torch", trainer.step_losses[0], subjects["torch"](1), 1e-12)
-
-    times = measure(subjects, settings)
-    if not math.isfinite(reference(1)):
-        raise AssertionError(f"{case.name}: the numpy reference diverged while timed")
-    best = {name: min(values) for name, values in times.items()}
+def _engine_result(
+    batch: int, steps: int, times: dict[str, list[float]], with_torch: bool
+) -> dict[str, object]:
+    """Per-step figures from ``measure``'s per-run times (one run = ``steps`` steps)."""
+    best = {name: min(values) / steps for name, values in times.items()}
     slowdown = best["bp_studio"] / best["numpy"]
     median = _paired_median_ratio(times["bp_studio"], times["numpy"])
     result: dict[str, object] = {
-        "batch": case.batch,
+        "batch": batch,
         "bp_studio_steps_per_s": 1.0 / best["bp_studio"],
         "numpy_steps_per_s": 1.0 / best["numpy"],
         "slowdown_vs_numpy": slowdown,
@@ -421,26 +439,106 @@ def engine_case(case: EngineCase, settings: Settings, with_torch: bool) -> dict[
     return result
 
 
+def engine_case(case: EngineCase, settings: Settings, with_torch: bool) -> dict[str, object]:
+    """Full batch: ``Trainer.run_steps`` on one batch of ``case.batch`` rows."""
+    from bp_studio.engine import Network, Trainer
+
+    X, T = engine_data(case)
+    network = Network.create(list(case.sizes), list(case.activations), case.loss, seed=0)
+    weights = [layer.weight.copy() for layer in network.layers]
+    biases = [layer.bias.copy() for layer in network.layers]
+    hidden, output = case.activations[0], case.activations[-1]
+    trainer = Trainer(network, X, T, lr=LR, batch_size=None, shuffle=False, optimizer="sgd")
+    reference = NumpyReference(weights, biases, hidden, output, X, T, LR)
+
+    # Honesty check: the same loss from the same weights, and the same weights after the step.
+    trainer.run_steps(1)
+    _check_same(case.name, "numpy", trainer.step_losses[-1], reference(1), 1e-12)
+    drift = float(np.max(np.abs(network.parameters - reference.parameters())))
+    if drift > 1e-12:
+        raise AssertionError(f"{case.name}: weights differ by {drift} after one step")
+
+    subjects: dict[str, Runner] = {"bp_studio": trainer.run_steps, "numpy": reference}
+    if with_torch:
+        subjects["torch"] = torch_reference(weights, biases, hidden, output, X, T, LR)
+        _check_same(case.name, "torch", trainer.step_losses[0], subjects["torch"](1), 1e-12)
+
+    times = measure(subjects, settings)
+    if not math.isfinite(reference(1)):
+        raise AssertionError(f"{case.name}: the numpy reference diverged while timed")
+    return _engine_result(case.batch, 1, times, with_torch)
+
+
+def engine_epoch_case(
+    case: EngineCase, batch: int, settings: Settings, with_torch: bool
+) -> dict[str, object]:
+    """Mini-batches of ``batch`` rows sliced from a large ``X``: ``Network.train(X, Y,
+    epochs=1, batch_size=batch)`` against the same epoch in minimal numpy (and torch)."""
+    from bp_studio.engine import Network
+
+    rows = settings.mini_batch_rows
+    X, T = engine_data(case, rows)
+    network = Network.create(list(case.sizes), list(case.activations), case.loss, seed=0)
+    weights = [layer.weight.copy() for layer in network.layers]
+    biases = [layer.bias.copy() for layer in network.layers]
+    hidden, output = case.activations[0], case.activations[-1]
+    reference = NumpyReference(weights, biases, hidden, output, X, T, LR, batch)
+    label = f"{case.name} batch {batch}"
+
+    def bp_studio(count: int) -> float:
+        for _ in range(count):
+            losses = network.train(X, T, epochs=1, lr=LR, batch_size=batch)
+        return losses[-1]
+
+    # Honesty check: one epoch from the same weights ends on nearly the same weights (the
+    # sigmoids differ in rounding, so the thousands of steps may drift apart by a few ulps).
+    bp_studio(1)
+    reference(1)
+    drift = float(np.max(np.abs(network.parameters - reference.parameters())))
+    if drift > 1e-9:
+        raise AssertionError(f"{label}: weights differ by {drift} after one epoch")
+
+    subjects: dict[str, Runner] = {"bp_studio": bp_studio, "numpy": reference}
+    if with_torch:
+        subjects["torch"] = torch_reference(weights, biases, hidden, output, X, T, LR, batch)
+    times = measure(subjects, replace(settings, repeats=settings.epoch_repeats))
+    if not math.isfinite(reference(1)):
+        raise AssertionError(f"{label}: the numpy reference diverged while timed")
+    return _engine_result(batch, -(-rows // batch), times, with_torch)
+
+
 def bench_engine(settings: Settings) -> dict[str, dict[str, object]]:
-    """Steps per second of the fast path, BP Studio against minimal numpy (and torch)."""
+    """Steps per second of the fast path, BP Studio against minimal numpy (and torch):
+    full batch (``full_batch``), then mini-batches and online (``mini_batch``)."""
     line, blas_threads = describe_environment()
     torch_note = _torch_threads(blas_threads)
+    with_torch = torch_note is not None
     print(f"engine: {line}")
     print(f"        {torch_note or 'torch not installed'}")
+    clock = "CPU time of the process" if settings.cpu_time else "wall time"
     print(
-        f"        float64, sgd lr {LR}, full batch; best of {settings.repeats} interleaved "
-        f"timings of ~{settings.target_s:g} s each"
+        f"        float64, sgd lr {LR}, {clock}; full batch: best of {settings.repeats} "
+        f"interleaved timings of ~{settings.target_s:g} s each"
     )
-    results = {}
+    full = {case.name: engine_case(case, settings, with_torch) for case in ENGINE_CASES}
+    _print_engine_table(full)
+    print(
+        f"\n        mini-batches sliced in order from {settings.mini_batch_rows:,} rows, "
+        f"Network.train(X, Y, epochs=1, batch_size=B) per epoch; best of "
+        f"{settings.epoch_repeats} interleaved epochs (or runs of epochs lasting "
+        f"~{settings.target_s:g} s)"
+    )
+    mini: dict[str, dict[str, object]] = {}
     for case in ENGINE_CASES:
-        results[case.name] = engine_case(case, settings, torch_note is not None)
-    _print_engine_table(results)
-    return results
+        for batch in (case.batch, 1):
+            mini[f"{case.name} b{batch}"] = engine_epoch_case(case, batch, settings, with_torch)
+    _print_engine_table(mini)
+    return {"full_batch": full, "mini_batch": mini}
 
 
 def _print_engine_table(results: dict[str, dict[str, object]]) -> None:
     header = (
-        f"{'network':<12} {'batch':>5} {'BP Studio/s':>12} {'numpy/s':>12} {'slowdown':>9} "
+        f"{'network':<16} {'batch':>5} {'BP Studio/s':>12} {'numpy/s':>12} {'slowdown':>9} "
         f"{'(median)':>9} {'torch/s':>10} {'vs torch':>9}  note"
     )
     print(header)
@@ -455,10 +553,12 @@ def _print_engine_table(results: dict[str, dict[str, object]]) -> None:
         notes = []
         if row["slowdown_vs_numpy"] > SLOWDOWN_TARGET:
             notes.append(f"over {SLOWDOWN_TARGET}")
+        if torch_rate is not None and row["speedup_vs_torch"] < 1.0:
+            notes.append("slower than torch")
         if row["noisy"]:
             notes.append("noisy")
         line = (
-            f"{name:<12} {row['batch']:>5} {row['bp_studio_steps_per_s']:>12,.0f} "
+            f"{name:<16} {row['batch']:>5} {row['bp_studio_steps_per_s']:>12,.0f} "
             f"{row['numpy_steps_per_s']:>12,.0f} {row['slowdown_vs_numpy']:>9.2f} "
             f"{row['slowdown_vs_numpy_median']:>9.2f} {torch_cells}  {', '.join(notes)}"
         )
@@ -1667,11 +1767,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--seconds", type=float, help="length of one timing (default 0.025, quick 0.005)"
     )
+    parser.add_argument(
+        "--epoch-repeats", type=int, help="mini-batch epochs timed per subject (default 5)"
+    )
+    parser.add_argument(
+        "--cpu-time",
+        action="store_true",
+        help="time the engine in CPU time of the process: time spent descheduled on a busy "
+        "machine does not count (use with OPENBLAS_NUM_THREADS=1)",
+    )
     args = parser.parse_args(argv)
     settings = Settings(
         quick=args.quick,
         repeats=max(1, args.repeats or (3 if args.quick else 31)),
         target_s=args.seconds or (0.005 if args.quick else 0.025),
+        epoch_repeats=max(1, args.epoch_repeats or (2 if args.quick else 5)),
+        cpu_time=args.cpu_time,
+        mini_batch_rows=1_024 if args.quick else MINI_BATCH_ROWS,
     )
     names = [args.only] if args.only else list(SECTIONS)
     figures = {}

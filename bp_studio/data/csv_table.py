@@ -1090,7 +1090,7 @@ class _Problems:
         count = self.counts[kind]
         if kind == "missing":
             verb = "has" if count == 1 else "have"
-            message += f"; {_count(count, 'row')} {verb} missing values"
+            message += f"; {pluralize(count, 'row')} {verb} missing values"
             if self.missing_hint:
                 message += f"; {self.missing_hint}"
         elif count > 1 and kind in _NOUNS:
@@ -1110,11 +1110,11 @@ def _ragged(name: str, line: int, header: list[str], cells: list[str]) -> str:
     if len(cells) < width:
         return (
             f"{_where(name, line, header, len(cells))}: the row ends after "
-            f"{_count(len(cells), 'cell')}, the header has {_count(width, 'column')}"
+            f"{pluralize(len(cells), 'cell')}, the header has {pluralize(width, 'column')}"
         )
     return (
-        f"{name}, line {line}, column {width + 1}: the row has {_count(len(cells), 'cell')}, "
-        f"the header has {_count(width, 'column')}"
+        f"{name}, line {line}, column {width + 1}: the row has {pluralize(len(cells), 'cell')}, "
+        f"the header has {pluralize(width, 'column')}"
     )
 
 
@@ -1123,9 +1123,9 @@ def _where(name: str, line: int, header: list[str], c: int) -> str:
     return f"{name}, line {line}, column {_quote(header[c])} ({c + 1})"
 
 
-def _count(n: int, noun: str) -> str:
-    """``1 cell`` / ``3 cells``."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+def pluralize(n: int, noun: str, plural: str | None = None) -> str:
+    """``1 cell`` / ``3 cells`` (``plural`` for nouns not made plural by an ``s``)."""
+    return f"{n} {noun}" if n == 1 else f"{n} {plural or noun + 's'}"
 
 
 def _times(n: int) -> str:

@@ -162,23 +162,3 @@ EXAMPLES: dict[str, Dataset] = {
     )
 }
 """Built-in example data sets by name, in menu order."""
-
-
-def dataset_from_table(
-    name: str, columns: tuple[str, ...], values: np.ndarray, targets: int
-) -> Dataset:
-    """A dataset whose last ``targets`` columns are the targets (CSV data)."""
-    if not 1 <= targets < len(columns):
-        raise ValueError(
-            f"{name}: needs at least one input column and one target column, "
-            f"has {len(columns)} column(s)"
-        )
-    return Dataset(
-        name,
-        name,
-        values[:, :-targets],
-        values[:, -targets:],
-        tuple(columns[:-targets]),
-        tuple(columns[-targets:]),
-        source=name,
-    )

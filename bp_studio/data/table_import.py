@@ -66,6 +66,7 @@ from bp_studio.data.csv_table import (
     _open,
     _quote,
     _show,
+    pluralize,
     read_columns,
 )
 from bp_studio.data.examples import Dataset
@@ -128,7 +129,7 @@ def read_dataset(
     )
     source = shown
     if data.dropped_rows:
-        source += f" ({_count(data.dropped_rows, 'row')} with missing values skipped)"
+        source += f" ({pluralize(data.dropped_rows, 'row')} with missing values skipped)"
     return Dataset(
         name=Path(shown).stem or shown,
         title=Path(shown).name or shown,
@@ -220,7 +221,3 @@ def preview_rows(
     """``preview_csv``'s header and rows alone."""
     preview = preview_csv(path, rows, max_bytes, separator=separator)
     return preview.header, preview.rows
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

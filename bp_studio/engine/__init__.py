@@ -26,7 +26,7 @@ from bp_studio.engine.gradcheck import (
     gradient_check,
     numerical_gradient,
 )
-from bp_studio.engine.history import TrainingHistory, history_nbytes, rewind
+from bp_studio.engine.history import TrainingHistory, rewind
 from bp_studio.engine.initializers import INITIALIZER_TABLE, INITIALIZERS, Initializer
 from bp_studio.engine.losses import (
     LOSSES,
@@ -96,7 +96,6 @@ __all__ = [
     "get_loss",
     "gradient_check",
     "hidden_activations",
-    "history_nbytes",
     "layer_health",
     "make_optimizer",
     "numerical_gradient",

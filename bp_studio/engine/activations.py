@@ -151,8 +151,11 @@ class Activation:
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
-    # 1 / (1 + e^-z) = e^-log(1 + e^-z): logaddexp never overflows and keeps the tails exact.
-    return np.exp(-np.logaddexp(0.0, -z))
+    # 1 / (1 + e^-z) as written, within 2 ulps everywhere, while no e^-z can overflow (z above
+    # -709: the usual case, one pass to check); below, see _sigmoid_with_tails.
+    if z.size and np.minimum.reduce(z, axis=None) >= SIGMOID_EXP_LIMIT:
+        return 1.0 / (1.0 + np.exp(-z))
+    return _sigmoid_with_tails(z)
 
 
 def _sigmoid_derivative(z: np.ndarray, a: np.ndarray) -> np.ndarray:
@@ -197,6 +200,24 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     shifted = z - z.max(axis=1, keepdims=True)
     e = np.exp(shifted)
     return e / e.sum(axis=1, keepdims=True)
+
+
+SIGMOID_EXP_LIMIT = -709.0
+"""Below this ``z``, ``e^-z`` overflows float64 (at ``z = -709.78``)."""
+
+
+def _sigmoid_with_tails(z: np.ndarray) -> np.ndarray:
+    """The sigmoid of any ``z``, NaN and infinities included, without overflow or warnings.
+
+    At or above ``SIGMOID_EXP_LIMIT`` the same numbers as ``1 / (1 + e^-z)``; below it
+    ``e^z / (1 + e^z) = e^z`` (to double precision, since ``e^z < 1e-308``), which keeps
+    every value down to the smallest subnormal (``sigmoid(-745) = 5e-324``).
+    """
+    return np.where(
+        z < SIGMOID_EXP_LIMIT,
+        np.exp(np.minimum(z, 0.0)),
+        1.0 / (1.0 + np.exp(-np.maximum(z, SIGMOID_EXP_LIMIT))),
+    )
 
 
 def _softplus(z: np.ndarray) -> np.ndarray:
@@ -252,8 +273,11 @@ def _softplus_derivative_numbers(z: float, a: float, n: NumberText) -> str:
 
 _SIGMOID_SOURCE = '''\
 def sigmoid(z):
-    """1 / (1 + e^-z), computed as e^-log(1 + e^-z) so that it never overflows."""
-    return np.exp(-np.logaddexp(0.0, -z))'''
+    """1 / (1 + e^-z) as written; below z = -709, where e^-z would overflow, e^z."""
+    if z.size and z.min() >= -709.0:
+        return 1.0 / (1.0 + np.exp(-z))
+    low = np.exp(np.minimum(z, 0.0))
+    return np.where(z < -709.0, low, 1.0 / (1.0 + np.exp(-np.maximum(z, -709.0))))'''
 
 _SOFTMAX_SOURCE = '''\
 def softmax(z):

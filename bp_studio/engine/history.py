@@ -620,11 +620,6 @@ def _finish(trainer: Trainer, history: TrainingHistory, step: int) -> None:
     history.attach(trainer)
 
 
-def history_nbytes(history: TrainingHistory) -> int:
-    """Bytes the history's snapshots use (``history.nbytes``), bounded by ``max_bytes``."""
-    return history.nbytes
-
-
 def _vector_names(name: str, optimizer: Any = None) -> tuple[str, ...]:
     """The names of the optimiser's ``(P,)`` state vectors, in a fixed order."""
     names = OPTIMIZER_VECTORS.get(name)

@@ -248,7 +248,8 @@ class Network:
             raise ValueError(
                 f"{what} must have shape (samples, {self.inputs}), got {tuple(np.shape(X))}"
             )
-        if not np.all(np.isfinite(X)):
+        # The sum is a fast test (one pass, no temporary); an overflowing sum is checked again.
+        if not math.isfinite(np.add.reduce(X, axis=None)) and not np.all(np.isfinite(X)):
             row, column = np.argwhere(~np.isfinite(X))[0]
             value = X[row, column]
             raise ValueError(f"{what} row {row + 1}, column {column + 1}: {value} is not finite")

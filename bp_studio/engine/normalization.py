@@ -66,7 +66,3 @@ class Normalization:
     def apply(self, X: np.ndarray) -> np.ndarray:
         """Normalised inputs ``(X - offset) / scale``, same shape as ``X``."""
         return (X - self.offset) / self.scale
-
-    def invert(self, X: np.ndarray) -> np.ndarray:
-        """Raw inputs from normalised ones: ``X * scale + offset``."""
-        return X * self.scale + self.offset

@@ -67,7 +67,7 @@ class SGD(Optimizer):
     formula = "w <- w - lr * dL/dw"
 
     def apply(self, theta: np.ndarray, grad: np.ndarray) -> np.ndarray:
-        step = -(self.lr * grad)
+        step = grad * -self.lr  # = -(lr g) exactly, in one pass
         theta += step
         self.t += 1
         return step

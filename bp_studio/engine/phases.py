@@ -1,9 +1,11 @@
 """The four phases of a training step, as functions of a network and a batch.
 
-The kernels (``layer_forward``, ``output_delta``, ``hidden_delta``, ``layer_gradient``) are the
-only place where the maths happens; the record-building functions below and the trainer's
-fast path both call them in the same order, so a step assembled from phase records gives
-bit for bit the weights of the fast path.
+The kernels (``layer_forward``, ``output_delta``, ``hidden_delta``, ``layer_gradient_sums``,
+``to_mean``) are the only place where the maths happens; the record-building functions below
+and the trainer's fast path both call them in the same order (the fast path's
+``output_layer`` performs the same operations as ``layer_forward``, the loss and
+``output_delta`` on the output layer), so a step assembled from phase records gives bit for
+bit the weights of the fast path.
 
 Shapes: ``X`` ``(n, inputs)``; ``T`` ``(n, outputs)``; weights ``(units, inputs)``.
 
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bp_studio.engine.losses import softmax_cross_entropy
+from bp_studio.engine.losses import mse_value_and_delta, softmax_cross_entropy
 from bp_studio.engine.network import Layer, Network
 from bp_studio.engine.records import (
     BackwardRecord,
@@ -36,29 +38,42 @@ NO_REGULARIZATION = Regularization()
 # -- kernels -------------------------------------------------------------------------------
 
 
+# Products go through ``np.dot`` (BLAS for every shape here): the same numbers as ``@`` with
+# less overhead on small arrays, and BLAS rather than numpy's own loop for the outer product
+# ``delta^T a_prev`` of a single sample.
+LARGE_PRODUCT = 65_536
+"""Gradients of at least this many weights (from more than one sample) use ``np.matmul``."""
+
+
 def layer_forward(layer: Layer, a_prev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``z = a_prev @ W.T + b`` ``(n, units)`` and ``a = f(z)``."""
-    z = a_prev @ layer.weight.T
+    z = np.dot(a_prev, layer.weight.T)
     if layer.bias is not None:
         z += layer.bias
     return z, layer.function.forward(z)
 
 
-def output_forward_loss(
+def output_layer(
     network: Network, a_prev: np.ndarray, t: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, float]:
-    """The output layer's ``z`` and ``a`` and the loss ``L``; softmax with cross-entropy in one
-    pass (``losses.softmax_cross_entropy``: the same numbers as ``layer_forward`` + ``value``).
+) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
+    """The output layer's ``z`` and ``a``, the loss ``L`` and ``delta_L``, in one call.
+
+    The same numbers as ``layer_forward``, ``loss.value`` and ``output_delta`` one after the
+    other: softmax with cross-entropy shares the shift, ``exp`` and row sums
+    (``losses.softmax_cross_entropy``), mse shares ``o - t`` (``losses.mse_value_and_delta``).
     """
     layer = network.layers[-1]
-    if layer.activation != "softmax":
-        z, a = layer_forward(layer, a_prev)
-        return z, a, network.loss.value(z, a, t)
-    z = a_prev @ layer.weight.T
-    if layer.bias is not None:
-        z += layer.bias
-    a, loss = softmax_cross_entropy(z, t)
-    return z, a, loss
+    if layer.activation == "softmax":
+        z = np.dot(a_prev, layer.weight.T)
+        if layer.bias is not None:
+            z += layer.bias
+        a, loss = softmax_cross_entropy(z, t)
+        return z, a, loss, output_delta(network, z, a, t)
+    z, a = layer_forward(layer, a_prev)
+    if network.loss_name == "mse":
+        loss, delta = mse_value_and_delta(z, a, t, layer.function)
+        return z, a, loss, delta
+    return z, a, network.loss.value(z, a, t), output_delta(network, z, a, t)
 
 
 def output_delta(network: Network, z: np.ndarray, a: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -74,24 +89,33 @@ def hidden_delta(
     ``grad_output = delta_{l+1} @ W_{l+1}`` (``sum_k w_kj delta_k``), ``derivative = f'(z)``,
     ``delta = derivative * grad_output``.
     """
-    grad_output = delta_next @ next_layer.weight
+    grad_output = np.dot(delta_next, next_layer.weight)
     derivative = layer.function.derivative(z, a)
     return grad_output, derivative, derivative * grad_output
 
 
-def layer_gradient(
+def layer_gradient_sums(
     delta: np.ndarray,
     a_prev: np.ndarray,
-    inv_n: float,
     grad_weight: np.ndarray,
     grad_bias: np.ndarray | None,
 ) -> None:
-    """Write the batch means ``(1/n) delta^T a_prev`` and ``(1/n) sum_s delta`` in place."""
-    np.matmul(delta.T, a_prev, out=grad_weight)
-    grad_weight *= inv_n
+    """Write the batch sums ``delta^T a_prev`` and ``sum_s delta`` in place; ``to_mean``
+    then makes them the means (the fast path scales its whole gradient vector at once)."""
+    if grad_weight.size < LARGE_PRODUCT or delta.shape[0] == 1:
+        np.dot(delta.T, a_prev, out=grad_weight)
+    else:  # the same numbers; np.dot would zero the output once more than BLAS does
+        np.matmul(delta.T, a_prev, out=grad_weight)
     if grad_bias is not None:
         np.add.reduce(delta, axis=0, out=grad_bias)
-        grad_bias *= inv_n
+
+
+def to_mean(gradient: np.ndarray, inv_n: float) -> None:
+    """Scale batch sums to means in place: ``gradient *= 1/n``, element by element, so one
+    call on the flat vector gives the numbers of one call per layer. One sample skips it
+    (``x * 1.0 == x`` exactly)."""
+    if inv_n != 1.0:
+        gradient *= inv_n
 
 
 def add_penalty_gradient(
@@ -201,7 +225,10 @@ def backward_layer(
             network.layers[index + 1], later.delta, layer, record.z, record.a
         )
     grad_weight, grad_bias = gradient_views(network, gradient)[index]
-    layer_gradient(delta, record.inputs, 1.0 / n, grad_weight, grad_bias)
+    layer_gradient_sums(delta, record.inputs, grad_weight, grad_bias)
+    to_mean(grad_weight, 1.0 / n)
+    if grad_bias is not None:
+        to_mean(grad_bias, 1.0 / n)
     penalty_grad = add_penalty_gradient(regularization, layer, grad_weight)
     return LayerBackward(
         index=index,

@@ -8,8 +8,10 @@ steps on one batch: forward -> error -> backward -> update. It can be driven
 - one phase at a time (``next_phase``), one step at a time (``step``), each returning the
   immutable records of ``bp_studio.engine.records``;
 - or fast (``run_steps``, ``run_epochs``), which builds no records. Both paths call the same
-  kernels in the same order (softmax with cross-entropy fused into one kernel that performs
-  the same operations), so they give bit for bit the same weights.
+  kernels in the same order, so they give bit for bit the same weights. Where the fast path
+  fuses, it performs the same operations: the output layer's forward, loss and delta in one
+  kernel (``phases.output_layer``), and the batch sums made means by one multiplication of
+  the whole gradient vector instead of one per layer (the same product for every element).
 
 Batches: ``batch_size=None`` is full batch, ``1`` online. Each epoch visits every sample
 once, in a fresh seeded permutation when ``shuffle`` is on; the last batch of an epoch holds
@@ -39,9 +41,9 @@ from bp_studio.engine.phases import (
     gradient_views,
     hidden_delta,
     layer_forward,
-    layer_gradient,
-    output_delta,
-    output_forward_loss,
+    layer_gradient_sums,
+    output_layer,
+    to_mean,
 )
 from bp_studio.engine.records import (
     BackwardRecord,
@@ -394,18 +396,20 @@ class Trainer:
         return self._batch_index
 
     def _next_batch(self) -> tuple[np.ndarray | slice, np.ndarray, np.ndarray]:
-        n = self.samples
-        if self._batch_index == 0 and self._order is None:
-            self._order = self._rng.permutation(n) if self._shuffle else None
+        n = self.X.shape[0]
+        index = self._batch_index
+        order = self._order
+        if index == 0 and order is None and self._shuffle:
+            order = self._order = self._rng.permutation(n)
         size = self._batch_size or n
-        start = self._batch_index * size
-        stop = min(start + size, n)
-        if self._order is None:
-            if start == 0 and stop == n:
+        start = index * size
+        stop = start + size
+        if order is None:
+            if start == 0 and stop >= n:
                 return slice(0, n), self.X, self.T
             rows = slice(start, stop)
         else:
-            rows = self._order[start:stop]
+            rows = order[start:stop]
         return rows, self.X[rows], self.T[rows]
 
     def _commit(self, loss: float, samples: int) -> None:
@@ -414,7 +418,8 @@ class Trainer:
         self._epoch_loss_sum += loss * samples
         self._epoch_samples += samples
         self._batch_index += 1
-        if self._batch_index >= self.batches_per_epoch:
+        n = self.X.shape[0]
+        if self._batch_index * (self._batch_size or n) >= n:  # the epoch's last batch
             self.epoch += 1
             self.epoch_losses.append(self._epoch_loss_sum / self._epoch_samples)
             self.epoch_end_steps.append(self.step_count)
@@ -428,14 +433,14 @@ class Trainer:
     def _apply_update(self, gradient: np.ndarray) -> np.ndarray:
         """Add the optimiser's step to the parameters; undo it and raise if not finite."""
         theta = self.network.parameters
-        np.copyto(self._backup, theta)
-        saved_state = dict(self.optimizer.__dict__)
-        step = self.optimizer.apply(theta, gradient)
-        # The sum is a fast test; an overflowing sum of finite values is checked elementwise.
-        if not math.isfinite(float(theta.sum())) and not np.all(np.isfinite(theta)):
+        optimizer = self.optimizer
+        self._backup[...] = theta
+        saved_state = optimizer.__dict__.copy()
+        step = optimizer.apply(theta, gradient)
+        if not _surely_finite(theta) and not np.all(np.isfinite(theta)):
             bad_weight = float(theta[~np.isfinite(theta)][0])
             np.copyto(theta, self._backup)
-            self.optimizer.__dict__.update(saved_state)
+            optimizer.__dict__.update(saved_state)
             bad_gradient = gradient[~np.isfinite(gradient)]
             if bad_gradient.size:
                 raise TrainingDiverged("gradient", float(bad_gradient[0]), self.step_count + 1)
@@ -445,36 +450,38 @@ class Trainer:
     # -- the fast path ----------------------------------------------------------------------
 
     def _fast_gradient(self, X: np.ndarray, T: np.ndarray) -> float:
-        """Forward, loss and backward for one batch; the gradient goes into ``self._grad``."""
-        layers = self.network.layers
+        """Forward, loss and backward for one batch; the gradient goes into ``self._grad``.
+
+        The same kernels as the phase records, in the same order, keeping only what the
+        backward pass reads: each layer's input ``a_{l-1}`` and ``z``.
+        """
+        network = self.network
+        layers = network.layers
+        last = len(layers) - 1
         inputs = [X]
         zs = []
         a = X
-        for layer in layers[:-1]:
-            z, a = layer_forward(layer, a)
+        for index in range(last):
+            z, a = layer_forward(layers[index], a)
             zs.append(z)
             inputs.append(a)
-        z, a, loss = output_forward_loss(self.network, a, T)
-        zs.append(z)
-        inputs.append(a)
+        z, a, loss, delta = output_layer(network, a, T)
         if not math.isfinite(loss):
             raise TrainingDiverged("loss", loss, self.step_count + 1)
         views = self._views
-        inv_n = 1.0 / X.shape[0]
-        index = len(layers) - 1
-        delta = output_delta(self.network, z, a, T)
-        while True:
-            layer = layers[index]
+        for index in range(last, -1, -1):
             grad_weight, grad_bias = views[index]
-            layer_gradient(delta, inputs[index], inv_n, grad_weight, grad_bias)
-            if self.regularization.active:
-                add_penalty_gradient(self.regularization, layer, grad_weight)
-            if index == 0:
-                return loss
-            _, _, delta = hidden_delta(
-                layer, delta, layers[index - 1], zs[index - 1], inputs[index]
-            )
-            index -= 1
+            layer_gradient_sums(delta, inputs[index], grad_weight, grad_bias)
+            if index:
+                _, _, delta = hidden_delta(
+                    layers[index], delta, layers[index - 1], zs[index - 1], inputs[index]
+                )
+        to_mean(self._grad, 1.0 / X.shape[0])
+        regularization = self.regularization
+        if regularization.active:
+            for layer, (grad_weight, _) in zip(layers, views):
+                add_penalty_gradient(regularization, layer, grad_weight)
+        return loss
 
     @property
     def _views(self) -> list[tuple[np.ndarray, np.ndarray | None]]:
@@ -491,13 +498,20 @@ class Trainer:
         if self.progress is not None:
             self.step()
             count -= 1
+        next_batch, gradient, update, commit = (
+            self._next_batch,
+            self._fast_gradient,
+            self._apply_update,
+            self._commit,
+        )
+        grad = self._grad
         # Overflow is reported by TrainingDiverged, not by numpy warnings on stderr.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             for _ in range(count):
-                rows, X, T = self._next_batch()
-                loss = self._fast_gradient(X, T)
-                self._apply_update(self._grad)
-                self._commit(loss, X.shape[0])
+                _, X, T = next_batch()
+                loss = gradient(X, T)
+                update(grad)
+                commit(loss, X.shape[0])
 
     def run_epochs(
         self, epochs: int, callback: Callable[[int, float], bool | None] | None = None
@@ -660,6 +674,19 @@ def _check_seed(value: int | None) -> int | None:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 0:
         raise ValueError(f"seed must be a whole number of 0 or more (or None), got {value!r}")
     return int(value)
+
+
+DOT_TEST_LIMIT = 10_000
+"""Up to this many parameters the finiteness test is ``theta . theta`` (BLAS's ``ddot``, the
+fastest for a few thousand values); beyond, OpenBLAS runs ``ddot`` on two threads, which a
+busy machine makes slow, and the test is numpy's sum."""
+
+
+def _surely_finite(theta: np.ndarray) -> bool:
+    """A fast test: ``True`` means every value is finite (a sum with a non-finite value is not
+    finite); ``False`` may also be an overflowing sum of finite values, so check again."""
+    total = theta.dot(theta) if theta.size <= DOT_TEST_LIMIT else np.add.reduce(theta)
+    return math.isfinite(total)
 
 
 def _check_batch_size(value: int | None) -> int | None:

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -79,10 +79,6 @@ class TrainerState:
             and self.epoch_losses is not None
             and self.epoch_end_steps is not None
         )
-
-    def without_losses(self) -> TrainerState:
-        """The same state without the loss history (what a rewind snapshot holds)."""
-        return replace(self, step_losses=None, epoch_losses=None, epoch_end_steps=None)
 
     @property
     def nbytes(self) -> int:

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from bp_studio import __version__
-from bp_studio.data.csv_table import _NON_FINITE, _NUMBER
+from bp_studio.data.csv_table import _NON_FINITE, _NUMBER, pluralize
 from bp_studio.engine.activations import ACTIVATIONS, NumpyCode
 from bp_studio.engine.network import Network
 from bp_studio.engine.optimizers import OPTIMIZERS
@@ -276,10 +276,6 @@ def _safe(text: str) -> str:
     return "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
 def _float(x: float) -> str:
     return repr(float(x))
 
@@ -322,7 +318,7 @@ def _array(name: str, values: np.ndarray, comment: str) -> list[str]:
 
 def _layer_name(network: Network, index: int) -> str:
     layer = network.layers[index]
-    units = _count(layer.units, f"{layer.activation} unit")
+    units = pluralize(layer.units, f"{layer.activation} unit")
     if index == len(network.layers) - 1:
         return f"layer {index + 1}, the output ({units})"
     return f"layer {index + 1}, hidden ({units})"
@@ -413,13 +409,14 @@ def _split_function(
                 f"    if len(rest) != {inputs}:",
                 "        fail(",
                 '            f"{path}: {len(rest)} columns besides the targets, but '
-                f'{where} has {_count(inputs, "input")}"',
+                f'{where} has {pluralize(inputs, "input")}"',
                 "        )",
                 "    X = values[:, [names.index(name) for name in rest]]",
                 "    T = values[:, [names.index(name) for name in targets]]",
             ]
         else:
-            need = f"{inputs + outputs}: {_count(inputs, 'input')} then {_count(outputs, 'target')}"
+            layout = f"{pluralize(inputs, 'input')} then {pluralize(outputs, 'target')}"
+            need = f"{inputs + outputs}: {layout}"
             if labels:
                 need += f" (or {inputs + 1}, with one column of class numbers)"
             widths = (inputs + outputs, inputs + 1) if labels else (inputs + outputs,)
@@ -458,7 +455,7 @@ def _split_function(
     need = f"{inputs} (its inputs) or {inputs + outputs} (inputs then targets)"
     return [
         "def input_columns(path, names, values, targets=None):",
-        f'    """The network\'s {_count(inputs, "input")} (samples, {inputs}): the first '
+        f'    """The network\'s {pluralize(inputs, "input")} (samples, {inputs}): the first '
         "columns, or with",
         '    targets (a list of column names) every other column, as bp-studio predict reads."""',
         "    if targets is not None:",
@@ -470,7 +467,7 @@ def _split_function(
         f"        if len(rest) != {inputs}:",
         "            fail(",
         '                f"{path}: {len(rest)} columns besides the targets, but '
-        f'{where} has {_count(inputs, "input")}"',
+        f'{where} has {pluralize(inputs, "input")}"',
         "            )",
         "        return values[:, [names.index(name) for name in rest]]",
         f"    if len(names) not in {widths!r}:",
@@ -524,7 +521,7 @@ def predict_script(network: Network) -> str:
         "    python model.py DATA.csv [--targets COLUMNS]",
         "",
         "to print the network's outputs for every row of DATA.csv (a CSV file with a header row",
-        f"holding the {_count(inputs, 'input')}, perhaps followed by the targets) as CSV with "
+        f"holding the {pluralize(inputs, 'input')}, perhaps followed by the targets) as CSV with "
         "the header",
         "output_1,... : the same text as `bp-studio predict NETWORK --data DATA.csv`. --targets",
         "names columns to leave out. From Python: `from model import predict`.",
@@ -640,8 +637,8 @@ def training_script(
     layout = (
         f"the target columns {_safe(', '.join(target_columns))}, the inputs all other columns"
         if target_columns is not None
-        else f"the first {_count(network.inputs, 'column')} the inputs, then "
-        f"{_count(network.outputs, 'target')}"
+        else f"the first {pluralize(network.inputs, 'column')} the inputs, then "
+        f"{pluralize(network.outputs, 'target')}"
     )
     if target_columns is None and network.loss_name == "cross_entropy" and network.outputs > 1:
         layout += " (or one column of class numbers)"

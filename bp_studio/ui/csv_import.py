@@ -46,7 +46,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bp_studio.data.csv_table import SEPARATORS, CsvFormat, DataError, is_missing, is_number
+from bp_studio.data.csv_table import (
+    SEPARATORS,
+    CsvFormat,
+    DataError,
+    is_missing,
+    is_number,
+    pluralize,
+)
 from bp_studio.data.examples import Dataset
 from bp_studio.data.table_import import (
     DEFAULT_MAX_BYTES,
@@ -356,7 +363,7 @@ class CsvImportDialog(QDialog):
     def _caption(self) -> str:
         name = Path(self.path).name or self.path
         if self.complete and len(self.rows) == len(self.scanned):
-            caption = f"All {_count(len(self.rows), 'row')} of {name}"
+            caption = f"All {pluralize(len(self.rows), 'row')} of {name}"
         elif self.complete:
             caption = f"First {len(self.rows)} of {len(self.scanned)} rows of {name}"
         else:
@@ -531,8 +538,8 @@ class CsvImportDialog(QDialog):
         targets = self.target_columns()
         n_inputs = columns - len(targets)
         parts = [
-            f"{_count(columns, 'column')}: {_count(n_inputs, 'input')}, "
-            f"{_count(len(targets), 'target')}"
+            f"{pluralize(columns, 'column')}: {pluralize(n_inputs, 'input')}, "
+            f"{pluralize(len(targets), 'target')}"
         ]
         if self.problem() is None:
             parts.append(self._target_note(targets))
@@ -540,7 +547,7 @@ class CsvImportDialog(QDialog):
             if missing:
                 scope = "" if self.complete else f" of the first {len(self.scanned)}"
                 parts.append(
-                    f"{_count(missing, 'row')}{scope} {'has' if missing == 1 else 'have'} "
+                    f"{pluralize(missing, 'row')}{scope} {'has' if missing == 1 else 'have'} "
                     "missing values"
                 )
         return " · ".join(parts)
@@ -586,7 +593,7 @@ class CsvImportDialog(QDialog):
                 f"labels, more than the {MAX_CLASSES} classes allowed"
             )
         if self.complete:
-            return f"text labels in '{name}' become {_count(len(labels), 'class', 'classes')}"
+            return f"text labels in '{name}' become {pluralize(len(labels), 'class', 'classes')}"
         seen = f"at least {len(labels)}; " if len(labels) > 1 else ""
         return f"text labels in '{name}' become classes ({seen}how many is known after loading)"
 
@@ -703,7 +710,3 @@ class CsvImportDialog(QDialog):
 
 
 # -- helpers ------------------------------------------------------------------------------
-
-
-def _count(n: int, noun: str, plural: str | None = None) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {plural or noun + 's'}"

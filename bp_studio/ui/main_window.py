@@ -767,9 +767,7 @@ class MainWindow(QMainWindow):
     def fit_to_screen(self) -> None:
         """Move and shrink the window so that all of it lies inside the available screen area
         (a geometry remembered on a larger screen must not open off-screen)."""
-        if self.windowState() & (
-            Qt.WindowState.WindowMaximized | Qt.WindowState.WindowFullScreen
-        ):
+        if self.windowState() & (Qt.WindowState.WindowMaximized | Qt.WindowState.WindowFullScreen):
             return  # the window manager keeps it on the screen
         area = self._available()
         frame = self.frameGeometry()

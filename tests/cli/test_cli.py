@@ -252,13 +252,24 @@ BAD_INPUTS = {
 }
 
 
-@pytest.mark.parametrize("case", list(BAD_INPUTS))
-def test_bad_input_is_one_line_and_writes_nothing(work: Path, case: str) -> None:
+END_TO_END = ("missing data file", "non-numeric cell", "diverging run")
+"""The bad inputs also run in a subprocess, as a user runs them (all of them run in process)."""
+
+
+def bad_input(work: Path, case: str) -> tuple[list[str], list[str]]:
+    """Write the files of ``BAD_INPUTS[case]`` into ``work``; return its arguments (with
+    ``--out out.json``) and the fragments its error line must hold."""
     files, args, fragments = BAD_INPUTS[case]
     for name, text in files.items():
         (work / name).write_text(text)
     Network.create([2, 4, 1], ["tanh", "linear"], "mse", seed=0).save(work / "linear.json")
-    result = run_cli(work, *args, "--out", "out.json")
+    return [*args, "--out", "out.json"], fragments
+
+
+@pytest.mark.parametrize("case", END_TO_END)
+def test_bad_input_is_one_line_and_writes_nothing(work: Path, case: str) -> None:
+    args, fragments = bad_input(work, case)
+    result = run_cli(work, *args)
     assert result.returncode == 2, result.stdout + result.stderr
     assert result.stdout == ""
     assert_one_error_line(result.stderr, *fragments)
@@ -492,6 +503,17 @@ def in_process_cases(work: Path) -> dict[str, tuple[list[str], list[str]]]:
         "window: missing file": ([str(work / "missing.json")], ["missing.json: file not found"]),
         "window: not a network": ([xor], ["xor.csv", "the window opens"]),
     }
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUTS))
+def test_bad_input_in_process(work: Path, case: str, capsys, monkeypatch) -> None:
+    args, fragments = bad_input(work, case)
+    monkeypatch.chdir(work)
+    assert main(args) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert_one_error_line(captured.err, *fragments)
+    assert no_files_like(work, "out.json")
 
 
 def test_more_bad_inputs_in_process(work: Path, capsys, monkeypatch) -> None:

@@ -18,6 +18,8 @@ from bp_studio.data.generators import (
     generate,
 )
 
+from helpers import fuzz_examples
+
 CLASSIFICATION = [name for name, info in GENERATORS.items() if info.classification]
 REGRESSION = [name for name, info in GENERATORS.items() if not info.classification]
 
@@ -205,7 +207,7 @@ def test_a_million_samples() -> None:
     assert np.bincount(data.T[:, 0].astype(int)).tolist() == [100_000] * 10
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=fuzz_examples(60), deadline=None)
 @given(
     name=st.sampled_from(list(GENERATORS)),
     samples=st.integers(4, 300),

@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from bp_studio.data.metrics import accuracy, confusion_matrix, predicted_classes, true_classes
 
+from helpers import fuzz_examples
+
 
 def test_single_sigmoid_output_uses_threshold_half() -> None:
     outputs = np.array([[0.1], [0.5], [0.49], [0.9]])
@@ -62,7 +64,7 @@ def test_errors() -> None:
         true_classes(np.array([[np.nan]]))
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=fuzz_examples(80), deadline=None)
 @given(st.integers(2, 6), st.integers(0, 50), st.integers(0, 10_000))
 def test_matrix_and_accuracy_agree(classes: int, samples: int, seed: int) -> None:
     rng = np.random.default_rng(seed)

@@ -20,6 +20,8 @@ from bp_studio.data.split import (
     three_way_split,
 )
 
+from helpers import fuzz_examples
+
 
 def labelled(counts: list[int]) -> Dataset:
     """A classification set with ``counts[c]`` samples of class ``c``; ``X[:, 0]`` is the row."""
@@ -130,7 +132,7 @@ def test_limits_are_inclusive() -> None:
     assert check_test_ratio(0) is None and check_test_ratio(0.9) is None
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=fuzz_examples(80), deadline=None)
 @given(
     counts=st.lists(st.integers(0, 40), min_size=1, max_size=6).filter(lambda c: sum(c) > 0),
     ratio=st.floats(0, 0.9),

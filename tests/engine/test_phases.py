@@ -23,6 +23,10 @@ from bp_studio.engine import (
     UpdateRecord,
     get_activation,
 )
+from bp_studio.engine.phases import LARGE_PRODUCT, layer_gradient_sums, to_mean
+from bp_studio.engine.trainer import DOT_TEST_LIMIT
+
+from helpers import flat
 
 DIVERGED = re.compile(
     r"^(loss|gradient|weights) became (inf|-inf|nan) at step (\d+): lower the learning rate$"
@@ -39,15 +43,6 @@ def _data(net: Network, samples: int, seed: int = 7) -> tuple[np.ndarray, np.nda
     else:
         T = rng.uniform(-1.0, 1.0, (samples, net.outputs))
     return X, T
-
-
-def _flat(parameters) -> np.ndarray:
-    parts = []
-    for p in parameters:
-        parts.append(p.weight.ravel())
-        if p.bias is not None:
-            parts.append(p.bias)
-    return np.concatenate(parts)
 
 
 def _state(trainer: Trainer) -> dict:
@@ -102,6 +97,8 @@ CONFIGS = [
     ),
     ([2, 3, 3, 1], ["tanh", "relu", "linear"], "mse", "sgd", 5, False, ("l2", 0.1), False, 12),
     ([5, 2], ["softmax"], "cross_entropy", "momentum", 2, True, ("l1", 0.01), True, 6),
+    # 76,800 weights in the first layer: its gradient is a large product (np.matmul)
+    ([300, 256, 1], ["tanh", "sigmoid"], "mse", "sgd", 4, False, ("none", 0.0), True, 8),
 ]
 
 
@@ -160,6 +157,20 @@ def test_run_epochs_equals_phase_steps(config) -> None:
     _drive_phases(phased, 4 * phased.batches_per_epoch)
     assert history == list(phased.epoch_losses)
     assert np.array_equal(phased.network.parameters, fast.network.parameters)
+
+
+def test_saturated_sigmoids_reassemble_the_fast_path_bit_for_bit() -> None:
+    """Some ``z`` below -709, where the sigmoid takes its other formula, in both paths."""
+    net = Network.create([2, 3, 1], ["sigmoid", "sigmoid"], "mse", seed=1)
+    net.layers[0].weight[...] *= 3000.0
+    X, T = _data(net, 6)
+    phased = Trainer(net, X, T, lr=0.5, batch_size=2)
+    fast = Trainer(net.copy(), X, T, lr=0.5, batch_size=2)
+    records = _drive_phases(phased, 6)
+    fast.run_steps(6)
+    assert np.min(records[0].forward.layers[0].z) < -709.0
+    assert np.array_equal(phased.network.parameters, fast.network.parameters)
+    assert list(phased.step_losses) == list(fast.step_losses)
 
 
 def test_run_steps_finishes_a_half_done_step_first() -> None:
@@ -299,8 +310,8 @@ def test_update_after_is_before_plus_step_exactly(optimizer: str) -> None:
                 assert step.bias is None and after.bias is None
             else:
                 assert np.array_equal(after.bias, before.bias + step.bias)
-        assert np.array_equal(_flat(update.after), net.parameters)
-        assert not np.array_equal(_flat(update.before), net.parameters)
+        assert np.array_equal(flat(update.after), net.parameters)
+        assert not np.array_equal(flat(update.before), net.parameters)
         assert update.optimizer == optimizer
         assert update.lr == 0.2
 
@@ -361,11 +372,11 @@ def test_records_are_read_only() -> None:
 def test_records_stay_true_after_the_network_moves_on() -> None:
     trainer = _three_layers()
     first = trainer.step()
-    saved_after = _flat(first.update.after).copy()
+    saved_after = flat(first.update.after).copy()
     saved_z = first.forward.layers[1].z.copy()
     trainer.step()
     trainer.network.set_weight(0, 0, 0, 123.0)
-    assert np.array_equal(_flat(first.update.after), saved_after)
+    assert np.array_equal(flat(first.update.after), saved_after)
     assert np.array_equal(first.forward.layers[1].z, saved_z)
     assert first.update.before[0].weight[0, 0] != 123.0
 
@@ -420,13 +431,27 @@ def test_backward_records_follow_the_delta_rule() -> None:
         assert record.penalty_grad_weight is None
     assert np.array_equal(
         step.backward.gradient,
-        _flat(
+        flat(
             [dataclasses.replace(params[0], weight=b.grad_weight, bias=b.grad_bias) for b in back]
         ),
     )
     # the leaky_relu layer really had units on both sides
     assert set(np.unique(back[1].derivative)) == {0.01, 1.0}
     assert isinstance(fwd[0], LayerForward)
+
+
+@pytest.mark.parametrize("samples", [1, 5])
+def test_layer_gradient_of_a_large_layer(samples: int) -> None:
+    """Large layers take np.matmul (one sample: np.dot); the batch mean either way."""
+    rng = np.random.default_rng(0)
+    delta, a_prev = rng.normal(size=(samples, 300)), rng.normal(size=(samples, 256))
+    grad_weight, grad_bias = np.empty((300, 256)), np.empty(300)
+    assert grad_weight.size >= LARGE_PRODUCT
+    layer_gradient_sums(delta, a_prev, grad_weight, grad_bias)
+    to_mean(grad_weight, 1.0 / samples)
+    to_mean(grad_bias, 1.0 / samples)
+    np.testing.assert_allclose(grad_weight, delta.T @ a_prev / samples, rtol=1e-13, atol=1e-14)
+    np.testing.assert_allclose(grad_bias, delta.mean(axis=0), rtol=1e-13, atol=1e-14)
 
 
 # -- reproducibility ------------------------------------------------------------------------
@@ -701,6 +726,36 @@ def test_gradient_becoming_infinite(path: str) -> None:
     assert str(exc) == "gradient became inf at step 1: lower the learning rate"
     _assert_same_state(_state(trainer), before)
     assert net.parameters.tolist() == [1e-308]
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("path", ["fast", "phases"])
+def test_divergence_of_a_large_network_restores_the_state(path: str) -> None:
+    """Beyond DOT_TEST_LIMIT parameters the quick finiteness test is a sum, not a dot."""
+    net = Network.create([120, 100, 1], "linear", "mse", seed=0)
+    assert net.parameters.size > DOT_TEST_LIMIT
+    rng = np.random.default_rng(0)
+    X, T = rng.uniform(-1.0, 1.0, (8, 120)), rng.uniform(-1.0, 1.0, (8, 1))
+    trainer = Trainer(net, X, T, lr=1e3, batch_size=4, optimizer="momentum")
+    run = _run_fast_until_diverged if path == "fast" else _run_phases_until_diverged
+    exc, before = run(trainer)
+    assert DIVERGED.match(str(exc)) and exc.step > 1
+    _assert_same_state(_state(trainer), before)
+    assert np.all(np.isfinite(net.parameters))
+
+
+@pytest.mark.parametrize("inputs", [2, 12_000])
+def test_huge_finite_weights_are_not_divergence(inputs: int) -> None:
+    """Weights of 1e308 overflow the quick test (their squares, their sum); the check
+    one by one then finds them finite and training goes on."""
+    net = Network([np.full((1, inputs), 1e308)], [[0.0]], ["linear"], "mse")
+    X, T = np.zeros((4, inputs)), np.ones((4, 1))  # zero inputs: the weights' gradient is 0
+    trainer = Trainer(net, X, T, lr=0.1)
+    trainer.run_steps(3)
+    trainer.step()
+    assert trainer.step_count == 4
+    assert np.all(net.layers[0].weight == 1e308)
+    assert net.layers[0].bias[0] > 0.0  # the bias learned
 
 
 # -- the Network.train API ------------------------------------------------------------------

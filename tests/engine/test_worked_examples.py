@@ -20,21 +20,13 @@ from bp_studio.engine import (
     forward,
 )
 
+from helpers import flat
+
 EXACT = 1e-12
 
 
 def sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
-
-
-def flat(parameters) -> np.ndarray:
-    """A tuple of ``Parameters`` as one vector in the order of ``Network.parameters``."""
-    parts = []
-    for p in parameters:
-        parts.append(p.weight.ravel())
-        if p.bias is not None:
-            parts.append(p.bias)
-    return np.concatenate(parts)
 
 
 def published(value: str) -> tuple[float, float]:

@@ -26,6 +26,8 @@ from bp_studio.io.network_file import (
     save_network,
 )
 
+from helpers import fuzz_examples
+
 
 def mazur() -> Network:
     return Network(
@@ -140,7 +142,7 @@ def networks(draw) -> Network:
     return Network(weights, biases, activations, loss)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=fuzz_examples(150), deadline=None)
 @given(networks())
 def test_round_trip_is_exact_for_any_float64(net: Network) -> None:
     assert_same_network(network_from_json(network_to_json(net)), net)
@@ -148,7 +150,9 @@ def test_round_trip_is_exact_for_any_float64(net: Network) -> None:
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=fuzz_examples(25),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(networks())
 def test_round_trip_through_a_file(tmp_path: Path, net: Network) -> None:
@@ -503,19 +507,19 @@ def _network_or_file_error(text: str) -> bool:
     return True
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=fuzz_examples(150), deadline=None)
 @given(JSON_VALUES)
 def test_any_json_value_gives_a_network_or_a_file_error(value) -> None:
     _network_or_file_error(json.dumps(value))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=fuzz_examples(150), deadline=None)
 @given(NEAR_FILES)
 def test_almost_valid_files_give_a_network_or_a_file_error(value) -> None:
     _network_or_file_error(json.dumps(value))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=fuzz_examples(150), deadline=None)
 @given(SHAPED_FILES)
 def test_shaped_files_give_a_network_or_a_file_error(value) -> None:
     loaded = _network_or_file_error(json.dumps(value))
@@ -539,14 +543,16 @@ def test_shaped_files_include_valid_ones() -> None:
     assert True in outcomes and False in outcomes
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=fuzz_examples(300), deadline=None)
 @given(st.text())
 def test_any_text_gives_a_network_or_a_file_error(text: str) -> None:
     _network_or_file_error(text)
 
 
 @settings(
-    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=fuzz_examples(100),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(st.binary(max_size=200))
 def test_any_bytes_in_a_file_give_a_network_or_a_file_error(tmp_path: Path, raw: bytes) -> None:
@@ -718,7 +724,7 @@ def test_saving_mismatched_optional_fields_is_refused() -> None:
         network_to_json(net)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=fuzz_examples(60), deadline=None)
 @given(
     st.lists(st.floats(-1e6, 1e6), min_size=2, max_size=2),
     st.lists(st.floats(1e-300, 1e300), min_size=2, max_size=2),

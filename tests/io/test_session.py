@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,8 @@ from bp_studio.io.session import (
     session_from_json,
     session_to_json,
 )
+
+from helpers import fuzz_examples
 
 LISTS_FILE = Path(__file__).parent / "data" / "lists_layout.bpsession"
 """A session written by the list-layout writer (before the encoded arrays): 2-5-3, adam,
@@ -550,7 +551,7 @@ def all_paths(value: Any, prefix: tuple = ()) -> list[tuple]:
 PATHS = all_paths(VALID)
 LIST_PATHS = all_paths(VALID_LISTS)
 FUZZ = settings(
-    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "300")),
+    max_examples=fuzz_examples(300),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
