@@ -480,3 +480,18 @@ def test_undo_memory_is_bounded_and_the_oldest_entries_go_first(monkeypatch):
     labels = [e.label for e in s._undo.undo_entries]
     assert 1 <= len(labels) <= 3  # only what fits in the budget
     assert s.undo() and s.step_count == 500  # the newest is kept
+
+
+def test_a_0_1_target_column_is_a_classification_by_default(tmp_path):
+    from bp_studio.data.table_import import read_dataset
+
+    s = Studio()
+    s.set_data(DataSpec("generator", "sine", samples=40))
+    assert s.settings.output_activation == "linear"  # regression
+    path = tmp_path / "pass.csv"
+    path.write_text("hours;score;passed\n1,5;40;0\n2;55;0\n3,5;70;1\n4;80;1\n")  # ; and ,
+    s.use_rows(read_dataset(str(path)))
+    assert s.data.raw.classes == ("0", "1")
+    assert s.settings.output_activation == "sigmoid" and s.network.outputs == 1
+    assert s.data.raw.X[0].tolist() == [1.5, 40.0]
+    assert s.evaluation.train_accuracy is not None  # accuracy is shown
