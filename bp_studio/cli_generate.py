@@ -51,6 +51,7 @@ def _data(args: argparse.Namespace, network: Network) -> tuple[str, np.ndarray, 
     """The data file's name as shown, and its inputs and targets for ``network``."""
     table = read_csv(args.data)
     X, T = _split_columns(table, network, args.network, args.targets, with_targets=True)
+    assert T is not None, "with_targets=True gives the target columns"
     return table.path, X, T
 
 

@@ -559,11 +559,11 @@ class _Reader:
                     continue  # a blank line
                 self.data_rows += 1
                 if len(row) != width:
-                    cells = [c.strip() for c in row]
+                    row_cells = [c.strip() for c in row]
                     self.problems.note(
                         "ragged",
-                        (line, min(len(cells), width) + 1),
-                        _ragged(self.name, line, self.header, cells),
+                        (line, min(len(row_cells), width) + 1),
+                        _ragged(self.name, line, self.header, row_cells),
                     )
                     continue
                 kept_rows.append(row)
@@ -814,7 +814,8 @@ class _LabelColumn:
 
         Notes a ``classes`` problem (and returns ``None``) beyond ``MAX_CLASSES`` labels.
         """
-        codes = self.codes[:kept]
+        # No codes yet: every value so far is a number.
+        codes = np.full(kept, -1, dtype=np.int32) if self.codes is None else self.codes[:kept]
         is_number = codes == -1
         is_text = codes >= 0
         numbers = np.unique(column[is_number])
@@ -942,7 +943,7 @@ def _resolve_targets(targets: TargetChoice, header: tuple[str, ...], name: str) 
     if isinstance(targets, str):
         raise TypeError("target columns must be a sequence of column names, not a single string")
     index = {column: i for i, column in enumerate(header)}
-    chosen: list[int] = []
+    chosen = []
     for column in targets:
         if column not in index:
             available = ", ".join(_quote(c) for c in header)

@@ -77,7 +77,7 @@ class Dataset:
 
     def targets_for_loss(self, loss: str) -> np.ndarray:
         """Targets for a network with this loss: one-hot class columns where ``one_hot``."""
-        if self.one_hot(loss):
+        if self.classes is not None and self.one_hot(loss):
             labels = self.T[:, 0].astype(np.int64)
             return np.eye(len(self.classes))[labels]
         return self.T
@@ -87,7 +87,7 @@ class Dataset:
         return self.targets_for_loss(loss).shape[1]
 
     def target_names_for_loss(self, loss: str) -> tuple[str, ...]:
-        if self.one_hot(loss):
+        if self.classes is not None and self.one_hot(loss):
             return tuple(f"P({name})" for name in self.classes)
         return self.target_names
 

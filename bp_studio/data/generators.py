@@ -265,6 +265,7 @@ def generate(
         )
 
     draws: list[Callable[[np.random.Generator, int], np.ndarray]]
+    names: tuple[str, ...]
     if name == "xor":
         draws, names = [_xor, _xor_other], _XOR_CLASSES
     elif name == "circles":

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from typing import Any
 
 from bp_studio.data.examples import EXAMPLES, Dataset
 from bp_studio.data.features import with_features
@@ -69,7 +70,7 @@ class DataSpec:
         if not isinstance(data, dict):
             raise ValueError("data: expected an object")
         names = {f.name: f for f in dataclasses.fields(cls)}
-        values = {}
+        values: dict[str, Any] = {}  # each checked against its field by _checked_field
         for key, value in data.items():
             if key not in names:
                 raise ValueError(f"data.{key}: unknown field")
@@ -206,8 +207,8 @@ def _checked_field(key: str, value: object) -> object:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ValueError(f"{where}: expected a number, got {value!r}")
         number = float(value)
-        high = 10.0 if key == "noise" else 0.9
-        if not 0.0 <= number <= high:
-            raise ValueError(f"{where}: expected 0 to {high:g}, got {value!r}")
+        limit = 10.0 if key == "noise" else 0.9
+        if not 0.0 <= number <= limit:
+            raise ValueError(f"{where}: expected 0 to {limit:g}, got {value!r}")
         return number
     return value

@@ -63,8 +63,9 @@ def check_test_ratio(test_ratio: float) -> str | None:
 
 
 def _is_share(value: object) -> bool:
-    real = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-    return real and 0.0 <= float(value) <= MAX_TEST_RATIO
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        return False
+    return 0.0 <= float(value) <= MAX_TEST_RATIO
 
 
 def check_shares(test_ratio: float, validation_ratio: float) -> str | None:

@@ -99,10 +99,11 @@ class LayerHealth:
 def saturation(activation: Activation, z: np.ndarray, a: np.ndarray) -> np.ndarray | None:
     """``(n, units)`` bool: ``|f'(z)| < SATURATION_LEVEL * max |f'|``; ``None`` if ``f`` does not
     saturate or has no elementwise derivative."""
-    if not activation.saturates or activation.derivative is None:
+    derivative, max_derivative = activation.derivative, activation.max_derivative
+    if not activation.saturates or derivative is None or max_derivative is None:
         return None
-    slope = np.abs(activation.derivative(z, a))
-    return slope < SATURATION_LEVEL * activation.max_derivative
+    slope = np.abs(derivative(z, a))
+    return slope < SATURATION_LEVEL * max_derivative
 
 
 def dead_units(activation: Activation, z: np.ndarray) -> np.ndarray | None:

@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -149,7 +150,7 @@ class EarlyStopping:
         if not isinstance(data, dict):
             raise ValueError("early_stopping: expected an object")
 
-        def field(name: str):
+        def field(name: str) -> Any:
             if name not in data:
                 raise ValueError(f"early_stopping.{name}: missing")
             return data[name]

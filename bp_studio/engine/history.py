@@ -664,7 +664,7 @@ def _from_state(state: TrainerState, previous: _Snapshot | None, keyframe: bool)
     # Shared with the snapshot before where equal; otherwise the history's own copies.
     if rng is state.rng_state:
         rng = copy.deepcopy(rng)
-    if order is not None and order is state.order:
+    if order is state.order and order is not None:
         order = order.copy()
     schedule = (
         int(state.optimizer_state.get("t", 0)),

@@ -89,9 +89,12 @@ def mse_value_and_delta(
 ) -> tuple[float, np.ndarray]:
     """``(L, delta)`` of mse from one ``o - t``: the operations of ``_mse_value`` and
     ``_mse_delta``, so bit for bit the same numbers (the fast path's output layer)."""
+    derivative = f.derivative
+    if derivative is None:
+        raise ValueError(f"mse cannot be used with a {f.name} output layer")
     d = o - t
     loss = 0.5 * float(np.add.reduce(d * d, axis=None)) / o.shape[0]
-    return loss, d * f.derivative(z, o)
+    return loss, d * derivative(z, o)
 
 
 def _mse_samples(z: np.ndarray, o: np.ndarray, t: np.ndarray) -> np.ndarray:

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from bp_studio.engine.activations import ACTIVATIONS, Activation, get_activation
 from bp_studio.engine.initializers import initial_weight
@@ -401,7 +402,7 @@ def check_architecture(
     shapes: Sequence[tuple[int, ...]],
     activations: Sequence[str],
     loss: str,
-    biases: Sequence[object] | None = None,
+    biases: Sequence[ArrayLike | None] | None = None,
 ) -> None:
     """Raise ``ValueError`` naming the first problem with these layer shapes and choices.
 
@@ -440,8 +441,9 @@ def check_architecture(
                 f"layers[{index}]: softmax needs at least 2 units (with {shape[0]} its output "
                 "is always 1); use sigmoid with binary_cross_entropy for one output"
             )
-        if biases is not None and biases[index] is not None:
-            bias_shape = np.shape(biases[index])
+        bias = None if biases is None else biases[index]
+        if bias is not None:
+            bias_shape = np.shape(bias)
             if bias_shape != (shape[0],):
                 raise ValueError(
                     f"layers[{index}].bias: expected {shape[0]} values (one per unit), "

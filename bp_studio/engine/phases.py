@@ -89,8 +89,11 @@ def hidden_delta(
     ``grad_output = delta_{l+1} @ W_{l+1}`` (``sum_k w_kj delta_k``), ``derivative = f'(z)``,
     ``delta = derivative * grad_output``.
     """
+    derivative_of = layer.function.derivative
+    if derivative_of is None:  # check_architecture keeps such activations off hidden layers
+        raise ValueError(f"{layer.activation} is only allowed on the output layer")
     grad_output = np.dot(delta_next, next_layer.weight)
-    derivative = layer.function.derivative(z, a)
+    derivative = derivative_of(z, a)
     return grad_output, derivative, derivative * grad_output
 
 
@@ -216,8 +219,13 @@ def backward_layer(
     if later is None:
         delta = output_delta(network, record.z, record.a, T)
         if network.loss.output_activation is None:
+            derivative_of = layer.function.derivative
+            if derivative_of is None:  # check_output_activation: elementwise activations only
+                raise ValueError(
+                    f"{network.loss_name} cannot be used with a {layer.activation} output layer"
+                )
             grad_output = record.a - T
-            derivative = layer.function.derivative(record.z, record.a)
+            derivative = derivative_of(record.z, record.a)
         else:
             grad_output = derivative = None
     else:

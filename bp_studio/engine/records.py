@@ -17,11 +17,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import overload
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 
-def frozen_array(values: np.ndarray | None) -> np.ndarray | None:
+@overload
+def frozen_array(values: None) -> None: ...
+@overload
+def frozen_array(values: ArrayLike) -> np.ndarray: ...
+@overload
+def frozen_array(values: ArrayLike | None) -> np.ndarray | None: ...
+def frozen_array(values: ArrayLike | None) -> np.ndarray | None:
     """A read-only float64 copy of ``values`` (``None`` stays ``None``)."""
     if values is None:
         return None

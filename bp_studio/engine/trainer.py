@@ -170,6 +170,9 @@ class StepProgress:
 class Trainer:
     """Trains ``network`` on ``X`` and ``T``; see the module docstring for the two paths."""
 
+    _order: np.ndarray | None
+    """This epoch's shuffled sample order (``None`` in data order); set by ``_restart_epoch``."""
+
     def __init__(
         self,
         network: Network,
@@ -330,10 +333,11 @@ class Trainer:
         n = self.samples
         state.check_fits(n, "state")
         order = None if state.order is None else np.array(state.order, dtype=np.intp)
-        if state.has_losses:
-            step_losses = _array("d", state.step_losses, np.float64)
-            epoch_losses = _array("d", state.epoch_losses, np.float64)
-            epoch_end_steps = _array("q", state.epoch_end_steps, np.int64)
+        losses = state.losses
+        if losses is not None:
+            step_losses = _array("d", losses[0], np.float64)
+            epoch_losses = _array("d", losses[1], np.float64)
+            epoch_end_steps = _array("q", losses[2], np.int64)
         else:
             if len(self.step_losses) < state.step_count or len(self.epoch_losses) < state.epoch:
                 raise ValueError(
@@ -374,7 +378,7 @@ class Trainer:
 
     def _restart_epoch(self) -> None:
         self.progress = None
-        self._order: np.ndarray | None = None
+        self._order = None
         self._batch_index = 0
         self._epoch_loss_sum = 0.0
         self._epoch_samples = 0
@@ -404,6 +408,7 @@ class Trainer:
         size = self._batch_size or n
         start = index * size
         stop = start + size
+        rows: np.ndarray | slice
         if order is None:
             if start == 0 and stop >= n:
                 return slice(0, n), self.X, self.T
@@ -550,8 +555,8 @@ class Trainer:
         if progress.phase == Phase.FORWARD:
             index = progress.layer
             a_prev = progress.inputs if index == 0 else progress.forward_layers[-1].a
-            record = forward_layer(self.network, index, a_prev)
-            progress.forward_layers.append(record)
+            layer_forward = forward_layer(self.network, index, a_prev)
+            progress.forward_layers.append(layer_forward)
             if index == len(layers) - 1:
                 progress.forward = ForwardRecord(
                     frozen_array(progress.inputs), tuple(progress.forward_layers)
@@ -559,21 +564,27 @@ class Trainer:
                 progress.phase = Phase.ERROR
             else:
                 progress.layer = index + 1
-            return record
+            return layer_forward
         if progress.phase == Phase.ERROR:
-            record = error(self.network, progress.forward, progress.targets, self.regularization)
-            if not math.isfinite(record.loss):
+            assert progress.forward is not None, "the forward phase ends with its record"
+            error_record = error(
+                self.network, progress.forward, progress.targets, self.regularization
+            )
+            if not math.isfinite(error_record.loss):
                 self.progress = None
-                raise TrainingDiverged("loss", record.loss, self.step_count + 1)
-            progress.error = record
+                raise TrainingDiverged("loss", error_record.loss, self.step_count + 1)
+            progress.error = error_record
             progress.phase = Phase.BACKWARD
             progress.layer = len(layers) - 1
             progress.gradient = np.zeros_like(self.network.parameters)
-            return record
+            return error_record
         if progress.phase == Phase.BACKWARD:
+            assert progress.forward is not None and progress.gradient is not None, (
+                "the error phase leaves the forward record and a gradient to fill"
+            )
             index = progress.layer
             later = progress.backward_layers[-1] if progress.backward_layers else None
-            record = backward_layer(
+            layer_backward = backward_layer(
                 self.network,
                 index,
                 progress.forward,
@@ -582,7 +593,7 @@ class Trainer:
                 progress.gradient,
                 self.regularization,
             )
-            progress.backward_layers.append(record)
+            progress.backward_layers.append(layer_backward)
             if index == 0:
                 progress.backward = BackwardRecord(
                     tuple(reversed(progress.backward_layers)), frozen_array(progress.gradient)
@@ -590,10 +601,15 @@ class Trainer:
                 progress.phase = Phase.UPDATE
             else:
                 progress.layer = index - 1
-            return record
+            return layer_backward
         return self._update(progress)
 
     def _update(self, progress: StepProgress) -> UpdateRecord:
+        forward, error_record, backward = progress.forward, progress.error, progress.backward
+        assert forward is not None and error_record is not None and backward is not None, (
+            "the update comes after the other three phases"
+        )
+        assert progress.gradient is not None, "the backward phase leaves the gradient"
         before = _parameters(self.network)
         state_before = self.optimizer.state()
         try:
@@ -615,12 +631,12 @@ class Trainer:
         self.last_step = StepRecord(
             batch=_frozen_rows(progress.batch),
             epoch=progress.epoch,
-            forward=progress.forward,
-            error=progress.error,
-            backward=progress.backward,
+            forward=forward,
+            error=error_record,
+            backward=backward,
             update=record,
         )
-        self._commit(progress.error.loss, progress.inputs.shape[0])
+        self._commit(error_record.loss, progress.inputs.shape[0])
         self.progress = None
         return record
 
@@ -630,11 +646,11 @@ class Trainer:
         phase = progress.phase
         while True:
             record = self.next_layer()
-            if phase == Phase.FORWARD and progress.phase != Phase.FORWARD:
+            if phase == Phase.FORWARD and progress.forward is not None:
                 return progress.forward
-            if phase == Phase.BACKWARD and progress.phase != Phase.BACKWARD:
+            if phase == Phase.BACKWARD and progress.backward is not None:
                 return progress.backward
-            if phase in (Phase.ERROR, Phase.UPDATE):
+            if isinstance(record, ErrorRecord | UpdateRecord):
                 return record
 
     def step(self) -> StepRecord:
@@ -642,6 +658,7 @@ class Trainer:
         progress = self.progress or self._start_step()
         while progress.update is None:
             self.next_layer()
+        assert self.last_step is not None, "the update records the step"
         return self.last_step
 
 

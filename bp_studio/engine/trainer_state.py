@@ -72,13 +72,21 @@ class TrainerState:
     epoch_end_steps: np.ndarray | None = None
 
     @property
+    def losses(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """``(step_losses, epoch_losses, epoch_end_steps)`` when all three are included."""
+        step_losses, epoch_losses, epoch_end_steps = (
+            self.step_losses,
+            self.epoch_losses,
+            self.epoch_end_steps,
+        )
+        if step_losses is None or epoch_losses is None or epoch_end_steps is None:
+            return None
+        return step_losses, epoch_losses, epoch_end_steps
+
+    @property
     def has_losses(self) -> bool:
         """Whether the loss history (``step_losses``, ``epoch_losses``, ...) is included."""
-        return (
-            self.step_losses is not None
-            and self.epoch_losses is not None
-            and self.epoch_end_steps is not None
-        )
+        return self.losses is not None
 
     @property
     def nbytes(self) -> int:
@@ -123,10 +131,12 @@ class TrainerState:
             "step_count": self.step_count,
             "epoch": self.epoch,
         }
-        if include_losses and self.has_losses:
-            data["step_losses"] = floats(self.step_losses)
-            data["epoch_losses"] = floats(self.epoch_losses)
-            data["epoch_end_steps"] = ints(self.epoch_end_steps)
+        losses = self.losses
+        if include_losses and losses is not None:
+            step_losses, epoch_losses, epoch_end_steps = losses
+            data["step_losses"] = floats(step_losses)
+            data["epoch_losses"] = floats(epoch_losses)
+            data["epoch_end_steps"] = ints(epoch_end_steps)
         return data
 
     @classmethod
@@ -260,18 +270,19 @@ class TrainerState:
         given = [a is not None for a in (self.step_losses, self.epoch_losses, self.epoch_end_steps)]
         if any(given) and not all(given):
             raise ValueError(f"{where}: step_losses, epoch_losses and epoch_end_steps go together")
-        if self.has_losses:
-            if self.step_losses.size != self.step_count:
+        losses = self.losses
+        if losses is not None:
+            step_losses, epoch_losses, ends = losses
+            if step_losses.size != self.step_count:
                 raise ValueError(
-                    f"{where}.step_losses: has {self.step_losses.size} values for "
+                    f"{where}.step_losses: has {step_losses.size} values for "
                     f"{self.step_count} steps"
                 )
-            if self.epoch_losses.size != self.epoch or self.epoch_end_steps.size != self.epoch:
+            if epoch_losses.size != self.epoch or ends.size != self.epoch:
                 raise ValueError(
                     f"{where}.epoch_losses: epoch_losses and epoch_end_steps need one value "
                     f"per epoch ({self.epoch})"
                 )
-            ends = self.epoch_end_steps
             if ends.size and (
                 ends[0] < 1 or np.any(np.diff(ends) < 1) or ends[-1] > self.step_count
             ):
@@ -446,7 +457,7 @@ def rng_state(generator: np.random.Generator) -> dict[str, Any]:
     state = generator.bit_generator.state
     name = state.get("bit_generator")
     if name == "PCG64":
-        return state
+        return dict(state)  # a fresh dict already; typed Mapping by numpy
     if name not in _RNG_FIELDS:
         raise ValueError(
             f"rng_state.bit_generator: expected one of {', '.join(BIT_GENERATORS)}, got {name!r}"

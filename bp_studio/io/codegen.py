@@ -419,7 +419,9 @@ def _split_function(
             need = f"{inputs + outputs}: {layout}"
             if labels:
                 need += f" (or {inputs + 1}, with one column of class numbers)"
-            widths = (inputs + outputs, inputs + 1) if labels else (inputs + outputs,)
+            widths: tuple[int, ...] = (
+                (inputs + outputs, inputs + 1) if labels else (inputs + outputs,)
+            )
             lines += [
                 f"    if len(names) not in {widths!r}:",
                 "        fail(",
@@ -629,7 +631,8 @@ def training_script(
     loss: LossCode = NUMPY_CODE["loss"][network.loss_name]
     optimizer: OptimizerCode = NUMPY_CODE["optimizer"][options.optimizer]
     regularization: RegularizationCode = NUMPY_CODE["regularization"][options.regularization]
-    penalty = regularization.gradient is not None and options.regularization_rate > 0.0
+    penalty_gradient = regularization.gradient if options.regularization_rate > 0.0 else None
+    penalty = penalty_gradient is not None
     constants, functions = _helpers(network, training=True)
     optimizer_instance = OPTIMIZERS[options.optimizer](1, options.lr)
     parameters = _parameter_names(network)
@@ -768,8 +771,8 @@ def training_script(
     for index in reversed(range(len(layers))):
         k = index + 1  # the layer number, as the user counts
         gradient = f"delta{k}.T @ a{k - 1} * (1.0 / n)"
-        if penalty:
-            gradient += " + " + regularization.gradient.format(w=f"W{k}")
+        if penalty_gradient is not None:
+            gradient += " + " + penalty_gradient.format(w=f"W{k}")
         lines.append(f"{i12}dW{k} = {gradient}")
         if layers[index].bias is not None:
             lines.append(f"{i12}db{k} = delta{k}.sum(axis=0) * (1.0 / n)")

@@ -101,6 +101,7 @@ import re
 import warnings
 import zipfile
 import zlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -196,7 +197,9 @@ def weights_bytes(network: Network, format: str) -> bytes:
         return network_to_json(network).encode("utf-8")
     if format == "npz":
         buffer = io.BytesIO()
-        np.savez(buffer, **npz_arrays(network))
+        # Any: mypy would match the names against savez's own keyword (allow_pickle: bool).
+        arrays: dict[str, Any] = npz_arrays(network)
+        np.savez(buffer, **arrays)
         return buffer.getvalue()
     if format == "csv":
         return weights_csv(network).encode("utf-8")
@@ -327,13 +330,16 @@ def onnx_model(network: Network) -> onnx.ModelProto:
         for number, node in enumerate(function.onnx, start=1):
             for value_name in (*node.inputs, node.output):
                 names.setdefault(value_name, f"{prefix}.{function.name}.{value_name}")
+            # make_node takes attributes as **kwargs; dict[str, Any] keeps mypy from matching
+            # them against its named parameters (doc_string, domain: str | None).
+            attributes: dict[str, Any] = dict(node.attributes)
             nodes.append(
                 helper.make_node(
                     node.op,
                     [names[value_name] for value_name in node.inputs],
                     [names[node.output]],
                     name=f"{prefix}.{function.name}" + ("" if single else f".{number}"),
-                    **dict(node.attributes),
+                    **attributes,
                 )
             )
         current = a
@@ -533,6 +539,8 @@ def _read_weights_csv(
     return arrays
 
 
+_Fail = Callable[[str], Exception]
+"""``fail(message)``: the error to raise, naming the file."""
 _ZIP_ERRORS = (
     zipfile.BadZipFile,
     zipfile.LargeZipFile,
@@ -581,8 +589,8 @@ def _read_npz(
                     )
                 keys.append(key)
             for info, key in zip(infos, keys):
-                with archive.open(info) as member:  # reads only the header, a few KiB at most
-                    shape, dtype, header_size = _npy_header(member, key, fail)
+                with archive.open(info) as stream:  # reads only the header, a few KiB at most
+                    shape, dtype, header_size = _npy_header(stream, key, fail)
                 if info.file_size != header_size + math.prod(shape) * dtype.itemsize:
                     raise fail(
                         f"{key}: the array data is damaged (its size does not match shape {shape})"
@@ -600,7 +608,7 @@ def _read_npz(
     return arrays
 
 
-def _npy_header(member: Any, key: str, fail) -> tuple[tuple[int, ...], np.dtype, int]:
+def _npy_header(member: Any, key: str, fail: _Fail) -> tuple[tuple[int, ...], np.dtype, int]:
     """Shape, dtype and header size of one ``.npy`` member, read from its header alone.
 
     Object dtypes (pickles), records and sub-arrays are refused here, before anything is read.
@@ -636,9 +644,12 @@ def _parameter_vector(network: Network, arrays: dict[str, np.ndarray], name: str
         return WeightFileError(f"{name}: {message}", name)
 
     parameters: dict[str, np.ndarray] = {}
+    indices: list[int] = []
     for key, array in arrays.items():
-        if _PARAMETER.fullmatch(key):
+        parameter = _PARAMETER.fullmatch(key)
+        if parameter:
             parameters[key] = array
+            indices.append(int(parameter.group(1)))
         elif key not in _METADATA:
             raise fail(
                 f"{key}: unexpected array (a weight file holds layers.<i>.weight, "
@@ -646,7 +657,6 @@ def _parameter_vector(network: Network, arrays: dict[str, np.ndarray], name: str
             )
         elif array.dtype.kind not in ("fiu" if key.endswith(("offset", "scale")) else "US"):
             raise fail(f"{key}: unexpected array type {array.dtype}")
-    indices = [int(_PARAMETER.fullmatch(key).group(1)) for key in parameters]
     file_layers = max(indices) + 1 if indices else 0
     if file_layers != len(network.layers):
         raise fail(f"the file has {file_layers} layer(s), the network has {len(network.layers)}")

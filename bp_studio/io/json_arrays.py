@@ -81,7 +81,7 @@ def array_chunks(array: np.ndarray) -> Iterator[str]:
     data = np.asarray(array, dtype=dtype, order="C")
     shape = json.dumps(list(data.shape))
     yield f'{{"dtype": "{dtype.str}", "shape": {shape}, "base64": "'
-    view = memoryview(data.reshape(-1)).cast("B")
+    view = data.reshape(-1).data.cast("B")
     for start in range(0, len(view), PIECE_BYTES):
         yield base64.b64encode(view[start : start + PIECE_BYTES]).decode("ascii")
     yield '"}'
@@ -132,7 +132,7 @@ def decode_array(value: Any, where: str) -> np.ndarray:
         array = np.frombuffer(_piece(text, nbytes, where), dtype=dtype).copy()
     else:
         array = np.empty(count, dtype=dtype)
-        target = memoryview(array).cast("B")
+        target = array.data.cast("B")
         for offset in range(0, len(text), step):
             start = offset // 4 * 3
             size = min(PIECE_BYTES, nbytes - start)

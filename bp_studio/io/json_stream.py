@@ -30,6 +30,8 @@ from typing import Any
 __all__ = ["JsonStream"]
 
 _SPACE = re.compile(r"[ \t\n\r]*")
+_Scanner = Callable[[str, int], tuple[Any, int]]
+"""``scan(text, pos) -> (value, end)`` (``StopIteration(pos)`` where no value starts)."""
 
 
 class JsonStream:
@@ -42,11 +44,15 @@ class JsonStream:
         self.text = text
         self.pos = 0
         decoder = json.JSONDecoder(parse_constant=parse_constant)
-        self._scan = decoder.scan_once
+        # JSONDecoder.__init__ sets scan_once (json/decoder.py); typeshed's JSONDecoder leaves
+        # it out, and types json.scanner.make_scanner as taking only its own kind.
+        self._scan: _Scanner = decoder.scan_once  # type: ignore[attr-defined]
 
     def peek(self) -> str:
         """The next character that is not whitespace (``""`` at the end)."""
-        self.pos = _SPACE.match(self.text, self.pos).end()
+        space = _SPACE.match(self.text, self.pos)
+        assert space is not None, "[ \t\n\r]* matches the empty text too"
+        self.pos = space.end()
         return self.text[self.pos : self.pos + 1]
 
     def value(self) -> Any:

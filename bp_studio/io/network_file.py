@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -51,6 +52,8 @@ VERSION = 1
 MAX_BYTES = 64 * 1024 * 1024
 """Network files larger than this are refused before being read."""
 _SMALLEST_NORMAL = float(np.finfo(np.float64).tiny)
+_Fail = Callable[[str], Exception]
+"""``fail(message)``: the error to raise, naming the file and the field."""
 
 
 class NetworkFileError(ValueError):
@@ -229,7 +232,7 @@ def network_from_dict(data: Any, source: str = "network file") -> Network:
     return network
 
 
-def _input_names(value: Any, inputs: int, fail) -> tuple[str, ...] | None:
+def _input_names(value: Any, inputs: int, fail: _Fail) -> tuple[str, ...] | None:
     """``input_names``: ``None`` or a list of ``inputs`` strings."""
     if value is None:
         return None
@@ -246,7 +249,7 @@ def _input_names(value: Any, inputs: int, fail) -> tuple[str, ...] | None:
     return tuple(value)
 
 
-def _normalization(value: Any, inputs: int, fail) -> Normalization | None:
+def _normalization(value: Any, inputs: int, fail: _Fail) -> Normalization | None:
     """``normalization``: ``None`` or ``{"kind", "offset", "scale"}`` with ``inputs`` values."""
     if value is None:
         return None
@@ -284,7 +287,7 @@ def _normalization(value: Any, inputs: int, fail) -> Normalization | None:
         raise fail(f"{where}: {exc}") from None
 
 
-def _number(value: Any, where: str, fail) -> float:
+def _number(value: Any, where: str, fail: _Fail) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise fail(f"{where}: expected a number, got {value!r}")
     try:
@@ -296,13 +299,13 @@ def _number(value: Any, where: str, fail) -> float:
     return number
 
 
-def _vector(values: Any, where: str, fail) -> np.ndarray:
+def _vector(values: Any, where: str, fail: _Fail) -> np.ndarray:
     if not isinstance(values, list):
         raise fail(f"{where}: expected a list of numbers, got {type(values).__name__}")
     return np.array([_number(v, f"{where}[{i}]", fail) for i, v in enumerate(values)])
 
 
-def _matrix(rows: Any, where: str, fail) -> np.ndarray:
+def _matrix(rows: Any, where: str, fail: _Fail) -> np.ndarray:
     if not isinstance(rows, list) or not rows:
         raise fail(f"{where}: expected a non-empty list of rows (one per unit)")
     matrix = [_vector(row, f"{where}[{j}]", fail) for j, row in enumerate(rows)]

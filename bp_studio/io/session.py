@@ -79,7 +79,7 @@ import math
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -138,6 +138,8 @@ TEXT_NUMBER_BYTES = 40
 (24) and its slot in a list (8), and its share of the array it becomes (8)."""
 PREVIOUS_ORDER = "previous"
 """A history snapshot's ``order`` when it is the order of the snapshot before."""
+_FieldFail = Callable[[str, str], Exception]
+"""``fail(field, message)``: the error to raise, naming the file and the field."""
 
 
 class SessionFileError(ValueError):
@@ -200,15 +202,15 @@ class Session:
         return self.trainer_state.epoch
 
     @property
-    def step_losses(self) -> np.ndarray:
+    def step_losses(self) -> np.ndarray | None:
         return self.trainer_state.step_losses
 
     @property
-    def epoch_losses(self) -> np.ndarray:
+    def epoch_losses(self) -> np.ndarray | None:
         return self.trainer_state.epoch_losses
 
     @property
-    def epoch_end_steps(self) -> np.ndarray:
+    def epoch_end_steps(self) -> np.ndarray | None:
         return self.trainer_state.epoch_end_steps
 
     def make_trainer(self, X: np.ndarray | None = None, T: np.ndarray | None = None) -> Trainer:
@@ -736,7 +738,7 @@ def _load_base(data: Any, source: str, history_given: bool) -> _Base:
     return _Base(network, state, settings, session_data, samples)
 
 
-def _decoded(value: Any, where: str, fail) -> Any:
+def _decoded(value: Any, where: str, fail: _FieldFail) -> Any:
     """``value``, or the array it encodes (``json_arrays``); ``fail`` names the field."""
     if not is_encoded_array(value):
         return value
@@ -748,7 +750,7 @@ def _decoded(value: Any, where: str, fail) -> Any:
 
 
 def _decoded_state(
-    value: Any, where: str, fail, snapshot: bool = False, previous_order: Any = None
+    value: Any, where: str, fail: _FieldFail, snapshot: bool = False, previous_order: Any = None
 ) -> Any:
     """A trainer state's dict with its encoded arrays decoded; in a history ``snapshot``,
     ``order: "previous"`` becomes ``previous_order`` (the order of the snapshot before).
@@ -769,7 +771,7 @@ def _decoded_state(
     return out
 
 
-def _load_network(value: Any, source: str, fail) -> Network:
+def _load_network(value: Any, source: str, fail: _FieldFail) -> Network:
     from bp_studio.io.network_file import network_from_dict
 
     if not isinstance(value, dict):
@@ -796,7 +798,7 @@ def _state_error(exc: ValueError, source: str, default_field: str) -> SessionFil
     return SessionFileError(f"{source}: {message}", source, where)
 
 
-def _check_rows_fit(network: Network, state: TrainerState, rows: dict, fail) -> None:
+def _check_rows_fit(network: Network, state: TrainerState, rows: dict, fail: _FieldFail) -> None:
     X, T = rows["X"], rows["T"]
     try:
         X = network.check_inputs(X, "data.rows.X")
@@ -908,7 +910,7 @@ def _build_history(
 # -- the data -----------------------------------------------------------------------------------
 
 
-def _check_data(value: Any, where: str, fail) -> dict[str, Any]:
+def _check_data(value: Any, where: str, fail: _FieldFail) -> dict[str, Any]:
     """Validate a data description; rows become float64 arrays. ``fail(field, message)``."""
     if not isinstance(value, dict):
         raise fail(where, "expected an object with generator and params, or rows")
@@ -956,7 +958,7 @@ def _check_data(value: Any, where: str, fail) -> dict[str, Any]:
     return out
 
 
-def _table(value: Any, where: str, fail, allow_flat: bool) -> np.ndarray:
+def _table(value: Any, where: str, fail: _FieldFail, allow_flat: bool) -> np.ndarray:
     """A table of rows (2-D) or, with ``allow_flat``, of class labels (1-D), as float64:
     from an array, an encoded array or JSON lists."""
     if is_encoded_array(value):
@@ -991,14 +993,14 @@ def _table(value: Any, where: str, fail, allow_flat: bool) -> np.ndarray:
     return _array(value, where, fail)
 
 
-def _numbers(values: list, where: str, fail) -> np.ndarray:
+def _numbers(values: list, where: str, fail: _FieldFail) -> np.ndarray:
     for index, item in enumerate(values):
         if isinstance(item, bool) or not isinstance(item, (int, float)):
             raise fail(where, f"value {index + 1} is not a number")
     return _array(values, where, fail)
 
 
-def _array(values: list, where: str, fail) -> np.ndarray:
+def _array(values: list, where: str, fail: _FieldFail) -> np.ndarray:
     try:
         array = np.array(values, dtype=np.float64)
     except OverflowError:
@@ -1007,6 +1009,6 @@ def _array(values: list, where: str, fail) -> np.ndarray:
     return array
 
 
-def _check_finite(array: np.ndarray, where: str, fail) -> None:
+def _check_finite(array: np.ndarray, where: str, fail: _FieldFail) -> None:
     if not np.all(np.isfinite(array)):
         raise fail(where, "holds a value that is not a finite number")

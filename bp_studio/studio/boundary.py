@@ -30,7 +30,7 @@ class StepBoundary:
         """Says why a queued command was refused (it ran in the run's thread)."""
         self._pending_lock = threading.Lock()
         self._idle = threading.Condition(self._pending_lock)
-        self._pending: list[Callable[[], None]] = []
+        self._pending: list[Callable[[], object]] = []  # their results are dropped
         self._running = False
         self._run_thread: int | None = None
         self._stop = threading.Event()
@@ -118,7 +118,7 @@ class StepBoundary:
             with self.lock:
                 self._apply(command)
 
-    def _apply(self, command: Callable[[], None]) -> None:
+    def _apply(self, command: Callable[[], object]) -> None:
         try:
             command()
         except (ValueError, IndexError) as exc:

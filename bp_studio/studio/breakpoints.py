@@ -68,8 +68,10 @@ class Breakpoint:
     def from_dict(cls, data: Any, where: str) -> Breakpoint:
         if not isinstance(data, dict):
             raise ValueError(f"{where}: expected an object with kind, value, enabled")
+        # Read from JSON as they are: __post_init__ checks each and names the bad one.
+        kind: Any = data.get("kind")
         try:
-            return cls(data.get("kind"), data.get("value", 0.0), data.get("enabled", True))
+            return cls(kind, data.get("value", 0.0), data.get("enabled", True))
         except ValueError as exc:
             raise ValueError(f"{where}: {exc}") from None
 

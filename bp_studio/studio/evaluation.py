@@ -61,7 +61,9 @@ def evaluate(network: Network, data: PreparedData, loss: str) -> Evaluation:
         train = loss_and_accuracy(network, data.train, loss)
         test = loss_and_accuracy(network, data.test, loss) if data.has_test else None
         validation = (
-            loss_and_accuracy(network, data.validation, loss) if data.has_validation else None
+            loss_and_accuracy(network, data.validation, loss)
+            if data.validation is not None and data.has_validation
+            else None
         )
     return Evaluation(
         train[0],

@@ -29,7 +29,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from bp_studio.engine import OPTIMIZERS, Phase, Regularization
+from bp_studio.engine import OPTIMIZERS, ErrorRecord, Phase, Regularization, UpdateRecord
 from bp_studio.studio.moment import Moment, Selection
 from bp_studio.studio.notation import (
     bias_name,
@@ -254,6 +254,21 @@ class _View:
     def lr(self) -> float:
         return self.moment.update.lr if self.moment.update is not None else self.moment.lr
 
+    # the step's records, read where the phase order guarantees them
+    @property
+    def error(self) -> ErrorRecord:
+        """The error record; read only once the error phase has run (``error_piece``)."""
+        error = self.moment.error
+        assert error is not None, "the error phase has run"
+        return error
+
+    @property
+    def update(self) -> UpdateRecord:
+        """The update record; read only in the update phase."""
+        update = self.moment.update
+        assert update is not None, "the update phase has run"
+        return update
+
     # parameters as the engine used them in this step
     def weight(self, layer: int) -> np.ndarray:
         if self.moment.update is not None:
@@ -342,7 +357,7 @@ def _loss_share(view: _View, k: int) -> tuple[str, str, float]:
     last = view.forward[-1]
     s = view.s
     z, o = last.z[s : s + 1], last.a[s : s + 1]
-    t = view.moment.error.targets[s : s + 1]
+    t = view.error.targets[s : s + 1]
     loss = view.network.loss
     value = float(loss.terms(z, o, t)[0, k])
     numbers = formula_html(loss.term_numbers(z[0], o[0], t[0], k, view))
@@ -351,7 +366,7 @@ def _loss_share(view: _View, k: int) -> tuple[str, str, float]:
 
 def _loss_equations(view: _View) -> list[str]:
     """The chosen sample's loss ``L_s`` with its numbers, then the batch mean ``L``."""
-    error = view.moment.error
+    error = view.error
     outputs = view.network.outputs
     first = _loss_share(view, 0)[0]
     parts = [
@@ -424,7 +439,7 @@ def _derivative_equation(view: _View, layer: int, unit: int, derivative: float) 
     activation = view.network.layers[layer].function
     a = float(view.forward[layer].a[view.s, unit])
     z = float(view.forward[layer].z[view.s, unit])
-    formula: str | None = formula_html(activation.derivative_formula)
+    formula = formula_html(activation.derivative_formula)
     numbers: list[str] = []
     if activation.derivative_numbers is not None:
         text = activation.derivative_numbers(z, a, view)
@@ -432,9 +447,9 @@ def _derivative_equation(view: _View, layer: int, unit: int, derivative: float) 
             numbers = [formula_html(text)]
     if activation.kinks:
         formula += f",&nbsp; with z = {view.f(z)}"
-    if formula == view.f(derivative):
-        formula = None  # a constant slope (linear): one line is enough
-    return equation("f′(z)", formula, numbers, view.f(derivative))
+    # A constant slope (linear): one line is enough.
+    shown = None if formula == view.f(derivative) else formula
+    return equation("f′(z)", shown, numbers, view.f(derivative))
 
 
 def _backward_equations(view: _View, layer: int, unit: int) -> list[str]:
@@ -444,7 +459,7 @@ def _backward_equations(view: _View, layer: int, unit: int) -> list[str]:
     delta = view.f(record.delta[s, unit])
     if layer == view.layers - 1:
         o = float(view.forward[layer].a[s, unit])
-        t = float(view.moment.error.targets[s, unit])
+        t = float(view.error.targets[s, unit])
         lhs, _, rule = formula_html(view.network.loss.delta_formula).partition(" = ")
         if record.derivative is None:
             return [
@@ -468,6 +483,9 @@ def _backward_equations(view: _View, layer: int, unit: int) -> list[str]:
         ]
     later = view.backward[layer + 1]
     next_weight = view.weight(layer + 1)
+    assert record.derivative is not None and record.grad_output is not None, (
+        "a hidden layer's backward record holds f'(z) and the gradient from the next layer"
+    )
     derivative = float(record.derivative[s, unit])
     units = next_weight.shape[0]
     terms = _sum(
@@ -566,7 +584,7 @@ def _node(view: _View, node_layer: int, unit: int) -> list[str]:
 
 
 def _error_node(view: _View, unit: int) -> list[str]:
-    error = view.moment.error
+    error = view.error
     s = view.s
     t, o = error.targets[s, unit], error.outputs[s, unit]
     formula, numbers, value = _loss_share(view, unit)
@@ -623,7 +641,7 @@ def _update_equations(
     index: int | None,
 ) -> list[str]:
     """``θ ← θ − η · ∂L/∂θ`` (or momentum / Adam) with the update record's numbers."""
-    update = view.moment.update
+    update = view.update
     name = update.optimizer
     cls = OPTIMIZERS.get(name)
     plain = cls.formula if cls is not None else "w <- w + step"
@@ -778,7 +796,8 @@ def _gradient_weight(view: _View, layer: int, unit: int, column: int) -> list[st
 
 def _gradient_bias(view: _View, layer: int, unit: int) -> list[str]:
     record = view.backward[layer]
-    delta = record.delta
+    delta, grad_bias = record.delta, record.grad_bias
+    assert grad_bias is not None, "only a layer with a bias has a bias to select"
     if view.n > 1:
         formula = "(1/n) Σ<sub>s</sub> δ<sub>j</sub>[s]"
         numbers = [f"(1/{view.n}){TIMES}({_sum(view.n, lambda r: view.f(delta[r, unit]))})"]
@@ -789,7 +808,7 @@ def _gradient_bias(view: _View, layer: int, unit: int) -> list[str]:
             "A bias's gradient is the δ of its node (its input is always 1), averaged over "
             "the batch. Biases are never regularised."
         ),
-        equation("∂L/∂b<sub>j</sub>", formula, numbers, view.f(record.grad_bias[unit])),
+        equation("∂L/∂b<sub>j</sub>", formula, numbers, view.f(grad_bias[unit])),
     ]
 
 
@@ -848,13 +867,17 @@ def _bias(view: _View, layer: int, unit: int) -> list[str]:
         return [_note(f"Layer {layer + 1} has no bias.")]
     if phase == Phase.UPDATE and view.moment.update is not None and view.backward_done(layer):
         update = view.moment.update
+        before, step = update.before[layer].bias, update.step[layer].bias
+        after, grad = update.after[layer].bias, view.backward[layer].grad_bias
+        assert before is not None and step is not None and after is not None, "it has a bias"
+        assert grad is not None, "a layer with a bias has its gradient"
         return _update_equations(
             view,
             "b",
-            float(update.before[layer].bias[unit]),
-            float(update.step[layer].bias[unit]),
-            float(update.after[layer].bias[unit]),
-            float(view.backward[layer].grad_bias[unit]),
+            float(before[unit]),
+            float(step[unit]),
+            float(after[unit]),
+            float(grad[unit]),
             _flat_index(view, layer, "bias", unit),
         )
     if phase == Phase.BACKWARD and view.backward_done(layer):
@@ -910,9 +933,11 @@ def _title(view: _View, selection: Selection) -> tuple[str, str]:
     target = view.node_name(layer + 1, unit)
     if selection.kind == "bias":
         return f"Bias {bias_name(layer, unit, html=True)}", f"into {target}"
-    source = view.node_name(layer, selection.input)
+    column = selection.input
+    assert column is not None, "_selection_problem refuses an edge without its input"
+    source = view.node_name(layer, column)
     return (
-        f"Weight {weight_name(layer, unit, selection.input, html=True)}",
+        f"Weight {weight_name(layer, unit, column, html=True)}",
         f"{source} → {target}",
     )
 
@@ -932,7 +957,9 @@ def explain(moment: Moment, selection: Selection | None, precision: int = 4) -> 
     if selection.kind == "node":
         body = _node(view, selection.layer, selection.unit)
     elif selection.kind == "edge":
-        body = _edge(view, selection.layer, selection.unit, selection.input)
+        column = selection.input
+        assert column is not None, "_selection_problem refuses an edge without its input"
+        body = _edge(view, selection.layer, selection.unit, column)
     else:
         body = _bias(view, selection.layer, selection.unit)
     title, detail = _title(view, selection)

@@ -72,8 +72,9 @@ def _units(units: Sequence[int], limit: int = 8) -> str:
 
 
 def _max_derivative_text(activation: str, precision: int) -> str:
-    entry = ACTIVATIONS[activation]
-    return f"max |f′| = {format_number(entry.max_derivative, precision)} for {activation}"
+    top = ACTIVATIONS[activation].max_derivative
+    assert top is not None, "an activation that saturates has an elementwise derivative"
+    return f"max |f′| = {format_number(top, precision)} for {activation}"
 
 
 def _ratio_note(ratio: float) -> str:
@@ -233,8 +234,12 @@ def unit_health_tooltip(health: LayerHealth, unit: int) -> str | None:
     """Plain text for the badge of ``unit`` (0-based) of a layer, or ``None`` if it is fine."""
     if health.unit_dead is not None and health.unit_dead[unit]:
         entry = ACTIVATIONS[health.activation]
-        z = np.array([[entry.dead_below - 1.0]])
-        slope = float(entry.derivative(z, entry.forward(z))[0, 0])
+        dead_below, derivative = entry.dead_below, entry.derivative
+        assert dead_below is not None and derivative is not None, (
+            "only an elementwise activation that can die has dead units"
+        )
+        z = np.array([[dead_below - 1.0]])
+        slope = float(derivative(z, entry.forward(z))[0, 0])
         if slope == 0.0:
             what = "its output does not change and no gradient reaches its weights"
         else:
@@ -254,8 +259,8 @@ def unit_health_tooltip(health: LayerHealth, unit: int) -> str | None:
 
 
 def _parameter_title(network: Network, index: int) -> str:
-    layer, kind, unit, column = parameter_name(network, index)
-    if kind == "weight":
+    layer, _, unit, column = parameter_name(network, index)
+    if column is not None:  # a weight (a bias has no input column)
         return f"weight w<sub>{unit + 1},{column + 1}</sub> of layer {layer + 1}"
     return f"bias b<sub>{unit + 1}</sub> of layer {layer + 1}"
 

@@ -80,7 +80,9 @@ def diverging_lut(strength: float, entries: int = 256) -> np.ndarray:
     return diverging_rgb(np.linspace(-1.0, 1.0, entries), strength)
 
 
-def class_rgb(outputs: np.ndarray, palette: Sequence[str], strength: float) -> np.ndarray:
+def class_rgb(
+    outputs: np.ndarray, palette: Sequence[str], strength: float
+) -> tuple[np.ndarray, np.ndarray]:
     """The winning class's colour at each row of ``outputs`` ``(n, k)``, lighter where unsure.
 
     ``share = (p_win - 1/k) / (1 - 1/k)`` goes from white (a tie) to ``strength`` of the colour
@@ -244,8 +246,9 @@ class PlaneGrid:
         Recomputed only when ``network``, its normalisation or its parameters changed since
         the last call (the arrays of an earlier call stay valid: they are never overwritten).
         """
-        if self.valid(network):
-            return self._snapshot[3]
+        snapshot = self._snapshot
+        if snapshot is not None and self.valid(network):
+            return snapshot[3]
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             buffers = self._buffers
             activations = forward_layers(network, self.inputs(network), buffers)

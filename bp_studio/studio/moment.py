@@ -8,6 +8,7 @@ is the inputs, node layer ``l`` (1..L) holds the units of network layer ``l - 1`
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 import numpy as np
 
@@ -123,6 +124,19 @@ class Moment:
         return None if norm is None else norm.kind
 
 
+class _TrainerFields(TypedDict):
+    """The fields of a ``Moment`` that come from the trainer and its settings alone."""
+
+    output_names: tuple[str, ...] | None
+    network: Network
+    lr: float
+    optimizer: str
+    regularization: str
+    regularization_rate: float
+    step_number: int
+    epoch: int
+
+
 def moment_from_trainer(
     trainer: Trainer,
     sample: int = 0,
@@ -131,7 +145,7 @@ def moment_from_trainer(
 ) -> Moment:
     """The moment of ``trainer``: its step in progress, else (optionally) its last whole step."""
     progress: StepProgress | None = trainer.progress
-    common = dict(
+    common = _TrainerFields(
         output_names=output_names,
         network=trainer.network,
         lr=trainer.lr,

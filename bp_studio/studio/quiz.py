@@ -19,6 +19,8 @@ import random
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
+
 from bp_studio.engine import Phase
 from bp_studio.studio.explain import explain, format_number
 from bp_studio.studio.moment import Moment, Selection
@@ -260,18 +262,23 @@ def _value(moment: Moment, kind: str, selection: Selection) -> float:
         record = moment.forward_layers[selection.layer - 1]
         return float((record.z if kind == "z" else record.a)[s, selection.unit])
     if kind == "error":
+        assert moment.error is not None, "asked once the error phase has run"
         return float(moment.error.error[s, selection.unit])
     if kind == "delta":
         return float(moment.backward_layers[selection.layer - 1].delta[s, selection.unit])
+    values: np.ndarray | None
     if kind == "gradient":
-        record = moment.backward_layers[selection.layer]
-        if selection.kind == "edge":
-            return float(record.grad_weight[selection.unit, selection.input])
-        return float(record.grad_bias[selection.unit])
-    after = moment.update.after[selection.layer]
+        backward = moment.backward_layers[selection.layer]
+        values = backward.grad_weight if selection.kind == "edge" else backward.grad_bias
+    else:
+        assert moment.update is not None, "asked once the update has run"
+        after = moment.update.after[selection.layer]
+        values = after.weight if selection.kind == "edge" else after.bias
+    assert values is not None, "a bias is asked about only where the layer has one"
     if selection.kind == "edge":
-        return float(after.weight[selection.unit, selection.input])
-    return float(after.bias[selection.unit])
+        assert selection.input is not None, "an edge names its input"
+        return float(values[selection.unit, selection.input])
+    return float(values[selection.unit])
 
 
 def describe_score(quiz: Quiz) -> str:

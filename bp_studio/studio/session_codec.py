@@ -10,6 +10,7 @@ Version 1 files (written by the window before the studio existed) open too.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -30,10 +31,13 @@ from bp_studio.studio.settings import Settings
 if TYPE_CHECKING:
     from bp_studio.studio.studio import Studio
 
+_FieldFail = Callable[[str, str], Exception]
+"""``fail(field, message)``: the error to raise, naming the file and the field."""
+
 
 def capture(studio: Studio) -> Session:
     """The studio's document as a ``Session`` (copies; call at a step boundary)."""
-    trainer = studio.trainer
+    trainer = studio.doc.require_trainer()
     spec = studio.data_spec
     settings = {
         "training": studio.settings.to_dict(),
@@ -187,7 +191,7 @@ def _rows(session: Session, spec: DataSpec) -> Dataset | None:
     )
 
 
-def _pieces(value: Any, layers: int, fail) -> int:
+def _pieces(value: Any, layers: int, fail: _FieldFail) -> int:
     if value is None:
         return 0
     if not isinstance(value, dict):
@@ -199,7 +203,7 @@ def _pieces(value: Any, layers: int, fail) -> int:
     return pieces
 
 
-def _changes(value: Any, fail) -> list[Change]:
+def _changes(value: Any, fail: _FieldFail) -> list[Change]:
     if not isinstance(value, list):
         raise fail("changes", "expected a list")
     try:
@@ -209,7 +213,7 @@ def _changes(value: Any, fail) -> list[Change]:
         raise fail(where, message) from None
 
 
-def _evaluations(value: Any, fail) -> Evaluations:
+def _evaluations(value: Any, fail: _FieldFail) -> Evaluations:
     if not isinstance(value, list):
         raise fail("evaluations", "expected a list")
     evaluations = Evaluations()

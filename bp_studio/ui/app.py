@@ -25,6 +25,7 @@ def run(path: str | None = None, quit_after_ms: int | None = None) -> int:
             print(problem, file=sys.stderr)
             return 3
         app = QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication), "a window needs a QApplication"
     from bp_studio.ui.main_window import MainWindow
 
     app.setApplicationName("BP Studio")

@@ -10,6 +10,7 @@ queues it to the GUI thread otherwise.
 
 from __future__ import annotations
 
+from psygnal import EmissionInfo
 from PySide6.QtCore import QObject, Signal
 
 from bp_studio.studio import Studio
@@ -25,7 +26,7 @@ class StudioBridge(QObject):
         self.studio = studio
         studio.events.connect(self._relay)
 
-    def _relay(self, info) -> None:
+    def _relay(self, info: EmissionInfo) -> None:
         self.relayed.emit(info.signal.name, tuple(info.args))
 
     def detach(self) -> None:

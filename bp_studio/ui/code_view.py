@@ -67,8 +67,6 @@ class CodeView(QWidget):
         changed (or ``force``), then light the phase being stepped."""
         studio = self.studio
         network, settings = studio.network, studio.settings
-        if network is None:
-            return
         key = (network.describe(), settings, studio.data_spec)
         if force or key != self._key:
             self._key = key

@@ -418,7 +418,9 @@ class CsvImportDialog(QDialog):
         self._set_preview(preview)
         self.caption_label.setText(self._caption())
         table = self._make_table()
-        self.layout().replaceWidget(self.preview_table, table)
+        layout = self.layout()
+        assert layout is not None, "the dialog's layout is made in __init__"
+        layout.replaceWidget(self.preview_table, table)
         self.preview_table.deleteLater()
         self.preview_table = table
         self._fill_target_list()
@@ -574,9 +576,7 @@ class CsvImportDialog(QDialog):
         """What the target columns become, judged from the scanned rows."""
         index = {name: i for i, name in enumerate(self.header)}
         texts = {
-            name: self._labels[index[name]]
-            for name in targets
-            if self._labels[index[name]] is not None
+            name: labels for name in targets if (labels := self._labels[index[name]]) is not None
         }
         judged = "" if self.complete else f", judging by the first {len(self.scanned)} rows"
         if not texts and len(targets) == 1 and self._zero_one(index[targets[0]]):

@@ -30,6 +30,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
+from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
@@ -38,6 +39,7 @@ from PySide6.QtGui import (
     QFontMetricsF,
     QImage,
     QPainter,
+    QPaintEvent,
     QPalette,
     QPen,
     QPixmap,
@@ -621,7 +623,7 @@ class DataView(QWidget):
         cursor = Qt.CursorShape.CrossCursor if on else Qt.CursorShape.ArrowCursor
         self.plot.viewport().setCursor(cursor)
 
-    def _on_scene_clicked(self, event) -> None:
+    def _on_scene_clicked(self, event: MouseClickEvent) -> None:
         if not self.draw_button.isChecked() or not self.draw_button.isEnabled():
             return
         if self.mode != "plane" or self.box is None:
@@ -763,7 +765,7 @@ class DataView(QWidget):
             self._show_colour_bar(levels, "activation")
         elif train.classes is None:
             levels = self._regression_levels()
-            image = out[:, 0].reshape(g, g)
+            image: np.ndarray = out[:, 0].reshape(g, g)
             self.image_item.setImage(
                 image, lut=self._binary_lut, levels=levels, autoLevels=False, rect=rect
             )
@@ -843,11 +845,12 @@ class DataView(QWidget):
         if train is None:
             self.title.setText("No data")
             return
-        network_ok = self._network is not None and not self.problem
+        network = None if self.problem else self._network
+        network_ok = network is not None
         if self.mode == "plane":
             neuron = self._shown_neuron
-            if network_ok and neuron is not None and self._is_hidden_neuron(neuron):
-                layers = self._network.layers
+            if network is not None and neuron is not None and self._is_hidden_neuron(neuron):
+                layers = network.layers
                 name = node_name(len(layers), neuron[0], neuron[1])
                 text = f"{capitalised(name)} ({layers[neuron[0] - 1].activation})"
             elif not network_ok:
@@ -941,7 +944,7 @@ class ConfusionMatrixWidget(QWidget):
     def sizeHint(self) -> QSize:
         return QSize(420, 380)
 
-    def paintEvent(self, event) -> None:
+    def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         palette = self.palette()

@@ -181,7 +181,7 @@ class FileActions(QObject):
         value = app_settings().value("recent_files", [])
         if isinstance(value, str):
             value = [value]
-        return [str(p) for p in (value or [])]
+        return [str(p) for p in value] if isinstance(value, (list, tuple)) else []
 
     def add_recent(self, path: str) -> None:
         path = os.path.abspath(path)
@@ -272,6 +272,7 @@ class FileActions(QObject):
         except (StudioError, ValueError, AtomicWriteError, OSError) as exc:
             self.window.show_problem(f"The worksheet was not written: {exc}")
             return False
+        assert moment.update is not None, "whole_step ends with the update"
         self.window.say(f"Wrote the worksheet of step {moment.update.step_number:,} to {path}")
         return True
 
@@ -439,7 +440,9 @@ class FileActions(QObject):
         return True
 
 
-def svg_bytes(render, width: float, height: float, title: str, description: str) -> bytes:
+def svg_bytes(
+    render: Callable[[QPainter], object], width: float, height: float, title: str, description: str
+) -> bytes:
     """SVG text of what ``render(painter)`` draws on a ``width`` x ``height`` page."""
     from PySide6.QtCore import QBuffer, QByteArray, QIODevice
     from PySide6.QtSvg import QSvgGenerator
@@ -466,6 +469,7 @@ def png_bytes(image: QImage) -> bytes:
     array = QByteArray()
     buffer = QBuffer(array)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "PNG")
+    # PySide6's stubs type the format as bytes, but the binding takes str (bytes: ValueError).
+    image.save(buffer, "PNG")  # type: ignore[call-overload]
     buffer.close()
     return bytes(array.data())

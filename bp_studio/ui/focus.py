@@ -8,7 +8,10 @@ the canvas, and the keys step again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractSpinBox, QWidget
 
 KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape)
@@ -17,7 +20,9 @@ KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape)
 class ReturnFocus(QObject):
     """After Enter or Escape in a number box below ``root``, focus ``target``."""
 
-    def __init__(self, root: QWidget, target: QWidget, on_escape=None) -> None:
+    def __init__(
+        self, root: QWidget, target: QWidget, on_escape: Callable[[], object] | None = None
+    ) -> None:
         super().__init__(root)
         self.target = target
         self.on_escape = on_escape
@@ -33,7 +38,11 @@ class ReturnFocus(QObject):
             box.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt's override name
-        if event.type() == QEvent.Type.KeyPress and event.key() in KEYS:
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)  # PySide6 hands the event over as its subclass
+            and event.key() in KEYS
+        ):
             escape = event.key() == Qt.Key.Key_Escape
             if escape and self.on_escape is not None:
                 self.on_escape()  # the unfinished edit is dropped

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor, QFont, QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
@@ -50,7 +56,7 @@ class ElidedLabel(QLabel):
     def full_text(self) -> str:
         return self._full
 
-    def resizeEvent(self, event) -> None:  # Qt's override name
+    def resizeEvent(self, event: QResizeEvent) -> None:  # Qt's override name
         super().resizeEvent(event)
         self._elide()
 
@@ -144,7 +150,9 @@ class DataPanel(QWidget):
         layout.addLayout(row)
         layout.addWidget(self.table, 1)
 
-    def show_moment(self, moment: Moment, dataset: Dataset | None, targets: np.ndarray | None):
+    def show_moment(
+        self, moment: Moment, dataset: Dataset | None, targets: np.ndarray | None
+    ) -> None:
         """Fill the table with the batch of ``moment`` (or the next batch when idle)."""
         if dataset is None or targets is None:
             self.note.setText("No data: open a CSV file (File ▸ Open data…).")
@@ -199,10 +207,14 @@ class DataPanel(QWidget):
         if len(headers) <= 16:  # measuring every cell is cheap only for narrow tables
             self.table.resizeColumnsToContents()
 
-    def _on_clicked(self, index) -> None:
+    def _on_clicked(self, index: QModelIndex) -> None:
         values = self.model.values
         if 0 <= index.row() < values.shape[0]:
             self.row_chosen.emit(int(values[index.row(), 0]) - 1)
+
+
+_Index = QModelIndex | QPersistentModelIndex
+"""What Qt hands a model's overrides as a cell's index."""
 
 
 class _RowsModel(QAbstractTableModel):
@@ -222,13 +234,13 @@ class _RowsModel(QAbstractTableModel):
         self.headers, self.values, self.highlight = list(headers), values, highlight
         self.endResetModel()
 
-    def rowCount(self, parent=QModelIndex()) -> int:  # Qt's override names  # noqa: B008
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # Qt's override names  # noqa: B008
         return 0 if parent.isValid() else self.values.shape[0]
 
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.headers)
 
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         row, column = index.row(), index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             value = self.values[row, column]
@@ -244,7 +256,9 @@ class _RowsModel(QAbstractTableModel):
                 return self._bold
         return None
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.headers[section] if section < len(self.headers) else None
         return None

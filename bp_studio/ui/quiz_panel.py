@@ -90,7 +90,7 @@ class QuizPanel(QWidget):
         self.entry.setEnabled(open_question)
         self.check_button.setEnabled(open_question)
         self.reveal_button.setEnabled(open_question)
-        if open_question:
+        if question is not None:
             self.prompt.setText(f"<b>{html.escape(question.prompt)}</b>")
         elif quiz.enabled:
             self.prompt.setText("Step on (Next layer, Next phase, Step): a question follows.")
@@ -112,6 +112,7 @@ class QuizPanel(QWidget):
             self.feedback.setText(html.escape(str(exc)))
             return
         if verdict.correct:
+            assert verdict.value is not None, "a right answer carries its value"
             self.feedback.setText(
                 f"<span style='color:#0b6e4f'><b>Right:</b> "
                 f"{format_number(verdict.value, digits)}</span>"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -176,6 +177,20 @@ def test_a_previous_state_skips_only_what_is_unchanged() -> None:
     typed["has_uint32"] = bool(typed["has_uint32"])
     with pytest.raises(ValueError, match=r"trainer\.rng_state: expected whole numbers"):
         TrainerState.from_dict(dict(data, rng_state=typed), previous=first)
+
+
+def test_losses_are_the_three_loss_arrays_or_none() -> None:
+    trainer = make()
+    trainer.run_steps(10)
+    state = trainer.get_state()
+    assert state.losses is not None
+    step_losses, epoch_losses, epoch_end_steps = state.losses
+    assert step_losses.tolist() == list(trainer.step_losses)
+    assert epoch_losses.tolist() == list(trainer.epoch_losses)
+    assert epoch_end_steps.tolist() == list(trainer.epoch_end_steps)
+    assert trainer.get_state(include_losses=False).losses is None
+    partial = dataclasses.replace(state, epoch_end_steps=None)
+    assert partial.losses is None and not partial.has_losses
 
 
 def test_snapshot_without_losses_cuts_the_trainers_arrays() -> None:
