@@ -175,6 +175,14 @@ COMMANDS = (
         "While stepping, hide one computed quantity and ask for it",
         "show_quiz",
     ),
+    Command(
+        "check_gradients",
+        "Check gradients",
+        ("Ctrl+G",),
+        "Compare backpropagation's ∂L/∂w of the current step with central finite differences "
+        "for every parameter (1,000 drawn at random in a large network)",
+        "check_gradients",
+    ),
     Command("quit", "Quit", ("Ctrl+Q",), "Quit BP Studio", "close"),
     Command(
         "shortcuts", "Keyboard shortcuts", ("F1",), "List the keyboard shortcuts", "show_shortcuts"
@@ -194,7 +202,7 @@ MENUS = {
     ),
     "&Edit": ("undo", "redo", None, "back", "reset"),
     "&Train": ("next_phase", "next_layer", "step_sample", "step_batch", "step_epoch", "play",
-               None, "quiz"),
+               None, "check_gradients", "quiz"),
     "&View": ("fit", "show_code", None, "<docks>"),
     "&Help": ("shortcuts", "about"),
 }  # fmt: skip

@@ -34,11 +34,14 @@ from PySide6.QtWidgets import (
 from bp_studio import __version__
 from bp_studio.data.source import DataSpec, load_raw
 from bp_studio.engine import Phase, TrainingDiverged
+from bp_studio.engine.gradcheck import GradientCheck
 from bp_studio.studio import Settings, Studio, StudioError
+from bp_studio.studio.explain_diagnostics import explain_gradient_check
 from bp_studio.studio.glossary import glossary_page
 from bp_studio.studio.moment import Moment
 from bp_studio.studio.progress import Publication
 from bp_studio.ui import commands
+from bp_studio.ui.background import Job
 from bp_studio.ui.bridge import StudioBridge
 from bp_studio.ui.canvas import NetworkCanvas
 from bp_studio.ui.code_view import CodeView
@@ -67,10 +70,16 @@ LARGE_EPOCH = 200_000
 class MessageBar(QWidget):
     """A non-modal message above the canvas, with a close button."""
 
+    TONES = {
+        "problem": "background:#fdb863; color:#2d1600; border-radius:4px;",
+        "info": "background:#cfe3f7; color:#0b2a4a; border-radius:4px;",
+    }
+    """A refusal or a failure (amber), or news worth a look (blue: a breakpoint fired)."""
+
     def __init__(self) -> None:
         super().__init__()
         self.setAutoFillBackground(True)
-        self.setStyleSheet("background:#fdb863; color:#2d1600; border-radius:4px;")
+        self.setStyleSheet(self.TONES["problem"])
         self.label = QLabel()
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -84,7 +93,8 @@ class MessageBar(QWidget):
         layout.addWidget(close)
         self.hide()
 
-    def show_message(self, text: str) -> None:
+    def show_message(self, text: str, tone: str = "problem") -> None:
+        self.setStyleSheet(self.TONES[tone])
         self.label.setText(text)
         self.show()
 
@@ -101,6 +111,9 @@ class MainWindow(QMainWindow):
         self.files = FileActions(self)
         self._display_network = None
         self._shown = False
+        self._check_job: Job | None = None
+        self.gradient_check: GradientCheck | None = None
+        """The last gradient check's result (``None`` before one)."""
 
         self._build_views()
         self._build_controls()
@@ -240,6 +253,10 @@ class MainWindow(QMainWindow):
         """A message that stays until dismissed (something was refused or went wrong)."""
         self.message_bar.show_message(text)
 
+    def show_news(self, text: str) -> None:
+        """A message that stays until dismissed, for news (a run halted by itself)."""
+        self.message_bar.show_message(text, tone="info")
+
     def say(self, text: str, ms: int = 5000) -> None:
         """A passing message in the status bar."""
         self.statusBar().showMessage(text, ms)
@@ -283,6 +300,9 @@ class MainWindow(QMainWindow):
             self.show_problem(args[0])
         elif name == "notice":
             self.say(args[0], 8000)
+        elif name == "halted":
+            self.player.stop()  # a burst of animated play goes on otherwise
+            self.show_news(_sentence(args[0]))
         elif name == "quiz_changed":
             self.quiz_panel.refresh()
             self._refresh_view()
@@ -451,6 +471,8 @@ class MainWindow(QMainWindow):
             else "Set Batch size to 1 to step one sample at a time (S)"
         )
         self.play_action.setEnabled(studio.can_train)
+        checking = self._check_job is not None and self._check_job.running
+        self.check_gradients_action.setEnabled(studio.can_train and not checking)
 
     def _refresh_timeline(self, step: int | None = None) -> None:
         studio = self.studio
@@ -717,6 +739,43 @@ class MainWindow(QMainWindow):
         self.code_dock.raise_()
         self.code_view.refresh()
 
+    def check_gradients(self) -> bool:
+        """Check backpropagation's gradient of the current step against finite differences,
+        in the background (a large network takes a few seconds); the explanation panel, the
+        diagnostics view and the edges show the result."""
+        if not self.studio.can_train or (self._check_job is not None and self._check_job.running):
+            return False
+        self.player.stop()
+        job = Job(self.studio.check_gradients, self)
+        job.done.connect(self._show_gradient_check)
+        job.failed.connect(lambda message: self._gradient_check_failed(message))
+        self._check_job = job
+        self.check_gradients_action.setEnabled(False)
+        self.say("Checking gradients: every parameter nudged by ±h …", 0)
+        job.start()
+        return True
+
+    def _show_gradient_check(self, check: GradientCheck) -> None:
+        self.check_gradients_action.setEnabled(True)
+        network = self.studio.network
+        self.gradient_check = check
+        self.explanation.show_page(
+            explain_gradient_check(check, network, self.studio.precision), self.studio.moment()
+        )
+        self.explain_dock.show()
+        self.explain_dock.raise_()
+        verdict = "passed" if check.passed else "FAILED"
+        self.say(
+            f"Gradient check {verdict}: worst relative error {check.worst:.2e} over "
+            f"{len(check.indices):,} parameters",
+            10000,
+        )
+
+    def _gradient_check_failed(self, message: str) -> None:
+        self.check_gradients_action.setEnabled(True)
+        self.statusBar().clearMessage()
+        self.show_problem(f"The gradient check could not run: {message}")
+
     def show_quiz(self) -> None:
         self.quiz_dock.show()
         self.quiz_dock.raise_()
@@ -813,6 +872,8 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.player.stop()
+        if self._check_job is not None:
+            self._check_job.wait()  # its result must not arrive at a closed window
         self.autosave_timer.stop()
         settings = app_settings()
         settings.setValue("window/geometry", self.saveGeometry())
