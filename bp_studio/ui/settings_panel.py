@@ -75,6 +75,7 @@ class _HiddenRow(QWidget):
         compact(self.activation)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(4)  # five controls in a row: the settings column stays within 260 px
         for widget in (self.label, self.units, self.activation, self.bias, self.remove):
             row.addWidget(widget)
         self.units.valueChanged.connect(self.changed)
@@ -124,6 +125,7 @@ class SettingsPanel(QWidget):
         box = QVBoxLayout(architecture)
         heading = QLabel("Hidden layers: units, activation, bias (b)")
         heading.setStyleSheet("color: palette(mid);")
+        heading.setWordWrap(True)
         box.addWidget(heading)
         box.addLayout(self.hidden_box)
         box.addWidget(self.add_layer)

@@ -96,3 +96,8 @@ def test_unticking_and_remove_send_the_new_tuple(qtbot, panel):
 def test_no_breakpoints_says_so(panel):
     assert panel.empty.isVisible() and not panel.list.isVisible()
     assert not panel.remove.isVisible()
+
+
+def test_the_panel_fits_a_laptop_side_column(panel):
+    panel.set_breakpoints((Breakpoint("grad_norm_above", 10.0),))
+    assert panel.minimumSizeHint().width() <= 260

@@ -71,3 +71,8 @@ def test_delete_button_and_key_ask_to_delete_the_selected_run(qtbot):
     assert sent.args == [2]
     widget.set_runs(RUNS[:2])  # the studio deleted the last: the selection stays in range
     assert widget.list.currentRow() == 1
+
+
+def test_the_list_fits_a_laptop_side_column(qtbot):
+    widget = runs_list(qtbot)
+    assert widget.minimumSizeHint().width() <= 260

@@ -27,3 +27,10 @@ def test_a_shown_patience_is_not_sent_back(qtbot):
         panel.set_settings(Settings(patience=5))
     assert panel.patience.value() == 5 and panel.settings().patience == 5
     assert panel.patience.maximum() == MAX_PATIENCE
+
+
+def test_the_panel_fits_a_laptop_settings_column(qtbot):
+    panel = SettingsPanel(Settings(patience=10))
+    qtbot.addWidget(panel)
+    panel.show()
+    assert panel.minimumSizeHint().width() <= 260
