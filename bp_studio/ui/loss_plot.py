@@ -42,8 +42,9 @@ RUN_COLORS = (
 """Hues of the earlier runs, by their place in the list (none is a current-run colour)."""
 RUN_ALPHA = 150
 """Opacity (0 to 255) of an earlier run's curve: faded, under the current run."""
-LEGEND_ROWS = 4
-"""A legend with more entries than this is laid out in two columns (it stays off the curves)."""
+LEGEND_ROWS = 2
+"""The legend is laid out in up to three columns of this many rows: wide and low, it stays
+off the curves."""
 RUN_LABEL_CHARACTERS = 34
 """An earlier run's label longer than this is shortened in the legend (in full as tooltip)."""
 
@@ -116,8 +117,9 @@ class LossPlot(QWidget):
         item.setLabel("left", "loss")
         backdrop = self.palette().color(QPalette.ColorRole.Base)
         backdrop.setAlpha(210)  # the curves show through faintly; the names stay readable
+        # Bottom left: a loss is high at the start, so that corner is the one curves avoid.
         self.legend = item.addLegend(
-            offset=(-10, 10),
+            offset=(10, -10),
             brush=pg.mkBrush(backdrop),
             labelTextColor=self.palette().color(QPalette.ColorRole.WindowText),
             labelTextSize="8pt",
@@ -264,7 +266,7 @@ class LossPlot(QWidget):
             return
         self._legend_entries = entries
         self.legend.clear()
-        self.legend.setColumnCount(2 if len(entries) > LEGEND_ROWS else 1)
+        self.legend.setColumnCount(min(3, max(1, math.ceil(len(entries) / LEGEND_ROWS))))
         for curve, name in entries:
             self.legend.addItem(curve, short_label(self._run_names.get(curve, name)))
             self.legend.getLabel(curve).setToolTip(name)
