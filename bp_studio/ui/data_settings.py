@@ -2,6 +2,9 @@
 
 It edits a ``DataSpec`` and emits ``spec_changed(DataSpec)``; "Open CSV file…" emits
 ``open_file_requested``. The main window prepares the data and rebuilds what depends on it.
+The split is three shares of the samples: test + validation (each 0 to 90 %, together at
+most 90 %) and training, the rest; shares that leave too little for training are refused
+here, with ``check_shares``'s reason, and the spec stays as it was.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from bp_studio.data.examples import EXAMPLES, Dataset
 from bp_studio.data.features import FEATURES
 from bp_studio.data.generators import GENERATORS, MAX_SAMPLES
 from bp_studio.data.source import DataSpec
+from bp_studio.data.split import MAX_TEST_RATIO, check_shares
 from bp_studio.ui.section import Section
 from bp_studio.ui.settings_panel import compact
 
@@ -123,10 +127,27 @@ class DataSettings(QWidget):
             "Scale the inputs before the first layer; stored in the network, so predict "
             "takes raw inputs"
         )
+        most = round(MAX_TEST_RATIO * 100)
         self.test_percent = QSpinBox()
-        self.test_percent.setRange(0, 90)
+        self.test_percent.setRange(0, most)
         self.test_percent.setSuffix(" % test")
         self.test_percent.setToolTip("Share of the samples kept aside to measure the test loss")
+        self.validation_percent = QSpinBox()
+        self.validation_percent.setRange(0, most)
+        self.validation_percent.setSuffix(" % validation")
+        self.validation_percent.setToolTip(
+            "Share of the samples kept aside to measure the validation loss while training "
+            "(early stopping watches it); the test share stays untouched until the end. "
+            f"Test and validation together: at most {most} %"
+        )
+        self.split_summary = QLabel()
+        self.split_summary.setWordWrap(True)
+        self.split_summary.setStyleSheet("color: palette(mid);")
+        self.split_problem = QLabel()
+        """Why the shares shown cannot be used (hidden when they can)."""
+        self.split_problem.setWordWrap(True)
+        self.split_problem.setStyleSheet("color: #b2182b;")
+        self.split_problem.hide()
         self.summary = QLabel()
         self.summary.setWordWrap(True)
 
@@ -143,6 +164,9 @@ class DataSettings(QWidget):
         oform.addRow("Features", self.features_widget)
         oform.addRow("Normalise", self.normalization)
         oform.addRow("Split", self.test_percent)
+        oform.addRow("", self.validation_percent)
+        oform.addRow("", self.split_summary)
+        oform.addRow(self.split_problem)
         self.options = Section("Samples, features, split", options)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -160,6 +184,7 @@ class DataSettings(QWidget):
             self.data_seed.valueChanged,
             self.normalization.currentIndexChanged,
             self.test_percent.valueChanged,
+            self.validation_percent.valueChanged,
         ):
             signal.connect(self._on_edited)
         for box in self.features.values():
@@ -187,6 +212,8 @@ class DataSettings(QWidget):
                 box.setChecked(name in (spec.features or raw))
             self.normalization.setCurrentIndex(self.normalization.findData(spec.normalization))
             self.test_percent.setValue(round(spec.test_ratio * 100))
+            self.validation_percent.setValue(round(spec.validation_ratio * 100))
+            self._show_split(spec.test_ratio, spec.validation_ratio)
             generator = GENERATORS.get(spec.name) if spec.kind == "generator" else None
             for widget in (self.samples, self.noise, self.data_seed):
                 widget.setEnabled(generator is not None)
@@ -220,6 +247,7 @@ class DataSettings(QWidget):
             features=features if self.features_widget.isEnabled() else (),
             normalization=self.normalization.currentData(),
             test_ratio=self._test_ratio(kind),
+            validation_ratio=self.validation_percent.value() / 100,
         )
 
     def _test_ratio(self, kind: str) -> float:
@@ -229,8 +257,28 @@ class DataSettings(QWidget):
             return GENERATED_TEST_RATIO
         return self.test_percent.value() / 100
 
+    def _show_split(self, test_ratio: float, validation_ratio: float) -> str | None:
+        """Show the three shares, or why they are refused; returns that reason."""
+        problem = check_shares(test_ratio, validation_ratio)
+        if problem is not None:
+            self.split_problem.setText(_sentence(problem) + " Training needs the rest.")
+        self.split_problem.setVisible(problem is not None)
+        train = 100 - round(test_ratio * 100) - round(validation_ratio * 100)
+        self.split_summary.setText(f"leaves {train} % to train on")
+        self.split_summary.setVisible(problem is None)
+        return problem
+
     def _on_edited(self, *_args) -> None:
         if self._updating:
             return
-        self._spec = self._read()
+        spec = self._read()
+        if self._show_split(spec.test_ratio, spec.validation_ratio) is not None:
+            return  # the previous spec stays; the message says why
+        self._spec = spec
         self.spec_changed.emit(self._spec)
+
+
+def _sentence(text: str) -> str:
+    """``text`` as a sentence: a capital first letter and a full stop."""
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith(".") else text + "."

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from bp_studio.engine import INITIALIZERS, LOSSES, OPTIMIZERS, REGULARIZATIONS
 from bp_studio.studio.settings import (
     MAX_HIDDEN_LAYERS,
+    MAX_PATIENCE,
     MAX_SEED,
     MAX_UNITS,
     HiddenLayer,
@@ -74,6 +75,7 @@ class _HiddenRow(QWidget):
         compact(self.activation)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(4)  # five controls in a row: the settings column stays within 260 px
         for widget in (self.label, self.units, self.activation, self.bias, self.remove):
             row.addWidget(widget)
         self.units.valueChanged.connect(self.changed)
@@ -123,6 +125,7 @@ class SettingsPanel(QWidget):
         box = QVBoxLayout(architecture)
         heading = QLabel("Hidden layers: units, activation, bias (b)")
         heading.setStyleSheet("color: palette(mid);")
+        heading.setWordWrap(True)
         box.addWidget(heading)
         box.addLayout(self.hidden_box)
         box.addWidget(self.add_layer)
@@ -144,6 +147,15 @@ class SettingsPanel(QWidget):
         self.batch.setToolTip("Samples per step: full batch, or 1 for one sample at a time")
         self.shuffle = QCheckBox("Shuffle every epoch")
         self.shuffle.setToolTip("Visit the samples in a new seeded order each epoch")
+        self.patience = QSpinBox()
+        self.patience.setRange(0, MAX_PATIENCE)
+        self.patience.setSpecialValueText("off")
+        self.patience.setSuffix(" epochs")
+        self.patience.setToolTip(
+            "Early stopping: stop when the validation loss has not improved for this many "
+            "epochs and go back to the weights of the best epoch. Needs a validation share "
+            "(Data: Samples, features, split); off: train until you stop"
+        )
         self.regularization = QComboBox()
         self.regularization.addItems(REGULARIZATIONS)
         self.regularization.setToolTip("L1: λ Σ|w|;  L2: λ Σ ½w²  (biases are not regularised)")
@@ -165,6 +177,7 @@ class SettingsPanel(QWidget):
         tform.addRow("Learning rate", self.lr)
         tform.addRow("Batch size", self.batch)
         tform.addRow("", self.shuffle)
+        tform.addRow("Patience", self.patience)
         # Changed once, if ever: folded away until asked for.
         more = QWidget()
         mform = QFormLayout(more)
@@ -195,6 +208,7 @@ class SettingsPanel(QWidget):
             self.lr.valueChanged,
             self.batch.valueChanged,
             self.shuffle.toggled,
+            self.patience.valueChanged,
             self.regularization.currentTextChanged,
             self.regularization_rate.valueChanged,
             self.init.currentTextChanged,
@@ -220,6 +234,7 @@ class SettingsPanel(QWidget):
             self.lr.setValue(settings.lr)
             self.batch.setValue(settings.batch_size or 0)
             self.shuffle.setChecked(settings.shuffle)
+            self.patience.setValue(settings.patience)
             self.regularization.setCurrentText(settings.regularization)
             self.regularization_rate.setValue(settings.regularization_rate)
             self.regularization_rate.setEnabled(settings.regularization != "none")
@@ -268,6 +283,7 @@ class SettingsPanel(QWidget):
             lr=self.lr.value(),
             batch_size=batch or None,
             shuffle=self.shuffle.isChecked(),
+            patience=self.patience.value(),
             regularization=self.regularization.currentText(),
             regularization_rate=self.regularization_rate.value(),
             init=self.init.currentText(),

@@ -5,7 +5,14 @@ import math
 import numpy as np
 import pytest
 
-from bp_studio.ui.loss_plot import LossPlot
+from bp_studio.studio.runs import RunCurve
+from bp_studio.ui.loss_plot import (
+    RUN_LABEL_CHARACTERS,
+    LossPlot,
+    distinct_labels,
+    run_color,
+    short_label,
+)
 
 
 def test_history_and_live_appends(qtbot):
@@ -102,3 +109,70 @@ def test_the_log_scale_shows_the_losses_decades(qtbot):
     plot.log_scale.setChecked(True)
     low, high = shown(plot)[1]
     assert low <= -3 < math.log10(0.004) and high >= math.log10(3.0)
+
+
+def test_the_validation_loss_is_drawn_as_given_with_its_legend_entry(qtbot):
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    assert "validation loss" not in plot.legend_labels()  # no validation share: no entry
+    steps, losses = np.array([0.0, 10.0, 20.0]), np.array([0.7, 0.5, 0.45])
+    plot.set_validation_history(steps, losses)
+    x, y = plot.validation_curve.getData()
+    assert list(x) == [0.0, 10.0, 20.0] and list(y) == [0.7, 0.5, 0.45]
+    assert "validation loss" in plot.legend_labels()
+    assert (
+        plot.validation_curve.opts["pen"].color().name()
+        != plot.test_curve.opts["pen"].color().name()
+    )
+    plot.set_validation_history(np.zeros(0), np.zeros(0))
+    assert len(plot.validation_curve.getData()[0] or []) == 0
+    assert "validation loss" not in plot.legend_labels()
+
+
+def run(label: str, steps: int, visible: bool = True, epochs: int = 0) -> RunCurve:
+    losses = np.linspace(1.0, 0.1, steps)
+    ends = np.linspace(steps / max(epochs, 1), steps, epochs).round().astype(np.int64)
+    return RunCurve(label, losses, ends, np.linspace(0.9, 0.2, epochs), visible)
+
+
+def test_earlier_runs_are_drawn_faded_with_what_tells_them_apart(qtbot):
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.set_history(np.array([0.5, 0.4]), np.zeros(0), np.zeros(0))
+    runs = [
+        run("2-3-1 sigmoid · sgd η 0.5 · full batch · 30 steps", 30),
+        run("2-3-1 sigmoid · sgd η 0.05 · full batch · 30 steps", 30, visible=False),
+        run("2-3-1 relu · sgd η 0.05 · full batch · 30 steps", 30),
+    ]
+    plot.set_runs(runs)
+    assert [curve.name() for curve in plot.run_curves] == [runs[0].label, runs[2].label]
+    x, y = plot.run_curves[0].getData()
+    assert list(x) == list(range(1, 31)) and np.array_equal(y, runs[0].step_losses)
+    assert plot.legend_labels()[-2:] == [
+        "2-3-1 sigmoid · sgd η 0.5",
+        "2-3-1 relu · sgd η 0.05",
+    ]
+    faded = plot.run_curves[1].opts["pen"].color()
+    assert faded.name() == run_color(2) and faded.alpha() < 255
+    assert all(curve.zValue() < plot.epoch_curve.zValue() for curve in plot.run_curves)
+    assert shown(plot)[0][1] == pytest.approx(30 * 1.02)  # the axes show the longer runs
+    plot.set_runs([])
+    assert plot.run_curves == [] and plot.legend_labels() == ["loss per step"]
+
+
+def test_a_mini_batch_run_is_drawn_by_its_epoch_means(qtbot):
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.set_runs([run("mini-batch", 40, epochs=4)])
+    x, y = plot.run_curves[0].getData()
+    assert list(x) == [10.0, 20.0, 30.0, 40.0]
+    assert np.allclose(y, np.linspace(0.9, 0.2, 4))
+
+
+def test_labels_keep_what_differs_and_long_ones_are_shortened():
+    assert distinct_labels(["a · b · c", "a · x · c"]) == ["b", "x"]
+    assert distinct_labels(["a · b", "a · b"]) == ["a · b", "a · b"]
+    assert distinct_labels(["only · one"]) == ["only · one"]
+    long = "x" * 50
+    assert short_label(long) == "x" * (RUN_LABEL_CHARACTERS - 1) + "…"
+    assert short_label("short") == "short"
