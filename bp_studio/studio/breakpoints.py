@@ -40,16 +40,17 @@ class Breakpoint:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown breakpoint {self.kind!r} (known: {', '.join(KINDS)})")
+        name = f"breakpoint “{KINDS[self.kind]}”"
         if isinstance(self.value, bool) or not isinstance(self.value, (int, float)):
-            raise ValueError(f"breakpoint {self.kind}: the value must be a number")
+            raise ValueError(f"{name}: the value must be a number, got {self.value!r}")
         if not math.isfinite(self.value):
-            raise ValueError(f"breakpoint {self.kind}: the value must be a finite number")
+            raise ValueError(f"{name}: the value must be a finite number, got {self.value}")
         if self.kind == "epoch" and (self.value < 1 or self.value != int(self.value)):
-            raise ValueError(f"breakpoint epoch: a whole number of at least 1, got {self.value}")
+            raise ValueError(f"{name}: a whole number of at least 1, got {self.value:g}")
         if self.kind == "accuracy_reaches" and not 0 < self.value <= 1:
-            raise ValueError(f"breakpoint accuracy: a share from 0 to 1, got {self.value}")
+            raise ValueError(f"{name}: a share above 0 and at most 1, got {self.value:g}")
         if not isinstance(self.enabled, bool):
-            raise ValueError(f"breakpoint {self.kind}: enabled must be true or false")
+            raise ValueError(f"{name}: enabled must be true or false")
 
     def describe(self) -> str:
         """``loss of a step below 0.01`` as the list and the banner say it."""

@@ -276,7 +276,7 @@ class Document:
         step_losses, epoch_losses, epoch_end_steps = self.losses()
         self.runs.keep(
             RunCurve(
-                run_label(self.settings, self.network, trainer.step_count),
+                run_label(self.settings, self.network, trainer.step_count, self.changes),
                 step_losses,
                 epoch_end_steps,
                 epoch_losses,

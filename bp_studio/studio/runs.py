@@ -10,12 +10,14 @@ picture; the user shows, hides or deletes them. At most ``MAX_RUNS`` are kept (t
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
 
 from bp_studio.engine import Network
+from bp_studio.studio.changes import Change
 from bp_studio.studio.settings import Settings
 
 MAX_RUNS = 8
@@ -105,13 +107,42 @@ class RunArchive:
         return cls(runs[-MAX_RUNS:])
 
 
-def run_label(settings: Settings, network: Network, steps: int) -> str:
-    """What a run was, short: ``2-3-1 sigmoid · sgd η 0.5 · full batch · 120 steps``."""
+def run_label(
+    settings: Settings, network: Network, steps: int, changes: Sequence[Change] = ()
+) -> str:
+    """What a run was, short: ``2-3-1 sigmoid · sgd η 0.5 · full batch · 120 steps``.
+
+    ``settings`` are those in effect now and ``changes`` the run's record: the label gives
+    the settings the run began with, and a setting changed during the run as
+    ``η 0.5→0.05 at step 80`` (one changed after its last step was never trained with).
+    """
+    used = settings
+    during: list[Change] = []
+    for change in reversed(changes):
+        if change.name not in _SETTING_NAMES:
+            continue  # a hand edit of a weight or an import: not a setting
+        used = replace(used, **{change.name: change.old})  # back to what the run began with
+        if change.step < steps:
+            during.append(change)
     hidden = sorted({layer.activation for layer in network.layers[:-1]})
     activations = "/".join(hidden) if hidden else network.layers[-1].activation
-    batch = "full batch" if settings.batch_size is None else f"batch {settings.batch_size}"
+    batch = "full batch" if used.batch_size is None else f"batch {used.batch_size}"
     sizes = "-".join(str(s) for s in network.sizes)
-    return (
-        f"{sizes} {activations} · {settings.optimizer} η {settings.lr:g} · {batch} · "
-        f"{steps:,} steps"
+    label = (
+        f"{sizes} {activations} · {used.optimizer} η {_value(used.lr)} · {batch} · {steps:,} steps"
     )
+    for change in reversed(during):
+        name = "η" if change.name == "lr" else change.name.replace("_", " ")
+        label += f" · {name} {_value(change.old)}→{_value(change.new)} at step {change.step:,}"
+    return label
+
+
+_SETTING_NAMES = frozenset(f.name for f in fields(Settings))
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return "full batch"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)

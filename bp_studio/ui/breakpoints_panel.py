@@ -58,7 +58,8 @@ def read_breakpoint(kind: str, text: str) -> Breakpoint:
             if not math.isfinite(number):
                 raise
             raise ValueError(
-                f"breakpoint accuracy: a percentage above 0 and at most 100, got {number:g} %"
+                f"breakpoint “{KINDS[kind]}”: a percentage above 0 and at most 100, got "
+                f"{number:g} %"
             ) from None
     return Breakpoint(kind, number)
 

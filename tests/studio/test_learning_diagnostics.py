@@ -11,7 +11,7 @@ import pytest
 from bp_studio.data.source import DataSpec
 from bp_studio.engine import ACTIVATIONS
 from bp_studio.engine.diagnostics import step_health
-from bp_studio.studio import HiddenLayer, Studio, StudioError
+from bp_studio.studio import HiddenLayer, Settings, Studio, StudioError
 from bp_studio.studio.breakpoints import Breakpoint
 
 
@@ -139,6 +139,20 @@ def test_patience_needs_a_validation_share_to_act():
         s.set(patience=-1)
 
 
+def test_a_run_label_names_a_setting_changed_during_the_run():
+    s = Studio()
+    s.run(20)
+    s.set(lr=0.05)
+    s.run(10)
+    s.set(optimizer="adam")  # after the last step: never trained with
+    s.reset()
+    label = s.runs[0].label
+    assert label == (
+        f"2-3-1 sigmoid · sgd η {Settings().lr:g} · full batch · 30 steps · "
+        f"η {Settings().lr:g}→0.05 at step 20"
+    )
+
+
 def test_runs_are_kept_for_comparing_and_saved(tmp_path):
     s = Studio()
     s.run(30)
@@ -147,7 +161,9 @@ def test_runs_are_kept_for_comparing_and_saved(tmp_path):
     assert len(s.runs) == 1
     first = s.runs[0]
     assert len(first.step_losses) == 30 and "2-3-1 sigmoid" in first.label
-    assert "η 0.05" in first.label and "30 steps" in first.label
+    # Labelled with the rate it trained at: 0.05 came after its last step.
+    assert f"η {Settings().lr:g} ·" in first.label and "30 steps" in first.label
+    assert "η 0.05" not in first.label
     s.run(10)
     s.set(hidden=(HiddenLayer(5, "relu"),))
     assert [len(r.step_losses) for r in s.runs] == [30, 10]
