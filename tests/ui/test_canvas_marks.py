@@ -212,6 +212,8 @@ def test_a_correct_gradient_colours_every_edge_green(canvas):
         assert not item.isVisible()  # the weight colours make way for the check's
     texts = dict(canvas.legend_entries())
     assert "relative error |g − g_num| / max(|g|, |g_num|, floor)" in texts["check"]
+    assert "check_worst_ok" in texts  # the worst of a passed check glows green, not red
+    assert canvas.network_scene.check_edges._worst_pens[1].color().rgb() == green
     assert "positive" not in texts
     lines = canvas.tooltip_text(Selection("edge", 1, 0, 2)).splitlines()
     k = flat_weight_index(net, 1, 0, 2)

@@ -78,9 +78,10 @@ def check_pen(level: int, kink: bool, colours: Colours) -> QPen:
     return pen
 
 
-def worst_pen(colours: Colours) -> tuple[QPen, QPen]:
-    """``(glow, line)`` of the parameter with the largest error."""
-    red = check_colour(CHECK_LEVELS - 1, colours)
+def worst_pen(colours: Colours, level: int = CHECK_LEVELS - 1) -> tuple[QPen, QPen]:
+    """``(glow, line)`` of the parameter with the largest error, in its level's colour (a
+    check that passed glows green: its worst is still a good gradient)."""
+    red = check_colour(level, colours)
     glow_colour = QColor(red)
     glow_colour.setAlphaF(0.35)
     glow = QPen(glow_colour, 11.0)

@@ -150,8 +150,8 @@ def _draw_swatch(painter: QPainter, kind: str, x0: float, y: float, colours: Col
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(check_colour(level, colours))
             painter.drawRect(QRectF(x0 + level * width, y - 5, width + 0.5, 10))
-    elif kind == "check_worst":
-        glow, line = worst_pen(colours)
+    elif kind in ("check_worst", "check_worst_ok"):
+        glow, line = worst_pen(colours, 0 if kind == "check_worst_ok" else CHECK_LEVELS - 1)
         for pen in (glow, line):
             painter.setPen(pen)
             painter.drawLine(QPointF(x0 + 6, y), QPointF(x1 - 6, y))

@@ -29,7 +29,7 @@ samples (``LayerHealth.unit_saturated``): the explanation's "saturated on most s
 
 BADGE_LETTERS = {"saturated": "S", "dead": "✕"}
 """What each kind of badge says: ``S`` on amber, ``✕`` on dull red."""
-MIN_LETTER_PX = 4.5
+MIN_LETTER_PX = 6.0
 """A badge whose radius is smaller than this many device pixels is a dot, without its letter."""
 
 
@@ -90,8 +90,8 @@ def badge_colours(kind: str) -> tuple[QColor, QColor]:
 
 def badge_place(centre: QPointF, node_radius: float) -> tuple[QPointF, float]:
     """Centre and radius of the badge of a node at ``centre``: on its rim at the top right
-    (45°), ``0.36 r`` big (at least ``min(6, 0.6 r)``, so small nodes keep a visible dot)."""
-    radius = max(0.36 * node_radius, min(6.0, 0.6 * node_radius))
+    (45°), ``0.36 r`` big (at least ``min(6, 0.9 r)``, so small nodes keep a visible dot)."""
+    radius = max(0.36 * node_radius, min(6.0, 0.9 * node_radius))
     reach = node_radius * 0.74
     return QPointF(centre.x() + reach, centre.y() - reach), radius
 

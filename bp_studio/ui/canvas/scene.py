@@ -868,7 +868,8 @@ class NetworkScene(QGraphicsScene):
         elif worst is not None:
             radius = self.layout.columns[worst.layer + 1].radius
             mark = (self.layout.node(worst.layer + 1, worst.unit), radius + 5)
-        self.check_edges.set_lines(drawn, mark, worst_pen(colours))
+        level = int(error_levels(np.array([self.check.worst]), self.check.tolerance)[0])
+        self.check_edges.set_lines(drawn, mark, worst_pen(colours, level))
 
     def set_question(self, question: Question | None) -> None:
         """Hide what ``question`` asks for (at the next ``restyle``) and ring where it is."""
@@ -998,7 +999,8 @@ class NetworkScene(QGraphicsScene):
                 name = weight_name(worst.layer, worst.unit, worst.input)
             else:
                 name = bias_name(worst.layer, worst.unit)
-            entries.append(("check_worst", f"largest: {name}, r = {format_number(check.worst, 2)}"))
+            kind = "check_worst" if check.worst >= check.tolerance else "check_worst_ok"
+            entries.append((kind, f"largest: {name}, r = {format_number(check.worst, 2)}"))
         levels = [levels for levels, _, _ in self._check_levels]
         if any((item.thinning is None and (lv == UNCHECKED).any()) for item, lv in
                zip(self.edge_items, levels)):  # fmt: skip
