@@ -9,7 +9,9 @@ formatted here.
   usually helps when a layer is saturated, dead, or its gradient vanishes or explodes;
 - ``unit_health_tooltip(health, unit)``: the plain-text tooltip of a unit's badge on the canvas;
 - ``explain_gradient_check(result, network)``: the check's formula with the worst parameter's
-  numbers plugged in, and the verdict.
+  numbers plugged in, and the verdict;
+- ``parameter_check_tooltip(result, index)``: the plain-text check of one parameter, for the
+  tooltip of its edge or bias on the canvas.
 """
 
 from __future__ import annotations
@@ -256,6 +258,33 @@ def unit_health_tooltip(health: LayerHealth, unit: int) -> str | None:
             f"What usually helps: {HELP_SATURATED}."
         )
     return None
+
+
+def parameter_check_tooltip(result: GradientCheck, index: int, precision: int = 4) -> str:
+    """Plain text: the gradient check of flat parameter ``index`` (``g``, ``g_num``, ``r``
+    against the tolerance), or that it was not checked (a sampled check)."""
+    p = _check_precision(precision)
+    f = lambda x: format_number(x, p)  # noqa: E731
+    k = int(result.indices.searchsorted(index))
+    if k >= len(result.indices) or result.indices[k] != index:
+        return (
+            f"Gradient check: not checked ({len(result.indices):,} of the "
+            f"{result.parameters:,} parameters were, drawn at random)."
+        )
+    g, g_num, r = result.analytic[k], result.numeric[k], result.errors[k]
+    lines = [
+        "Gradient check:",
+        f"backpropagation g = {f(g)}",
+        f"finite differences g_num = {f(g_num)}",
+        f"r = |g {MINUS} g_num| / max(|g|, |g_num|, floor) = {f(r)}",
+    ]
+    if result.near_kink[k]:
+        lines.append("The nudge moved z across a kink of the activation: left out of the verdict.")
+    elif r < result.tolerance:
+        lines.append(f"Below the tolerance {f(result.tolerance)}: they agree.")
+    else:
+        lines.append(f"Not below the tolerance {f(result.tolerance)}: they disagree.")
+    return "\n".join(lines)
 
 
 def _parameter_title(network: Network, index: int) -> str:

@@ -13,7 +13,8 @@ Modules: ``layout`` (where everything goes, from the architecture and the view's
 ``scene`` (the items of one architecture, restyled from each moment), ``edges`` (which edges
 a layer draws and with which pens), ``items`` (labels, nodes, the input image), ``colours``,
 ``legend``, ``tooltips`` (plain text, no Qt) and ``view`` (``NetworkCanvas``: fit, zoom,
-mouse, signals).
+mouse, signals). Overlays the window sets: ``marks`` (unit health badges), ``checks`` (edges
+coloured by a gradient check) and ``hidden`` (what an open quiz question writes as ``?``).
 
 Drawing is cheap to restyle: ``set_moment`` rebuilds the scene only when the architecture
 changes. Each network layer's edges are one item that draws all its lines with a few pens

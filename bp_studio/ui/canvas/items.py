@@ -219,6 +219,7 @@ class NodeItem(QGraphicsItem):
         self._halo: QColor | None = None
         self._ring: QColor | None = None
         self._hover: QColor | None = None
+        self._question: QColor | None = None
         self._hollow = False
         self._image: QImage | None = None
         self._outside = QRectF()
@@ -276,6 +277,13 @@ class NodeItem(QGraphicsItem):
     def set_marks(self, ring: QColor | None, hover: QColor | None) -> None:
         if (ring, hover) != (self._ring, self._hover):
             self._ring, self._hover = ring, hover
+            self.update()
+
+    def set_question(self, colour: QColor | None) -> None:
+        """A dashed ring in ``colour`` around the node a quiz question asks about (``None``:
+        none)."""
+        if colour != self._question:
+            self._question = colour
             self.update()
 
     def outside_width(self) -> float:
@@ -369,6 +377,13 @@ class NodeItem(QGraphicsItem):
                 painter.setBrush(Qt.BrushStyle.NoBrush)
                 reach = r + 3.0 / max(lod, 1e-6)
                 painter.drawEllipse(origin, reach, reach)
+        if self._question is not None:  # outside the selection ring, inside the bounds
+            ring = QPen(self._question, 2.0, Qt.PenStyle.DashLine)
+            ring.setCosmetic(True)
+            painter.setPen(ring)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            reach = r + min(7.0 / max(lod, 1e-6), self.halo_width + 5.0)
+            painter.drawEllipse(origin, reach, reach)
         if not self.value_text:
             if self.text_side == "inside" and len(self.symbol) > 1 and lod * r > 8:
                 painter.setPen(self._ink)  # a named input without a value: its name

@@ -184,10 +184,13 @@ class Column:
     def bottom(self) -> float:
         return float(self.ys[-1]) + self.radius
 
-    def error_text(self, t: float, o: float, e: float) -> str:
-        """An output node's target, output and error (three lines beside big nodes)."""
+    def error_text(self, t: float, o: float, e: float, hidden: tuple[str, ...] = ()) -> str:
+        """An output node's target, output and error (three lines beside big nodes); the
+        symbols in ``hidden`` (``o``, ``e``: asked by the quiz) are written ``?``."""
         sep = "\n" if self.roomy else "  "
-        return f"t={fmt(t)}{sep}o={fmt(o)}{sep}e={fmt(e)}"
+        o_text = "?" if "o" in hidden else fmt(o)
+        e_text = "?" if "e" in hidden else fmt(e)
+        return f"t={fmt(t)}{sep}o={o_text}{sep}e={e_text}"
 
 
 class ImageColumn:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QFont, QFontMetricsF, QLinearGradient, QPainter, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QLinearGradient, QPainter, QPen
 
+from bp_studio.ui.canvas.checks import CHECK_LEVELS, UNCHECKED, check_colour, check_pen, worst_pen
 from bp_studio.ui.canvas.colours import Colours
 from bp_studio.ui.canvas.items import pixel_font
+from bp_studio.ui.canvas.marks import draw_badge
 
 LEGEND = (
     ("positive", "positive weight"),
@@ -124,3 +126,37 @@ def _draw_swatch(painter: QPainter, kind: str, x0: float, y: float, colours: Col
         for dy, colour in ((-5, colours.positive), (0, colours.negative), (5, colours.positive)):
             painter.setPen(QPen(colour, 1.5))
             painter.drawLine(QPointF(x0 + 12, y), QPointF(x1 - 2, y + dy))
+    elif kind in ("saturated", "dead"):  # the badge on the rim of a node
+        painter.setPen(QPen(colours.border, 1.5))
+        painter.setBrush(colours.zero)
+        painter.drawEllipse(QPointF(x0 + 12, y + 2), 8, 8)
+        draw_badge(painter, QPointF(x0 + 20, y - 4), 6.5, kind, colours)
+    elif kind == "question":  # a node with "?" in a dashed ring
+        centre = QPointF((x0 + x1) / 2, y)
+        painter.setPen(QPen(colours.border, 1.5))
+        painter.setBrush(colours.zero)
+        painter.drawEllipse(centre, 7, 7)
+        painter.setPen(QPen(colours.accent, 1.5, Qt.PenStyle.DashLine))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawEllipse(centre, 10, 10)
+        font = painter.font()
+        painter.setPen(QColor("#111111"))
+        painter.setFont(pixel_font(font, 11, bold=True))
+        painter.drawText(QRectF(centre.x() - 7, y - 7, 14, 14), Qt.AlignmentFlag.AlignCenter, "?")
+        painter.setFont(font)
+    elif kind == "check":  # green, then amber to red
+        width = LEGEND_SWATCH / CHECK_LEVELS
+        for level in range(CHECK_LEVELS):
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(check_colour(level, colours))
+            painter.drawRect(QRectF(x0 + level * width, y - 5, width + 0.5, 10))
+    elif kind in ("check_worst", "check_worst_ok"):
+        glow, line = worst_pen(colours, 0 if kind == "check_worst_ok" else CHECK_LEVELS - 1)
+        for pen in (glow, line):
+            painter.setPen(pen)
+            painter.drawLine(QPointF(x0 + 6, y), QPointF(x1 - 6, y))
+    elif kind in ("check_unchecked", "check_kink"):
+        level = UNCHECKED if kind == "check_unchecked" else 0
+        pen = check_pen(level, kind == "check_kink", colours)
+        painter.setPen(pen)
+        painter.drawLine(QPointF(x0 + 2, y), QPointF(x1 - 2, y))

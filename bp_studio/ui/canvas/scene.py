@@ -4,6 +4,11 @@
 colour and text from a moment, the hovered and the selected thing (cheap: items compare
 their new style with the old one and redraw only on a change); ``selection_at`` says what a
 scene point hits.
+
+Three overlays stay across restyles until they are set again: unit health badges
+(``set_badges``), the gradient check's edge colours (``set_check``) and the quantities an
+open quiz question hides (``set_question``). None of them costs a restyle anything while it
+is not set.
 """
 
 from __future__ import annotations
@@ -16,12 +21,26 @@ from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QImage, QPainterPath, Q
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene
 
 from bp_studio.engine import Network, Phase
+from bp_studio.engine.gradcheck import GradientCheck, parameter_name
+from bp_studio.studio.explain import format_number
 from bp_studio.studio.moment import Moment, Selection
-from bp_studio.studio.notation import input_symbol, node_name
+from bp_studio.studio.notation import bias_name, input_symbol, node_name, weight_name
+from bp_studio.studio.quiz import Question
+from bp_studio.ui.canvas.checks import (
+    UNCHECKED,
+    GradientCheckItem,
+    check_colour,
+    check_pen,
+    error_levels,
+    layer_kinks,
+    worst_pen,
+)
 from bp_studio.ui.canvas.colours import Colours, luminance, mix
 from bp_studio.ui.canvas.edges import EdgeLayerItem, EdgeMarksItem, _bounds
+from bp_studio.ui.canvas.hidden import HIDDEN, Hidden, hidden_quantities
 from bp_studio.ui.canvas.items import MIN_LABEL_PX, InputImageItem, Label, NodeItem, node_style_key
 from bp_studio.ui.canvas.layout import Layout, fmt
+from bp_studio.ui.canvas.marks import Badge, UnitBadgesItem, badge_place
 
 EDGE_HIT_PX = 5.0
 NODE_HIT_PX = 3.0
@@ -84,6 +103,21 @@ class NetworkScene(QGraphicsScene):
         self._marked_labels: set[tuple[str, tuple]] = set()
         self._node_xy = np.zeros((0, 2))
         self._node_keys: list[tuple[int, int]] = []
+        self.badges: UnitBadgesItem | None = None
+        self.unit_badges: dict[tuple[int, int], Badge] = {}
+        """The health badges shown, by ``(column, unit)``."""
+        self.check_edges: GradientCheckItem | None = None
+        self.check: GradientCheck | None = None
+        """The gradient check the edges are coloured by (``None``: by their weights)."""
+        self._check_levels: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]] = []
+        """Per layer ``(weight levels (units, inputs), near kink, bias levels or None)``."""
+        self.check_worst: Selection | None = None
+        self._check_key: tuple = ()
+        self.hidden: Hidden = frozenset()
+        """The quantities an open quiz question hides (``hidden.hidden_quantities``)."""
+        self.question: Selection | None = None
+        """Where the open quiz question is (its node, edge or bias), ringed."""
+        self._question_node: tuple[int, int] | None = None
 
     def _add_label(self, label: Label, anchor: QPointF, z: float = 5.0) -> Label:
         label.setPos(anchor)
@@ -117,6 +151,12 @@ class NetworkScene(QGraphicsScene):
         self.edge_marks = EdgeMarksItem(_bounds(start, end, 12))
         self.edge_marks.setZValue(1)
         self.addItem(self.edge_marks)
+        self.check_edges = GradientCheckItem(_bounds(start, end, 40))
+        self.check_edges.setZValue(0.5)
+        self.addItem(self.check_edges)
+        self.badges = UnitBadgesItem()
+        self.badges.setZValue(11)  # above the nodes, below the labels
+        self.addItem(self.badges)
         keys, xy = [], []
         for column, size in enumerate(layout.sizes):
             geometry = layout.columns[column]
@@ -241,6 +281,7 @@ class NetworkScene(QGraphicsScene):
         layout = self.layout
         if layout is None:
             return
+        self._colours = colours
         network = moment.network
         column = active_column(moment)
         for index, item in enumerate(self.edge_items):
@@ -250,6 +291,10 @@ class NetworkScene(QGraphicsScene):
         self._restyle_image(moment, colours, hover, selection)
         self._restyle_labels(moment, colours, column, scale)
         self._restyle_band(colours, column)
+        if self.check is not None and self._check_key != colours.key:
+            self._draw_check(colours)
+        if self.unit_badges:
+            self._place_badges(colours)
         self.apply_marks(moment, colours, hover, selection)
 
     def _restyle_nodes(self, moment: Moment, colours: Colours, active: int | None) -> None:
@@ -297,7 +342,14 @@ class NetworkScene(QGraphicsScene):
                     node.set_state(name, "", *hollow, style_key=hollow_key)
                 continue
             self._hollow_columns.pop(column, None)
-            for node, name, value in zip(nodes, symbols, values.tolist()):
+            asked = self._hidden_node(column, showing_delta)
+            for unit, (node, name, value) in enumerate(zip(nodes, symbols, values.tolist())):
+                if unit == asked:  # the quiz asks for it: "?" on a blank node
+                    node.set_state(
+                        name, HIDDEN, colours.zero, border, QColor("#111111"), text,
+                        colours.label_background, False, node_halo,
+                    )  # fmt: skip
+                    continue
                 fill = colours.faded(colours.diverging(value / scale), fade)
                 ink = QColor("#111111") if luminance(fill) > 0.45 else QColor("white")
                 if fade < 1.0:
@@ -306,6 +358,15 @@ class NetworkScene(QGraphicsScene):
                     name, fmt(value), fill, border, ink, text,
                     colours.label_background, False, node_halo,
                 )  # fmt: skip
+
+    def _hidden_node(self, column: int, showing_delta: bool) -> int | None:
+        """The unit of ``column`` whose value (``a``, or ``δ`` while ``showing_delta``) the
+        open quiz question hides, if any."""
+        question = self.question
+        if question is None or question.kind != "node" or question.layer != column:
+            return None
+        quantity = "delta" if showing_delta else "a"
+        return question.unit if (quantity, question) in self.hidden else None
 
     def _symbols(self, moment: Moment, column: int, symbol: str, count: int) -> list[str]:
         """What each node is called beside its value: ``x₁`` in big input nodes (the name is
@@ -418,30 +479,58 @@ class NetworkScene(QGraphicsScene):
                 continue
             weight = float(network.layers[index].weight[unit, input])
             record = moment.backward_layers.get(index)
+            asked = self._hidden_label("edge", label.key)
             if phase == Phase.BACKWARD and record is not None:
-                text = f"∂L/∂w={fmt(float(record.grad_weight[unit, input]))}"
+                gradient = (
+                    HIDDEN if "gradient" in asked else fmt(float(record.grad_weight[unit, input]))
+                )
+                text = f"∂L/∂w={gradient}"
             elif phase == Phase.UPDATE and update is not None:
-                text = f"{fmt(float(update.before[index].weight[unit, input]))} → {fmt(weight)}"
+                new = HIDDEN if "value" in asked else fmt(weight)
+                text = f"{fmt(float(update.before[index].weight[unit, input]))} → {new}"
             else:
-                text = f"w={fmt(weight)}"
+                text = f"w={HIDDEN if 'value' in asked else fmt(weight)}"
             label.set_text(text)
+            if self.check is not None:
+                levels = self._check_levels[index][0]
+                colour = check_colour(int(levels[unit, input]), colours)
+                label.set_style(colours.text, colours.label_background, colour, 2.0)
+                continue
             label.set_style(*style(index, "negative" if weight < 0 else "positive"))
         self._restyle_loss_and_errors(moment, colours, scale)
+
+    def _hidden_label(self, role: str, key: tuple[int, ...]) -> tuple[str, ...]:
+        """What the open quiz question hides of edge or bias ``key`` (``gradient``, ``value``)."""
+        if not self.hidden:
+            return ()
+        where = Selection(role, *key)
+        return tuple(q for q in ("gradient", "value") if (q, where) in self.hidden)
 
     def _bias_text(
         self, label: Label, index: int, unit: int, value: float, moment: Moment, style
     ) -> None:
-        """``b=0.35``; ``b=0.35→0.3`` after the update (big nodes); ``∂L/∂b`` in backward."""
+        """``b=0.35``; ``b=0.35→0.3`` after the update (big nodes); ``∂L/∂b`` in backward;
+        ``?`` for what an open quiz question asks."""
         phase, update = moment.phase, moment.update
         record = moment.backward_layers.get(index)
+        asked = self._hidden_label("bias", label.key)
+        new = HIDDEN if "value" in asked else fmt(value)
         if phase == Phase.BACKWARD and record is not None and record.grad_bias is not None:
-            text = f"∂L/∂b={fmt(float(record.grad_bias[unit]))}"
+            gradient = HIDDEN if "gradient" in asked else fmt(float(record.grad_bias[unit]))
+            text = f"∂L/∂b={gradient}"
         elif phase == Phase.UPDATE and update is not None and self.layout.columns[index + 1].roomy:
             old = float(update.before[index].bias[unit])
-            text = f"b={fmt(old)}→{fmt(value)}"
+            text = f"b={fmt(old)}→{new}"
         else:
-            text = f"b={fmt(value)}"
+            text = f"b={new}"
         label.set_text(text)
+        if self.check is not None:
+            levels = self._check_levels[index][2]
+            level = UNCHECKED if levels is None else int(levels[unit])
+            colours = self._colours
+            border = check_colour(level, colours)
+            label.set_style(colours.text, colours.label_background, border, 2.0)
+            return
         label.set_style(*style(index, "faint"))
 
     def _restyle_loss_and_errors(self, moment: Moment, colours: Colours, scale: float) -> None:
@@ -476,7 +565,15 @@ class NetworkScene(QGraphicsScene):
                 t = float(error.targets[moment.sample, unit])
                 o = float(error.outputs[moment.sample, unit])
                 e = float(error.error[moment.sample, unit])
-                label.set_text(output.error_text(t, o, e))
+                asked = ()
+                if self.hidden:
+                    node = Selection("node", last, unit)
+                    asked = tuple(
+                        symbol
+                        for symbol, quantity in (("o", "a"), ("e", "error"))
+                        if (quantity, node) in self.hidden
+                    )
+                label.set_text(output.error_text(t, o, e, asked))
                 label.set_style(colours.text, colours.label_background, colours.accent, 1.5)
         if not show or not self.error_labels[0].isVisible():
             return
@@ -596,7 +693,7 @@ class NetworkScene(QGraphicsScene):
         hover: Selection | None,
         selection: Selection | None,
     ) -> None:
-        """Draw the selection ring and the hover highlight."""
+        """Draw the selection ring, the hover highlight and the quiz question's ring."""
         if self.layout is None:
             return
         hover_colour = QColor(colours.text)
@@ -606,6 +703,10 @@ class NetworkScene(QGraphicsScene):
         hovers: dict[tuple[int, int], QColor] = {}
         cells: list[tuple[int, QColor, float]] = []
         label_marks: dict[tuple[str, tuple], QColor] = {}
+        question = self.question
+        question_node = None
+        if question is not None:
+            question_node = self._mark_question(question, colours, edge_marks, label_marks)
         for chosen, colour, selected in (
             (hover, hover_colour, False),
             (selection, colours.selection, True),
@@ -619,7 +720,7 @@ class NetworkScene(QGraphicsScene):
             elif chosen.kind == "edge":
                 item = self.edge_items[chosen.layer]
                 line = item.line(chosen.unit * item.inputs + chosen.input)
-                pen = item.pen(chosen.unit, chosen.input)
+                pen = self.edge_pen(chosen.layer, chosen.unit, chosen.input)
                 if pen.color().alpha() == 0 and moment is not None:  # too weak to draw
                     layer = moment.network.layers[chosen.layer]
                     pen.setColor(colours.sign(float(layer.weight[chosen.unit, chosen.input])))
@@ -638,6 +739,11 @@ class NetworkScene(QGraphicsScene):
         for layer, unit in {*rings, *hovers, *self._marked_nodes}:
             self.nodes[layer][unit].set_marks(rings.get((layer, unit)), hovers.get((layer, unit)))
         self._marked_nodes = {*rings, *hovers}
+        if question_node != self._question_node:
+            for key, colour in ((self._question_node, None), (question_node, colours.accent)):
+                if key is not None:
+                    self.nodes[key[0]][key[1]].set_question(colour)
+            self._question_node = question_node
         if self.image is not None:
             self.image.set_marks(cells)
         self.edge_marks.set_marks(edge_marks)
@@ -656,6 +762,35 @@ class NetworkScene(QGraphicsScene):
                 marked.add((role, key))
         self._marked_labels = marked
 
+    def _mark_question(
+        self,
+        question: Selection,
+        colours: Colours,
+        edge_marks: list[tuple[QLineF, QPen, QPen]],
+        label_marks: dict[tuple[str, tuple], QColor],
+    ) -> tuple[int, int] | None:
+        """Where the quiz question is: a dashed ring round its node (returned as ``(column,
+        unit)``), a glow along its edge, or its edge or bias label bordered, in the accent."""
+        if question.kind == "node":
+            return None if not self.nodes[question.layer] else (question.layer, question.unit)
+        key = (question.layer, question.unit)
+        if question.kind == "edge":
+            key = (*key, question.input)
+            item = self.edge_items[question.layer]
+            pen = self.edge_pen(question.layer, question.unit, question.input)
+            if pen.color().alpha() == 0:  # an edge not drawn (a thinned layer)
+                pen.setColor(colours.accent)
+            pen.setColor(QColor(pen.color().rgb()))  # its own colour, opaque over the glow
+            pen.setWidthF(max(pen.widthF(), 1.5))
+            glow = QPen(mix(colours.background, colours.accent, 0.35), 7.0)
+            glow.setCosmetic(True)
+            glow.setCapStyle(Qt.PenCapStyle.RoundCap)
+            edge_marks.append((item.line(question.unit * item.inputs + question.input), glow, pen))
+        label_marks[(question.kind, key)] = colours.accent
+        if question.kind == "bias" and (question.layer, question.unit) not in self.bias_labels:
+            return (question.layer + 1, question.unit)  # no label to border: ring the node
+        return None
+
     def set_node_images(self, images: dict[tuple[int, int], QImage] | None) -> None:
         """Pictures of what each node computes over the input plane (see the view)."""
         images = images or {}
@@ -663,6 +798,94 @@ class NetworkScene(QGraphicsScene):
         for layer, nodes in enumerate(self.nodes):
             for unit, node in enumerate(nodes):
                 node.set_image(images.get((layer, unit)))
+
+    # -- overlays: health badges, the gradient check, the quiz question ----------------------
+
+    def set_badges(self, badges: dict[tuple[int, int], Badge], colours: Colours) -> None:
+        """Show ``badges`` (``marks.unit_badges``; ``{}``: none) at their nodes."""
+        self.unit_badges = dict(badges)
+        self._colours = colours
+        self._place_badges(colours)
+
+    def _place_badges(self, colours: Colours) -> None:
+        if self.badges is None or self.layout is None:
+            return
+        placed = []
+        for column, unit in self.unit_badges:
+            radius = self.layout.columns[column].radius
+            centre, size = badge_place(self.layout.node(column, unit), radius)
+            placed.append((centre, size, self.unit_badges[(column, unit)].kind))
+        self.badges.set_badges(placed, colours)
+
+    def set_check(self, check: GradientCheck | None, network: Network, colours: Colours) -> None:
+        """Colour every edge (and bias label) by ``check``'s relative errors (see ``checks``);
+        ``None``: by the weights again. Labels take their borders at the next ``restyle``."""
+        self.check = check
+        self._colours = colours
+        self._check_levels = []
+        self.check_worst = None
+        self._check_key = ()
+        if check is None:
+            for item in self.edge_items:
+                item.setVisible(True)
+            if self.check_edges is not None:
+                self.check_edges.clear()
+            return
+        kinks = layer_kinks(check, network)
+        for (weight, bias), kink in zip(check.layer_errors(network), kinks):
+            bias_levels = None if bias is None else error_levels(bias, check.tolerance)
+            self._check_levels.append((error_levels(weight, check.tolerance), kink, bias_levels))
+        if len(check.indices):
+            layer, kind, unit, column = parameter_name(network, check.worst_index)
+            self.check_worst = Selection(
+                "edge" if kind == "weight" else "bias", layer, unit, column
+            )
+        self._draw_check(colours)
+
+    def _draw_check(self, colours: Colours) -> None:
+        """The check's batches of lines: unchecked first, then by level, worst on top."""
+        self._check_key = colours.key
+        batches: dict[tuple[int, bool], list[tuple[EdgeLayerItem, np.ndarray]]] = {}
+        for item, (levels, kinks, _) in zip(self.edge_items, self._check_levels):
+            item.setVisible(False)
+            flat, kink = levels.ravel(), kinks.ravel()
+            for level in range(UNCHECKED, int(flat.max(initial=UNCHECKED)) + 1):
+                if level == UNCHECKED and item.thinning is not None:
+                    continue  # a big layer draws the checked (sampled) weights only
+                for near in (False, True):
+                    edges = np.flatnonzero((flat == level) & (kink == near))
+                    if len(edges):
+                        batches.setdefault((level, near), []).append((item, edges))
+        drawn = []
+        for level, near in sorted(batches):
+            lines = [line for item, edges in batches[(level, near)] for line in item.lines(edges)]
+            drawn.append((check_pen(level, near, colours), lines))
+        worst = self.check_worst
+        mark: QLineF | tuple[QPointF, float] | None = None
+        if worst is not None and worst.kind == "edge":
+            item = self.edge_items[worst.layer]
+            mark = item.line(worst.unit * item.inputs + worst.input)
+        elif worst is not None:
+            radius = self.layout.columns[worst.layer + 1].radius
+            mark = (self.layout.node(worst.layer + 1, worst.unit), radius + 5)
+        level = int(error_levels(np.array([self.check.worst]), self.check.tolerance)[0])
+        self.check_edges.set_lines(drawn, mark, worst_pen(colours, level))
+
+    def set_question(self, question: Question | None) -> None:
+        """Hide what ``question`` asks for (at the next ``restyle``) and ring where it is."""
+        self.hidden = hidden_quantities(question)
+        self.question = None if question is None else question.selection
+
+    def edge_pen(self, layer: int, unit: int, input: int) -> QPen:
+        """The pen edge ``weight[unit, input]`` of network layer ``layer`` is drawn with: its
+        gradient-check pen while a check is shown, else its weight's."""
+        if self.check is None:
+            return self.edge_items[layer].pen(unit, input)
+        levels, kinks, _ = self._check_levels[layer]
+        level = int(levels[unit, input])
+        if level == UNCHECKED and self.edge_items[layer].thinning is not None:
+            return QPen(QColor(0, 0, 0, 0))
+        return check_pen(level, bool(kinks[unit, input]), self._colours)
 
     # -- what the user points at --------------------------------------------------------------
 
@@ -730,12 +953,20 @@ class NetworkScene(QGraphicsScene):
     def legend_entries(self) -> tuple[tuple[str, str], ...]:
         """What the legend explains, for what is drawn now (see ``legend.draw_legend``)."""
         layout = self.layout
-        entries = [
-            ("positive", "positive weight"),
-            ("negative", "negative weight"),
-            ("thickness", "thickness = |w| ÷ its layer's largest"),
-            ("scale", "node colour = value a (δ in backward): −1 … 0 … +1"),
-        ]
+        if self.check is None:
+            entries = [
+                ("positive", "positive weight"),
+                ("negative", "negative weight"),
+                ("thickness", "thickness = |w| ÷ its layer's largest"),
+            ]
+        else:
+            entries = self._check_legend()
+        entries.append(("scale", "node colour = value a (δ in backward): −1 … 0 … +1"))
+        if self.unit_badges and self.badges is not None:
+            for kind in self.badges.kinds():
+                entries.append((kind, f"{kind} unit (hover it: what usually helps)"))
+        if self.question is not None:
+            entries.append(("question", "? = the quiz question, hidden until answered"))
         if self.has_pictures and any(
             node._image is not None and not node.value_text
             for column in self.nodes
@@ -750,6 +981,33 @@ class NetworkScene(QGraphicsScene):
             entries.append(("strongest", "big layers: their strongest weights only"))
         entries.append(("active", "layer being computed"))
         return tuple(entries)
+
+    def _check_legend(self) -> list[tuple[str, str]]:
+        """The gradient check's legend entries: the colour scale, the worst, what is grey."""
+        check = self.check
+        tolerance = format_number(check.tolerance, 2)
+        entries = [
+            (
+                "check",
+                "edge colour = relative error |g − g_num| / max(|g|, |g_num|, floor): "
+                f"green < {tolerance} … red ≥ 0.01",
+            )
+        ]
+        if self.check_worst is not None:
+            worst = self.check_worst
+            if worst.kind == "edge":
+                name = weight_name(worst.layer, worst.unit, worst.input)
+            else:
+                name = bias_name(worst.layer, worst.unit)
+            kind = "check_worst" if check.worst >= check.tolerance else "check_worst_ok"
+            entries.append((kind, f"largest: {name}, r = {format_number(check.worst, 2)}"))
+        levels = [levels for levels, _, _ in self._check_levels]
+        if any((item.thinning is None and (lv == UNCHECKED).any()) for item, lv in
+               zip(self.edge_items, levels)):  # fmt: skip
+            entries.append(("check_unchecked", "grey: not checked"))
+        if any(kinks.any() for _, kinks, _ in self._check_levels):
+            entries.append(("check_kink", "dotted: near a kink, left out"))
+        return entries
 
 
 def _xy(point: QPointF) -> tuple[float, float]:

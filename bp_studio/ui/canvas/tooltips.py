@@ -2,9 +2,12 @@
 
 Names and numbers are the explanation panel's (``bp_studio.studio.notation``,
 ``format_number``): ``Weight w₁,₂ of layer 2 = −0.55``, ``Hidden node 2 of layer 1``.
+A number an open quiz question asks for is written ``?`` (``hidden``).
 """
 
 from __future__ import annotations
+
+import textwrap
 
 from bp_studio.engine import Phase
 from bp_studio.studio.explain import format_number
@@ -17,6 +20,7 @@ from bp_studio.studio.notation import (
     normalisation_word,
     weight_name,
 )
+from bp_studio.ui.canvas.hidden import Hidden, shown
 
 SUM_RULE = "z = Σᵢ wⱼᵢ aᵢ + bⱼ"
 
@@ -52,13 +56,29 @@ def edge_ends(moment: Moment, layer: int, unit: int, input: int) -> str:
     return f"{name_of_node(moment, layer, input)} → {name_of_node(moment, layer + 1, unit)}"
 
 
-def tooltip(moment: Moment, selection: Selection) -> str:
-    """The value, gradient and formula of a node, edge or bias."""
+NOTE_WIDTH = 64
+"""Notes added under a tooltip (a badge's, the gradient check's) wrap at this many characters."""
+
+
+def tooltip(
+    moment: Moment,
+    selection: Selection,
+    hidden: Hidden = frozenset(),
+    notes: tuple[str, ...] = (),
+) -> str:
+    """The value, gradient and formula of a node, edge or bias; ``?`` for the ``hidden``
+    quantities (``hidden.hidden_quantities``); each of ``notes`` (plain text: what a badge
+    means, the gradient check of a weight) after a blank line, wrapped."""
     if selection.kind == "edge":
-        return _edge(moment, selection.layer, selection.unit, selection.input)
-    if selection.kind == "bias":
-        return _bias(moment, selection.layer, selection.unit)
-    return _node(moment, selection.layer, selection.unit)
+        text = _edge(moment, selection.layer, selection.unit, selection.input, hidden)
+    elif selection.kind == "bias":
+        text = _bias(moment, selection.layer, selection.unit, hidden)
+    else:
+        text = _node(moment, selection.layer, selection.unit, hidden)
+    for note in notes:
+        wrapped = "\n".join(textwrap.fill(line, NOTE_WIDTH) for line in note.split("\n"))
+        text += "\n\n" + wrapped
+    return text
 
 
 def edit_prompt(moment: Moment, selection: Selection) -> tuple[str, str]:
@@ -79,7 +99,7 @@ def _sample_note(moment: Moment) -> str:
     return f"\n(sample {moment.sample + 1} of {moment.batch_size}, data row {row})"
 
 
-def _node(moment: Moment, column: int, unit: int) -> str:
+def _node(moment: Moment, column: int, unit: int, hidden: Hidden) -> str:
     network = moment.network
     title = capitalised(name_of_node(moment, column, unit))
     if column == 0:
@@ -88,17 +108,21 @@ def _node(moment: Moment, column: int, unit: int) -> str:
     layer = network.layers[index]
     lines = [f"{title} · {layer.activation}"]
     s = moment.sample
+    node = Selection("node", column, unit)
     if index < len(moment.forward_layers):
         record = moment.forward_layers[index]
-        lines.append(f"a = f(z) = {fmt(float(record.a[s, unit]))}")
-        lines.append(f"z = {fmt(float(record.z[s, unit]))}")
+        lines.append(f"a = f(z) = {shown(fmt(float(record.a[s, unit])), hidden, 'a', node)}")
+        lines.append(f"z = {shown(fmt(float(record.z[s, unit])), hidden, 'z', node)}")
     else:
         lines.append("a, z: not computed yet")
     backward = moment.backward_layers.get(index)
     if backward is not None:
-        lines.append(f"δ = ∂L/∂z = {fmt(float(backward.delta[s, unit]))}")
+        delta = shown(fmt(float(backward.delta[s, unit])), hidden, "delta", node)
+        lines.append(f"δ = ∂L/∂z = {delta}")
     if layer.has_bias:
-        lines.append(f"{bias_name(index, unit)} = {fmt(float(layer.bias[unit]))}")
+        bias = Selection("bias", index, unit)
+        value = shown(fmt(float(layer.bias[unit])), hidden, "value", bias)
+        lines.append(f"{bias_name(index, unit)} = {value}")
     lines.append(f"{SUM_RULE},  a = {layer.function.formula}")
     if column == len(network.layers):
         lines.append(f"δ at the output: {network.loss.delta_formula}")
@@ -107,37 +131,45 @@ def _node(moment: Moment, column: int, unit: int) -> str:
     return "\n".join(lines) + _sample_note(moment)
 
 
-def _edge(moment: Moment, index: int, unit: int, input: int) -> str:
+def _edge(moment: Moment, index: int, unit: int, input: int, hidden: Hidden) -> str:
     weight = float(moment.network.layers[index].weight[unit, input])
+    edge = Selection("edge", index, unit, input)
     lines = [
-        f"Weight {weight_name(index, unit, input)} = {fmt(weight)}",
+        f"Weight {weight_name(index, unit, input)} = {shown(fmt(weight), hidden, 'value', edge)}",
         edge_ends(moment, index, unit, input),
     ]
     record = moment.backward_layers.get(index)
     if record is not None:
-        lines.append(f"∂L/∂w = {fmt(float(record.grad_weight[unit, input]))}")
+        gradient = fmt(float(record.grad_weight[unit, input]))
+        lines.append(f"∂L/∂w = {shown(gradient, hidden, 'gradient', edge)}")
     if moment.phase == Phase.UPDATE and moment.update is not None:
         old = float(moment.update.before[index].weight[unit, input])
         step = float(moment.update.step[index].weight[unit, input])
-        lines.append(f"update: {fmt(old)} → {fmt(weight)}  (step {fmt(step)})")
+        new = shown(fmt(weight), hidden, "value", edge)
+        lines.append(
+            f"update: {fmt(old)} → {new}  (step {shown(fmt(step), hidden, 'value', edge)})"
+        )
     lines.append(SUM_RULE)
     if record is not None:
         lines.append("∂L/∂wⱼᵢ = mean over the batch of δⱼ aᵢ")
     return "\n".join(lines)
 
 
-def _bias(moment: Moment, index: int, unit: int) -> str:
+def _bias(moment: Moment, index: int, unit: int, hidden: Hidden) -> str:
     value = float(moment.network.layers[index].bias[unit])
+    bias = Selection("bias", index, unit)
+    new = shown(fmt(value), hidden, "value", bias)
     lines = [
-        f"Bias {bias_name(index, unit)} = {fmt(value)}",
+        f"Bias {bias_name(index, unit)} = {new}",
         f"into {name_of_node(moment, index + 1, unit)}",
     ]
     record = moment.backward_layers.get(index)
     if record is not None and record.grad_bias is not None:
-        lines.append(f"∂L/∂b = {fmt(float(record.grad_bias[unit]))}")
+        gradient = fmt(float(record.grad_bias[unit]))
+        lines.append(f"∂L/∂b = {shown(gradient, hidden, 'gradient', bias)}")
     if moment.phase == Phase.UPDATE and moment.update is not None:
         old = float(moment.update.before[index].bias[unit])
-        lines.append(f"update: {fmt(old)} → {fmt(value)}")
+        lines.append(f"update: {fmt(old)} → {new}")
     lines.append(SUM_RULE)
     if record is not None:
         lines.append("∂L/∂bⱼ = mean over the batch of δⱼ")

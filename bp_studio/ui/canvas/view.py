@@ -1,20 +1,33 @@
 """``NetworkCanvas``: the view that shows a ``NetworkScene``, fits and zooms it, draws the
-legend, and turns clicks, hovers and double-clicks into signals."""
+legend, and turns clicks, hovers and double-clicks into signals.
+
+Besides the moment it shows three things the window sets and clears: unit health badges
+(``set_unit_health``), edges coloured by a gradient check (``set_gradient_check``, dropped by
+itself when a moment of another step or other parameters arrives) and an open quiz
+question, whose answer is written ``?`` everywhere (``set_hidden``)."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
+import numpy as np
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QImage, QPainter, QPen, QPixmap, QPixmapCache, QTransform
 from PySide6.QtWidgets import QFrame, QGraphicsView, QInputDialog, QToolTip, QWidget
 
+from bp_studio.engine.diagnostics import LayerHealth
+from bp_studio.engine.gradcheck import GradientCheck
+from bp_studio.studio.explain_diagnostics import parameter_check_tooltip
 from bp_studio.studio.moment import Moment, Selection
+from bp_studio.studio.quiz import Question
 from bp_studio.ui.canvas import tooltips
+from bp_studio.ui.canvas.checks import parameter_offsets
 from bp_studio.ui.canvas.colours import Colours
 from bp_studio.ui.canvas.items import PIXMAP_CACHE_KB
 from bp_studio.ui.canvas.layout import Layout
 from bp_studio.ui.canvas.legend import LEGEND, draw_legend, legend_rect, legend_size
+from bp_studio.ui.canvas.marks import unit_badges
 from bp_studio.ui.canvas.scene import NetworkScene
 
 CLICK_SLOP_PX = 4
@@ -66,6 +79,11 @@ class NetworkCanvas(QGraphicsView):
         self._legend_cache: tuple[tuple, tuple[QPoint, QPixmap]] | None = None
         self._legend_height_cache: tuple[tuple | None, float] = (None, 0.0)
         self._colours = Colours(self.palette())
+        self._health: list[LayerHealth] | None = None
+        self._check: GradientCheck | None = None
+        self._check_moment: tuple[int, np.ndarray] | None = None
+        """The step number and parameters the gradient check was made at."""
+        self._question: Question | None = None
 
     # -- public API -------------------------------------------------------------------------
 
@@ -116,8 +134,16 @@ class NetworkCanvas(QGraphicsView):
             None if norm is None else norm.kind,
         )
         self._moment = moment
+        if self._check is not None and (
+            architecture != self._architecture or not self._check_still_applies(moment)
+        ):
+            self.set_gradient_check(None)
         if architecture != self._architecture:
             self._architecture = architecture
+            if self._health is not None and not self._health_fits(moment):
+                self._health = None
+            if self._question is not None and not self._fits(moment, self._question.selection):
+                self._question = None
             self._build()
             if self._selection is not None and not self._valid(self._selection):
                 self._selection = None
@@ -138,6 +164,70 @@ class NetworkCanvas(QGraphicsView):
         if self._auto_fit and self._legend_height() != legend:  # a legend row more or less
             self._fit_view()
         self.viewport().update()
+
+    def set_unit_health(self, health: Sequence[LayerHealth] | None) -> None:
+        """Badge the saturated and dead units of ``health`` (``layer_health`` or
+        ``step_health`` of the network shown; ``None`` removes the badges).
+
+        ``S`` on amber at a node's top right: saturated on more than half of the samples
+        (``marks.SATURATED_SHARE``); ``✕`` on dull red: dead on the whole batch. Hovering the
+        node adds what the badge means and what usually helps to its tooltip; the legend
+        explains the badges while there are some. The badges stay through ``set_moment``
+        until set again (a new architecture drops health that no longer fits it).
+        ``ValueError`` if ``health`` does not describe the network shown.
+        """
+        if health is not None and self._moment is not None:
+            unit_badges(health, self._moment.network)  # ValueError: another network's
+        self._health = None if health is None else list(health)
+        self._overlays_changed(self._apply_health)
+
+    def set_gradient_check(self, check: GradientCheck | None) -> None:
+        """Colour the edges by ``check``'s relative errors (``check_gradients`` of the network
+        shown at this moment; ``None``: by their weights again).
+
+        Green below the check's tolerance, amber to red (``≥ 0.01``) on a log scale, grey
+        unchecked, dotted near a kink; the worst parameter glows (a bias: a ring round its
+        node); bias labels are bordered likewise; the legend says what the colours mean and
+        an edge's or bias's tooltip gives ``g``, ``g_num`` and ``r``. The check belongs to
+        one step: a moment of another step number, or with other parameters or another
+        architecture, drops it. ``ValueError`` without a moment, or for another network.
+        """
+        if check is not None:
+            moment = self._moment
+            if moment is None:
+                raise ValueError("set a moment before its gradient check")
+            if check.parameters != moment.network.parameters.size:
+                raise ValueError(
+                    f"the gradient check has {check.parameters} parameters, the network shown "
+                    f"has {moment.network.parameters.size}"
+                )
+            self._check_moment = (moment.step_number, moment.network.parameters.copy())
+        else:
+            self._check_moment = None
+        self._check = check
+        self._overlays_changed(self._apply_check)
+
+    def set_hidden(self, question: Question | None) -> None:
+        """Hide what the quiz ``question`` asks for: its number is written ``?`` on its node
+        (a blank node), edge or bias label, beside an output node and in the tooltips, and a
+        dashed ring (a glow, for an edge) shows where it is. ``None`` shows everything.
+
+        What else is hidden with it is in ``hidden`` (a ``z`` question hides ``a`` too).
+        ``ValueError`` if the question is about a node, edge or bias this network lacks.
+        """
+        if question is not None and self._layout is not None:
+            if not self._valid(question.selection):
+                raise ValueError(f"{question.selection} is not part of this network")
+        self._question = question
+        self._overlays_changed(self._apply_question)
+
+    def unit_badges(self) -> dict[tuple[int, int], str]:
+        """The badges drawn: ``{(node column, unit): "saturated" | "dead"}``."""
+        return {key: badge.kind for key, badge in self._scene.unit_badges.items()}
+
+    def gradient_check_worst(self) -> Selection | None:
+        """The edge or bias the shown gradient check found worst (``None``: no check)."""
+        return self._scene.check_worst if self._check is not None else None
 
     def set_selection(self, selection: Selection | None) -> None:
         """Show ``selection`` (no signal: the caller already knows)."""
@@ -177,8 +267,23 @@ class NetworkCanvas(QGraphicsView):
         return self._scene.selection_at(scene_pos, self._scale())
 
     def tooltip_text(self, selection: Selection) -> str:
-        """The value, gradient and formula of a node, edge or bias, for its tooltip."""
-        return tooltips.tooltip(self._moment, selection)
+        """The value, gradient and formula of a node, edge or bias, for its tooltip; what a
+        node's badge means; an edge's or bias's gradient check; ``?`` for a quiz's answer."""
+        scene = self._scene
+        notes: list[str] = []
+        if selection.kind == "node":
+            badge = scene.unit_badges.get((selection.layer, selection.unit))
+            if badge is not None:
+                notes.append(badge.text)
+        elif self._check is not None and ("gradient", selection) not in scene.hidden:
+            weight, bias = parameter_offsets(self._moment.network)[selection.layer]
+            if selection.kind == "edge":
+                inputs = self._moment.network.layers[selection.layer].inputs
+                index = weight + selection.unit * inputs + selection.input
+                notes.append(parameter_check_tooltip(self._check, index))
+            elif bias is not None:
+                notes.append(parameter_check_tooltip(self._check, bias + selection.unit))
+        return tooltips.tooltip(self._moment, selection, scene.hidden, tuple(notes))
 
     def labels(self, role: str) -> dict[tuple[int, ...], str]:
         """The visible labels of one role (``header``, ``bias``, ``edge``, ``error``, ``loss``,
@@ -197,8 +302,9 @@ class NetworkCanvas(QGraphicsView):
         return self._scene.node_texts()
 
     def edge_pen(self, layer: int, unit: int, input: int) -> QPen:
-        """The pen that draws edge ``weight[unit, input]`` of network layer ``layer``."""
-        return self._scene.edge_items[layer].pen(unit, input)
+        """The pen that draws edge ``weight[unit, input]`` of network layer ``layer`` (its
+        gradient-check pen while a check is shown)."""
+        return self._scene.edge_pen(layer, unit, input)
 
     def legend_entries(self) -> tuple[tuple[str, str], ...]:
         """``(kind, text)`` of each legend entry, as drawn."""
@@ -215,6 +321,9 @@ class NetworkCanvas(QGraphicsView):
             canvas.set_moment(self._moment)
             if self._selection is not None:
                 canvas.set_selection(self._selection)
+            canvas.set_unit_health(self._health)
+            canvas.set_gradient_check(self._check)
+            canvas.set_hidden(self._question)
             canvas.set_node_images(
                 {
                     (node.layer, node.unit): node._image
@@ -239,6 +348,9 @@ class NetworkCanvas(QGraphicsView):
         self._legend_cache = None
         layout = Layout(moment.network, self.font(), moment.output_names, self._room())
         self._scene.build(moment.network, layout)
+        self._apply_health()
+        self._apply_check()
+        self._apply_question()
         if self._auto_fit:
             self._fit_view()
 
@@ -271,6 +383,61 @@ class NetworkCanvas(QGraphicsView):
             self._restyle()  # the input image follows the hovered or selected unit
             return
         self._scene.apply_marks(self._moment, self._colours, self._hover, self._selection)
+
+    # -- health badges, gradient check, quiz question -----------------------------------------
+
+    def _overlays_changed(self, apply) -> None:
+        """``apply`` an overlay to the scene, restyle, and refit if the legend's height moved."""
+        legend = self._legend_height()
+        apply()
+        self._legend_cache = None
+        self._restyle()
+        if self._auto_fit and self._legend_height() != legend:
+            self._fit_view()
+        self.viewport().update()
+
+    def _apply_health(self) -> None:
+        if self._layout is None:
+            return
+        moment = self._moment
+        badges = {} if self._health is None else unit_badges(self._health, moment.network)
+        self._scene.set_badges(badges, self._colours)
+
+    def _apply_check(self) -> None:
+        if self._layout is not None:
+            self._scene.set_check(self._check, self._moment.network, self._colours)
+
+    def _apply_question(self) -> None:
+        self._scene.set_question(self._question)
+
+    def _health_fits(self, moment: Moment) -> bool:
+        try:
+            unit_badges(self._health, moment.network)
+        except ValueError:
+            return False
+        return True
+
+    def _check_still_applies(self, moment: Moment) -> bool:
+        """Whether ``moment`` is of the step and parameters the gradient check was made at."""
+        step, parameters = self._check_moment
+        now = moment.network.parameters
+        return moment.step_number == step and np.array_equal(now, parameters)
+
+    def _fits(self, moment: Moment, selection: Selection) -> bool:
+        """Whether ``selection`` names a node, edge or bias of ``moment``'s network."""
+        sizes = moment.network.sizes
+        if selection.kind == "node":
+            return (
+                0 <= selection.layer < len(sizes) and 0 <= selection.unit < sizes[selection.layer]
+            )
+        if not (
+            0 <= selection.layer < len(sizes) - 1
+            and 0 <= selection.unit < sizes[selection.layer + 1]
+        ):
+            return False
+        if selection.kind == "edge":
+            return selection.input is not None and 0 <= selection.input < sizes[selection.layer]
+        return moment.network.layers[selection.layer].has_bias
 
     # -- helpers ----------------------------------------------------------------------------
 
