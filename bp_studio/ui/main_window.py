@@ -42,6 +42,7 @@ from bp_studio.studio.moment import Moment
 from bp_studio.studio.progress import Publication
 from bp_studio.ui import commands
 from bp_studio.ui.background import Job
+from bp_studio.ui.breakpoints_panel import BreakpointsPanel
 from bp_studio.ui.bridge import StudioBridge
 from bp_studio.ui.canvas import NetworkCanvas
 from bp_studio.ui.code_view import CodeView
@@ -54,6 +55,8 @@ from bp_studio.ui.loss_plot import LossPlot
 from bp_studio.ui.panels import DataPanel, PhaseIndicator
 from bp_studio.ui.play import FASTEST, SPEED_LABELS, SPEEDS, Player
 from bp_studio.ui.quiz_panel import QuizPanel
+from bp_studio.ui.runs_list import RunsList
+from bp_studio.ui.section import Section
 from bp_studio.ui.settings_panel import SettingsPanel
 
 MIN_WINDOW = (1024, 640)
@@ -183,6 +186,10 @@ class MainWindow(QMainWindow):
         data_layout.addWidget(self.data_settings)
         column_layout.addWidget(data_box)
         column_layout.addWidget(self.settings_panel)
+        self.breakpoints_panel = BreakpointsPanel()
+        self.breakpoints_panel.breakpoints_changed.connect(self._on_breakpoints_edited)
+        self.breakpoints_section = Section("Breakpoints", self.breakpoints_panel)
+        column_layout.addWidget(self.breakpoints_section)
         column_layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidget(column)
@@ -206,7 +213,13 @@ class MainWindow(QMainWindow):
         self.code_dock = self._dock("Code", self.code_view, Qt.DockWidgetArea.RightDockWidgetArea)
         self.quiz_panel = QuizPanel(self.studio)
         self.quiz_dock = self._dock("Quiz", self.quiz_panel, Qt.DockWidgetArea.RightDockWidgetArea)
-        for dock in (self.code_dock, self.quiz_dock):
+        self.runs_list = RunsList()
+        self.runs_list.visibility_changed.connect(self.studio.show_run)
+        self.runs_list.delete_requested.connect(self.studio.delete_run)
+        self.runs_dock = self._dock(
+            "Compare runs", self.runs_list, Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        for dock in (self.code_dock, self.quiz_dock, self.runs_dock):
             self.tabifyDockWidget(self.explain_dock, dock)
             dock.hide()
         self.explain_dock.raise_()
@@ -306,6 +319,10 @@ class MainWindow(QMainWindow):
         elif name == "quiz_changed":
             self.quiz_panel.refresh()
             self._refresh_view()
+        elif name == "runs_changed":
+            self._show_runs()
+        elif name == "diagnostics_changed":
+            self._show_health()
 
     def _show_document(self) -> None:
         studio = self.studio
@@ -314,6 +331,10 @@ class MainWindow(QMainWindow):
         self.explanation.set_precision(studio.precision)
         self.explanation.digits.blockSignals(False)
         self.message_bar.hide()
+        self.breakpoints_panel.set_breakpoints(studio.breakpoints)
+        if studio.breakpoints:
+            self.breakpoints_section.set_expanded(True)
+        self._show_runs()
         self._show_data()
         self.refresh()
         self.canvas.fit()
@@ -347,8 +368,10 @@ class MainWindow(QMainWindow):
         studio = self.studio
         moment = studio.moment()
         self.canvas.set_moment(moment)
+        self.canvas.set_hidden(studio.quiz.question)
         self.canvas.set_selection(studio.selection)
         self.canvas.set_editable(not self.player.playing)
+        self._show_health()
         self._explain(moment)
         if self.code_dock.isVisible():
             self.code_view.refresh()
@@ -369,6 +392,7 @@ class MainWindow(QMainWindow):
     def _refresh_view(self) -> None:
         moment = self.studio.moment()
         self.canvas.set_moment(moment)
+        self.canvas.set_hidden(self.studio.quiz.question)
         self.canvas.set_selection(self.studio.selection)
         self._explain(moment)
         data = self.studio.data
@@ -398,8 +422,32 @@ class MainWindow(QMainWindow):
             self.explanation.show(moment, self.studio.selection)
 
     def _refresh_loss_plot(self) -> None:
-        self.loss_plot.set_test_history(*self.studio.evaluations.test_curve())
+        evaluations = self.studio.evaluations
+        self.loss_plot.set_test_history(*evaluations.test_curve())
+        self.loss_plot.set_validation_history(*evaluations.test_curve("validation"))
         self.loss_plot.set_history(*self.studio.losses())
+
+    def _show_runs(self) -> None:
+        """The kept earlier runs: faded on the loss plot, listed in Compare runs."""
+        runs = self.studio.runs
+        self.loss_plot.set_runs(runs)
+        self.runs_list.set_runs(runs)
+
+    def _show_health(self, network=None) -> None:
+        """Badges on saturated and dead units, from the newest layer health that fits the
+        network drawn (none before a measurement, or after the architecture changed)."""
+        network = network or self.studio.network
+        health = self.studio.diagnostics.latest
+        fits = (
+            health is not None
+            and network is not None
+            and len(health) == len(network.layers)
+            and all(h.units == layer.units for h, layer in zip(health, network.layers))
+        )
+        self.canvas.set_unit_health(health if fits else None)
+
+    def _on_breakpoints_edited(self, breakpoints: tuple) -> None:
+        self._command(self.studio.set_breakpoints, breakpoints)
 
     def _on_data_view_shown(self, visible: bool) -> None:
         """The data view is drawn only while it shows: draw it when it comes into view."""
@@ -509,7 +557,10 @@ class MainWindow(QMainWindow):
             publication.new_epoch_end_steps,
         )
         if heavy:
-            self.loss_plot.set_test_history(*self.studio.evaluations.test_curve())
+            evaluations = self.studio.evaluations
+            self.loss_plot.set_test_history(*evaluations.test_curve())
+            self.loss_plot.set_validation_history(*evaluations.test_curve("validation"))
+            self._show_health(display)
             self._refresh_data_view(display)
             self.loss_plot.plot.repaint()
             self.data_view.repaint()
@@ -731,6 +782,7 @@ class MainWindow(QMainWindow):
             self.data_view_dock,
             self.code_dock,
             self.quiz_dock,
+            self.runs_dock,
         ]
 
     def show_code(self) -> None:
@@ -759,6 +811,9 @@ class MainWindow(QMainWindow):
         self.check_gradients_action.setEnabled(True)
         network = self.studio.network
         self.gradient_check = check
+        moment = self.studio.moment()
+        self.canvas.set_moment(moment)
+        self.canvas.set_gradient_check(check)
         self.explanation.show_page(
             explain_gradient_check(check, network, self.studio.precision), self.studio.moment()
         )
