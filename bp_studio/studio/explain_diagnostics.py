@@ -445,7 +445,7 @@ def health_headline(health: Sequence[LayerHealth] | None, loss: str | None = Non
 
 def _cell(text: str, align: str = "right", bold: bool = False) -> str:
     tag = "th" if bold else "td"
-    return f'<{tag} align="{align}" style="padding:1px 6px;">{text}</{tag}>'
+    return f'<{tag} align="{align}" style="padding:1px 6px; white-space:nowrap;">{text}</{tag}>'
 
 
 def health_summary(
