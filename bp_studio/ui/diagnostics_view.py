@@ -248,6 +248,8 @@ class DiagnosticsView(QWidget):
         self._layers = 0
         self._measurements = -1
         """How many measurements the curves show (-1: never drawn)."""
+        self._last_step: int | None = None
+        """The step of the curves' last measurement."""
         self._health_shown: list[LayerHealth] | None = None
         self._health_time = -math.inf
         self._distributions_time = -math.inf
@@ -371,9 +373,9 @@ class DiagnosticsView(QWidget):
             return
         self._draw_series(force=False)
         now = time.monotonic()
-        health, step = self._latest()
+        health = self.studio.diagnostics.latest
         if health is not self._health_shown and now - self._health_time >= HEALTH_INTERVAL:
-            self._draw_health(health, step)
+            self._draw_health(*self._latest())
         self._distributions_stale = True
         if (
             self.tabs.currentWidget() is self.distribution_tab
@@ -398,11 +400,9 @@ class DiagnosticsView(QWidget):
     # -- drawing -------------------------------------------------------------------------------
 
     def _latest(self) -> tuple[list[LayerHealth] | None, int | None]:
-        """The newest health and the step it was measured after."""
-        log = self.studio.diagnostics
-        health = log.latest
-        steps = log.series()[0] if health is not None else np.zeros(0)
-        return health, (int(steps[-1]) if len(steps) else None)
+        """The newest health and the last step the curves show (read just before it)."""
+        health = self.studio.diagnostics.latest
+        return health, (self._last_step if health is not None else None)
 
     def _set_layers(self, layers: int) -> None:
         """One curve per layer in both plots, and the layer list, for ``layers`` layers."""
@@ -442,6 +442,7 @@ class DiagnosticsView(QWidget):
             return
         steps, grads, ratios = log.series()
         self._measurements = len(steps)
+        self._last_step = int(steps[-1]) if len(steps) else None
         self._set_layers(len(self.studio.network.layers))
         if len(steps) == 0 or grads.shape[1] != self._layers:
             for curve in self.gradient_curves + self.ratio_curves:

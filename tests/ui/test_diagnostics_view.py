@@ -295,3 +295,20 @@ def test_small_enough_for_a_dock_and_wide_side_by_side(qtbot, tmp_path):
     assert view.gradient_plot.geometry().bottom() < view.ratio_plot.geometry().top()
     assert view.minimumSizeHint().width() <= 260
     assert view.grab().save(str(tmp_path / "diagnostics.png"))
+
+
+def test_a_live_tick_without_a_new_measurement_reads_nothing(qtbot, monkeypatch):
+    studio = Studio()
+    view = shown_view(qtbot, studio)
+    studio.step()
+    view.refresh_live()
+    assert len(curve_data(view.gradient_curves[0])[0]) == 1
+    reads = []
+    series = studio.diagnostics.series
+    monkeypatch.setattr(studio.diagnostics, "series", lambda: reads.append(1) or series())
+    view.refresh_live()
+    view.refresh_live()
+    assert reads == []
+    studio.step()
+    view.refresh_live()
+    assert len(reads) == 1 and len(curve_data(view.gradient_curves[0])[0]) == 2
