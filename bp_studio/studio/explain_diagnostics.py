@@ -393,7 +393,8 @@ def health_findings(health: Sequence[LayerHealth], loss: str | None = None) -> l
 
     The same findings as ``explain_health``'s advice: layers saturated on more than half of
     their (sample, unit) pairs (not an output layer whose ``f′`` the loss cancels), layers
-    with dead units, and a first-to-last gradient norm ratio beyond ``GRADIENT_SPREAD``.
+    with dead units, and a first-to-last gradient norm ratio beyond ``GRADIENT_SPREAD``; then
+    layers not named yet whose ``‖ΔW‖ / ‖W‖`` is more than ×10 away from ``UPDATE_RATIO_GUIDE``.
     """
     if not health:
         return []
@@ -425,7 +426,31 @@ def health_findings(health: Sequence[LayerHealth], loss: str | None = None) -> l
             f"Exploding gradient: ‖∂L/∂W‖ grows {TIMES.strip()}{format_number(spread, 3)} "
             f"from layer {last} to layer 1 — try {HELP_EXPLODING}."
         )
+    slow, fast = _pace_layers(health, loss)
+    for h in slow:
+        findings.append(
+            f"Layer {h.layer + 1}: ‖ΔW‖ / ‖W‖ = {format_number(h.update_ratio or 0.0, 3)}, far "
+            "below the rule of thumb 10⁻³: it hardly learns — try a higher learning rate."
+        )
+    for h in fast:
+        findings.append(
+            f"Layer {h.layer + 1}: ‖ΔW‖ / ‖W‖ = {format_number(h.update_ratio or 0.0, 3)}, far "
+            "above the rule of thumb 10⁻³: large steps, training may be unstable — try a lower "
+            "learning rate."
+        )
     return findings
+
+
+def _pace_layers(
+    health: Sequence[LayerHealth], loss: str | None
+) -> tuple[list[LayerHealth], list[LayerHealth]]:
+    """``(slow, fast)``: layers whose update ratio is more than ×10 below / above the rule of
+    thumb, leaving out layers already reported saturated or dead (the cause named first)."""
+    flagged = {id(h) for h in _saturated_layers(health, loss)} | {id(h) for h in health if h.dead}
+    ratios = [(h, h.update_ratio) for h in health if id(h) not in flagged]
+    slow = [h for h, r in ratios if r is not None and 0.0 < r < UPDATE_RATIO_GUIDE / 10]
+    fast = [h for h, r in ratios if r is not None and r > UPDATE_RATIO_GUIDE * 10]
+    return slow, fast
 
 
 def health_headline(health: Sequence[LayerHealth] | None, loss: str | None = None) -> str:
@@ -440,6 +465,9 @@ def health_headline(health: Sequence[LayerHealth] | None, loss: str | None = Non
         words.append("vanishing gradient")
     elif spread is not None and spread > GRADIENT_SPREAD:
         words.append("exploding gradient")
+    slow, fast = _pace_layers(health, loss)
+    words += [f"layer {h.layer + 1} learns slowly" for h in slow]
+    words += [f"layer {h.layer + 1} takes large steps" for h in fast]
     return " · ".join(words) if words else "no problems found"
 
 

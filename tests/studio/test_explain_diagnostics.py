@@ -222,3 +222,24 @@ def test_gradient_check_summary_passed_and_failed() -> None:
     text = plain(gradient_check_summary(bad, net))
     assert text.startswith("Gradient check failed: largest relative error r = ")
     assert "at the weight w2,2 of layer 1, not below the tolerance 0.0001" in text
+
+
+def test_update_ratios_far_from_the_rule_of_thumb_are_named() -> None:
+    import dataclasses
+
+    net = Network.create([2, 8, 1], ["tanh", "sigmoid"], seed=1)
+    rng = np.random.default_rng(1)
+    health = layer_health(net, rng.normal(0.0, 1.0, (50, 2)), rng.uniform(0.0, 1.0, (50, 1)))
+    paced = [
+        dataclasses.replace(health[0], update_ratio=5e-5),
+        dataclasses.replace(health[1], update_ratio=0.02),
+    ]
+    assert health_findings(paced) == [
+        "Layer 1: ‖ΔW‖ / ‖W‖ = 5×10⁻⁵, far below the rule of thumb 10⁻³: it hardly learns — "
+        "try a higher learning rate.",
+        "Layer 2: ‖ΔW‖ / ‖W‖ = 0.02, far above the rule of thumb 10⁻³: large steps, training "
+        "may be unstable — try a lower learning rate.",
+    ]
+    assert health_headline(paced) == "layer 1 learns slowly · layer 2 takes large steps"
+    near = [dataclasses.replace(h, update_ratio=2e-3) for h in health]
+    assert health_findings(near) == [] and health_headline(near) == "no problems found"
