@@ -12,10 +12,20 @@ formatted here.
   numbers plugged in, and the verdict;
 - ``parameter_check_tooltip(result, index)``: the plain-text check of one parameter, for the
   tooltip of its edge or bias on the canvas.
+
+The diagnostics view's shorter texts, from the same findings:
+
+- ``layer_title(layer, layers)``: ``layer 2 (hidden)``, ``layer 3 (output)``;
+- ``health_findings(health, loss)``: one plain sentence per problem, with what usually helps;
+- ``health_headline(health, loss)``: the problems in a few words, for one line;
+- ``health_summary(health, ...)``: a table of the four figures per layer and the findings;
+- ``gradient_check_summary(result, network, ...)``: the check's verdict, worst parameter and
+  formula in a few lines.
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 
 import numpy as np
@@ -24,6 +34,7 @@ from bp_studio.engine import ACTIVATIONS, LOSSES, Network
 from bp_studio.engine.diagnostics import SATURATION_LEVEL, UPDATE_RATIO_GUIDE, LayerHealth
 from bp_studio.engine.gradcheck import GradientCheck, parameter_name
 from bp_studio.studio.explain import (
+    CURRENT_COLOR,
     FORMULA_COLOR,
     MINUS,
     NOTE_COLOR,
@@ -168,16 +179,30 @@ def _layers(health: Sequence[LayerHealth], singular: str, plural: str) -> str:
     return f"Layers {', '.join(numbers[:-1])} and {numbers[-1]} {plural}"
 
 
-def _advice(health: Sequence[LayerHealth], p: int, loss: str | None) -> list[str]:
-    parts = []
+def _saturated_layers(health: Sequence[LayerHealth], loss: str | None) -> list[LayerHealth]:
+    """Layers saturated on more than ``SATURATED_MOST`` of their (sample, unit) pairs; the
+    output layer not when the loss cancels its ``f′`` (cross-entropy with its activation)."""
     combined = loss is not None and LOSSES[loss].output_activation == health[-1].activation
-    saturated = [
+    return [
         h
         for h in health
         if h.saturated is not None
         and h.saturated > SATURATED_MOST
         and not (combined and h is health[-1])
     ]
+
+
+def _gradient_spread(health: Sequence[LayerHealth]) -> float | None:
+    """``‖∂L/∂W_1‖ / ‖∂L/∂W_L‖``, first layer over last (``None`` if either is missing or 0)."""
+    first, last = health[0].grad_norm, health[-1].grad_norm
+    if len(health) > 1 and first is not None and last is not None and last > 0 and first > 0:
+        return first / last
+    return None
+
+
+def _advice(health: Sequence[LayerHealth], p: int, loss: str | None) -> list[str]:
+    parts = []
+    saturated = _saturated_layers(health, loss)
     if saturated:
         parts.append(
             f"{_layers(saturated, 'is', 'are')} saturated. What usually helps: {HELP_SATURATED}."
@@ -185,9 +210,8 @@ def _advice(health: Sequence[LayerHealth], p: int, loss: str | None) -> list[str
     dead = [h for h in health if h.dead]
     if dead:
         parts.append(f"{_layers(dead, 'has', 'have')} dead units. What usually helps: {HELP_DEAD}.")
-    first, last = health[0].grad_norm, health[-1].grad_norm
-    if len(health) > 1 and first is not None and last is not None and last > 0 and first > 0:
-        spread = first / last
+    spread = _gradient_spread(health)
+    if spread is not None:
         if spread < 1 / GRADIENT_SPREAD:
             parts.append(
                 f"The gradient shrinks {TIMES.strip()}{format_number(1 / spread, p)} from layer "
@@ -380,4 +404,220 @@ def explain_gradient_check(result: GradientCheck, network: Network, precision: i
             top=6,
         )
     )
+    return _page(parts)
+
+
+# -- the diagnostics view's short texts --------------------------------------------------------
+
+
+def layer_title(layer: int, layers: int) -> str:
+    """Network layer ``layer`` (0-based) of ``layers`` for people: ``layer 1 (hidden)`` ...
+    ``layer 3 (output)`` (counted from 1, as in the explanation panel)."""
+    return f"layer {layer + 1} ({'output' if layer == layers - 1 else 'hidden'})"
+
+
+def health_findings(health: Sequence[LayerHealth], loss: str | None = None) -> list[str]:
+    """One plain sentence per problem, with what usually helps, e.g.
+    ``Layer 2: 63 % of its sigmoid outputs saturated (|f′| < 1 % of max |f′|) — try …``.
+
+    The same findings as ``explain_health``'s advice: layers saturated on more than half of
+    their (sample, unit) pairs (not an output layer whose ``f′`` the loss cancels), layers
+    with dead units, and a first-to-last gradient norm ratio beyond ``GRADIENT_SPREAD``; then
+    layers not named yet whose ``‖ΔW‖ / ‖W‖`` is more than ×10 away from ``UPDATE_RATIO_GUIDE``.
+    """
+    if not health:
+        return []
+    level = f"{100 * SATURATION_LEVEL:g}"
+    findings = []
+    saturated = set(id(h) for h in _saturated_layers(health, loss))
+    for h in health:
+        if id(h) in saturated and h.saturated is not None:
+            findings.append(
+                f"Layer {h.layer + 1}: {_percent(h.saturated)} of its {h.activation} outputs "
+                f"saturated (|f′| < {level} % of max |f′|, almost no gradient passes) — try "
+                f"{HELP_SATURATED}."
+            )
+        if h.dead:
+            dead = len(h.dead_units)
+            findings.append(
+                f"Layer {h.layer + 1}: {dead} of its {h.units} {h.activation} units dead "
+                f"(z ≤ 0 on every sample, no gradient reaches their weights) — try {HELP_DEAD}."
+            )
+    spread = _gradient_spread(health)
+    last = len(health)
+    if spread is not None and spread < 1 / GRADIENT_SPREAD:
+        findings.append(
+            f"Vanishing gradient: ‖∂L/∂W‖ shrinks {TIMES.strip()}{format_number(1 / spread, 3)} "
+            f"from layer {last} to layer 1 — try {HELP_VANISHING}."
+        )
+    elif spread is not None and spread > GRADIENT_SPREAD:
+        findings.append(
+            f"Exploding gradient: ‖∂L/∂W‖ grows {TIMES.strip()}{format_number(spread, 3)} "
+            f"from layer {last} to layer 1 — try {HELP_EXPLODING}."
+        )
+    slow, fast = _pace_layers(health, loss)
+    for h in slow:
+        findings.append(
+            f"Layer {h.layer + 1}: ‖ΔW‖ / ‖W‖ = {format_number(h.update_ratio or 0.0, 3)}, far "
+            "below the rule of thumb 10⁻³: it hardly learns — try a higher learning rate."
+        )
+    for h in fast:
+        findings.append(
+            f"Layer {h.layer + 1}: ‖ΔW‖ / ‖W‖ = {format_number(h.update_ratio or 0.0, 3)}, far "
+            "above the rule of thumb 10⁻³: large steps, training may be unstable — try a lower "
+            "learning rate."
+        )
+    return findings
+
+
+def _pace_layers(
+    health: Sequence[LayerHealth], loss: str | None
+) -> tuple[list[LayerHealth], list[LayerHealth]]:
+    """``(slow, fast)``: layers whose update ratio is more than ×10 below / above the rule of
+    thumb, leaving out layers already reported saturated or dead (the cause named first)."""
+    flagged = {id(h) for h in _saturated_layers(health, loss)} | {id(h) for h in health if h.dead}
+    ratios = [(h, h.update_ratio) for h in health if id(h) not in flagged]
+    slow = [h for h, r in ratios if r is not None and 0.0 < r < UPDATE_RATIO_GUIDE / 10]
+    fast = [h for h, r in ratios if r is not None and r > UPDATE_RATIO_GUIDE * 10]
+    return slow, fast
+
+
+def health_headline(health: Sequence[LayerHealth] | None, loss: str | None = None) -> str:
+    """The problems in a few words for one line (``layer 1 saturated · layer 2: dead units``),
+    ``no problems found``, or ``""`` before any measurement."""
+    if not health:
+        return ""
+    words = [f"layer {h.layer + 1} saturated" for h in _saturated_layers(health, loss)]
+    words += [f"layer {h.layer + 1}: dead units" for h in health if h.dead]
+    spread = _gradient_spread(health)
+    if spread is not None and spread < 1 / GRADIENT_SPREAD:
+        words.append("vanishing gradient")
+    elif spread is not None and spread > GRADIENT_SPREAD:
+        words.append("exploding gradient")
+    slow, fast = _pace_layers(health, loss)
+    words += [f"layer {h.layer + 1} learns slowly" for h in slow]
+    words += [f"layer {h.layer + 1} takes large steps" for h in fast]
+    return " · ".join(words) if words else "no problems found"
+
+
+def _cell(text: str, align: str = "right", bold: bool = False) -> str:
+    tag = "th" if bold else "td"
+    return f'<{tag} align="{align}" style="padding:1px 6px; white-space:nowrap;">{text}</{tag}>'
+
+
+def health_summary(
+    health: Sequence[LayerHealth] | None,
+    precision: int = 3,
+    loss: str | None = None,
+    step: int | None = None,
+) -> str:
+    """Rich text: a table of each layer's ``‖∂L/∂W‖``, ``‖ΔW‖ / ‖W‖``, saturated % and dead %
+    (``—`` where a figure does not apply), then ``health_findings`` (or that none were found),
+    measured after step ``step`` when given."""
+    p = _check_precision(precision)
+    if not health:
+        return _page([_note("No layer health yet: take a step or press Play.")])
+    f = lambda x: format_number(x, p)  # noqa: E731
+    samples = health[0].samples
+    where = f"after step {step:,} " if step is not None else ""
+    parts = [
+        _para(
+            f"<b>Layer health</b> {where}on {samples} sample{'s' if samples != 1 else ''}",
+            top=0,
+        )
+    ]
+    header = "".join(
+        _cell(t, "left" if i == 0 else "right", bold=True)
+        for i, t in enumerate(["layer", "‖∂L/∂W‖", "‖ΔW‖ / ‖W‖", "saturated", "dead"])
+    )
+    rows = [f"<tr>{header}</tr>"]
+    for h in health:
+        figures = [
+            "—" if h.grad_norm is None else f(h.grad_norm),
+            "—" if h.update_ratio is None else f(h.update_ratio),
+            "—" if h.saturated is None else _percent(h.saturated),
+            "—" if h.dead is None else _percent(h.dead),
+        ]
+        name = f"{h.layer + 1} {h.activation}"
+        rows.append("<tr>" + _cell(name, "left") + "".join(_cell(x) for x in figures) + "</tr>")
+    parts.append('<table cellspacing="0" style="margin-top:4px;">' + "".join(rows) + "</table>")
+    findings = health_findings(health, loss)
+    if findings:
+        parts += [_para(html.escape(text), PENDING_COLOR, top=6) for text in findings]
+    else:
+        parts.append(
+            _para(
+                "No layer is saturated or dead, and the gradient neither vanishes nor explodes.",
+                CURRENT_COLOR,
+                top=6,
+            )
+        )
+    parts.append(
+        _note(
+            "‖∂L/∂W‖: size of the layer's weight gradient. ‖ΔW‖ / ‖W‖: how far the last "
+            "update moved its weights (about 10⁻³ is the rule of thumb)."
+        )
+    )
+    return _page(parts)
+
+
+def _verdict_index(result: GradientCheck) -> int | None:
+    """The flat index of the parameter with the verdict's error (largest away from kinks)."""
+    away = np.flatnonzero(~result.near_kink)
+    if not len(away):
+        return None
+    return int(result.indices[away[int(np.argmax(result.errors[away]))]])
+
+
+def gradient_check_summary(
+    result: GradientCheck, network: Network, precision: int = 3, step: int | None = None
+) -> str:
+    """Rich text in a few lines: passed or failed, the largest relative error (away from
+    kinks) and its parameter, the tolerance, how many parameters were checked, and
+    ``r = |g − g_num| / max(|g|, |g_num|, floor)`` with ``g_num = (L(w + h) − L(w − h)) / 2h``."""
+    p = _check_precision(precision)
+    f = lambda x: format_number(x, p)  # noqa: E731
+    verdict = "passed" if result.passed else "failed"
+    colour = CURRENT_COLOR if result.passed else "#b2182b"
+    at = f" at step {step:,}" if step is not None else ""
+    worst = result.worst_away_from_kinks
+    index = _verdict_index(result)
+    comparison = "below" if result.passed else "not below"
+    if index is None:
+        error = "every checked parameter sits at a kink: nothing to compare"
+    else:
+        error = (
+            f"largest relative error r = {f(worst)}, at the {_parameter_title(network, index)}, "
+            f"{comparison} the tolerance {f(result.tolerance)}"
+        )
+    if result.sampled:
+        checked = (
+            f"{len(result.indices):,} of the {result.parameters:,} parameters checked "
+            "(drawn at random)"
+        )
+    else:
+        checked = f"all {result.parameters:,} parameters checked"
+    parts = [
+        _para(
+            f'<b><span style="color:{colour}">Gradient check {verdict}</span></b>{at}: '
+            f"{error}; {checked}.",
+            top=0,
+        ),
+        _para(
+            "r = "
+            + _formula(f"|g {MINUS} g<sub>num</sub>| / max(|g|, |g<sub>num</sub>|, floor)")
+            + ",&nbsp; g<sub>num</sub> = "
+            + _formula(f"(L(w + h) {MINUS} L(w {MINUS} h)) / 2h")
+            + f",&nbsp; h = {f(result.h)}, floor = {f(result.floor)}",
+            top=4,
+        ),
+    ]
+    kinks = int(result.near_kink.sum())
+    if kinks:
+        parts.append(
+            _note(
+                f"{kinks} parameter{'s' if kinks != 1 else ''} at a kink of the activation "
+                "(ReLU at z = 0) left out: there the differences are not a derivative."
+            )
+        )
     return _page(parts)

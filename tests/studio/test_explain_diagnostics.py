@@ -17,6 +17,11 @@ from bp_studio.studio.explain_diagnostics import (
     HELP_SATURATED,
     explain_gradient_check,
     explain_health,
+    gradient_check_summary,
+    health_findings,
+    health_headline,
+    health_summary,
+    layer_title,
     unit_health_tooltip,
 )
 
@@ -143,3 +148,98 @@ def test_kinks_are_explained() -> None:
     text = plain(explain_gradient_check(result, net))
     assert "3 checked parameters moved the z of their unit across a kink" in text
     assert "Passed" in text
+
+
+# -- the diagnostics view's short texts ---------------------------------------------------------
+
+
+def test_layer_titles_count_from_one() -> None:
+    assert [layer_title(i, 3) for i in range(3)] == [
+        "layer 1 (hidden)",
+        "layer 2 (hidden)",
+        "layer 3 (output)",
+    ]
+
+
+def test_findings_say_saturated_and_dead_with_what_helps() -> None:
+    net, X, T = sick_network()
+    health = step_health(net, Trainer(net, X, T, lr=0.1).step())
+    findings = health_findings(health)
+    assert findings[0] == (
+        f"Layer 1: {100 * health[0].saturated:.3g} % of its sigmoid outputs saturated "
+        f"(|f′| < 1 % of max |f′|, almost no gradient passes) — try {HELP_SATURATED}."
+    )
+    assert findings[1].startswith("Layer 2: 2 of its 5 relu units dead (z ≤ 0 on every sample")
+    assert findings[1].endswith(f"try {HELP_DEAD}.")
+    assert health_headline(health) == "layer 1 saturated · layer 2: dead units"
+    text = plain(health_summary(health, step=7))
+    assert "Layer health after step 7 on 32 samples" in text
+    assert "layer‖∂L/∂W‖‖ΔW‖ / ‖W‖saturateddead" in text.replace(" ", "").replace(
+        "‖ΔW‖/‖W‖", "‖ΔW‖ / ‖W‖"
+    )
+    assert f"2 relu{format_number(health[1].grad_norm, 3)}" in text
+    assert "40 %" in text  # 2 of the relu layer's 5 units dead
+    assert findings[0] in text and findings[1] in text
+
+
+def test_a_healthy_summary_and_an_empty_one() -> None:
+    net = Network.create([2, 8, 1], ["tanh", "sigmoid"], seed=1)
+    rng = np.random.default_rng(1)
+    X, T = rng.normal(0.0, 1.0, (50, 2)), rng.uniform(0.0, 1.0, (50, 1))
+    health = layer_health(net, X, T)
+    assert health_findings(health) == [] and health_headline(health) == "no problems found"
+    text = plain(health_summary(health))
+    assert "No layer is saturated or dead, and the gradient neither vanishes nor explodes." in text
+    assert "1 tanh" in text and "—" in text  # no update yet: no ratio, and tanh cannot die
+    assert health_headline(None) == "" and "take a step or press Play" in plain(health_summary([]))
+
+
+def test_vanishing_gradient_finding() -> None:
+    net = Network.create([2, 6, 6, 6, 6, 1], "sigmoid", seed=2)
+    rng = np.random.default_rng(2)
+    health = layer_health(net, rng.normal(0.0, 1.0, (40, 2)), rng.uniform(0.0, 1.0, (40, 1)))
+    spread = health[-1].grad_norm / health[0].grad_norm
+    assert health_findings(health)[-1].startswith(
+        f"Vanishing gradient: ‖∂L/∂W‖ shrinks ×{format_number(spread, 3)} from layer 5 to layer 1"
+    )
+    assert health_headline(health).endswith("vanishing gradient")
+
+
+def test_gradient_check_summary_passed_and_failed() -> None:
+    net, X, T = sick_network()
+    good = check_gradients(net, X, T)
+    text = plain(gradient_check_summary(good, net, step=3))
+    layer, kind, unit, column = parameter_name(net, good.worst_index)
+    name = f"w{unit + 1},{column + 1}" if kind == "weight" else f"b{unit + 1}"
+    assert text.startswith("Gradient check passed at step 3: largest relative error r = ")
+    assert f"at the {kind} {name} of layer {layer + 1}, below the tolerance 0.0001" in text
+    assert f"all {net.parameters.size} parameters checked." in text
+    assert "r = |g − gnum| / max(|g|, |gnum|, floor)" in text
+    assert "gnum = (L(w + h) − L(w − h)) / 2h" in text
+    analytic = backward(net, forward(net, X), T).gradient.copy()
+    analytic[5] += 1.0  # weight w2,2 of layer 1 made wrong
+    bad = check_gradients(net, X, T, analytic=analytic)
+    text = plain(gradient_check_summary(bad, net))
+    assert text.startswith("Gradient check failed: largest relative error r = ")
+    assert "at the weight w2,2 of layer 1, not below the tolerance 0.0001" in text
+
+
+def test_update_ratios_far_from_the_rule_of_thumb_are_named() -> None:
+    import dataclasses
+
+    net = Network.create([2, 8, 1], ["tanh", "sigmoid"], seed=1)
+    rng = np.random.default_rng(1)
+    health = layer_health(net, rng.normal(0.0, 1.0, (50, 2)), rng.uniform(0.0, 1.0, (50, 1)))
+    paced = [
+        dataclasses.replace(health[0], update_ratio=5e-5),
+        dataclasses.replace(health[1], update_ratio=0.02),
+    ]
+    assert health_findings(paced) == [
+        "Layer 1: ‖ΔW‖ / ‖W‖ = 5×10⁻⁵, far below the rule of thumb 10⁻³: it hardly learns — "
+        "try a higher learning rate.",
+        "Layer 2: ‖ΔW‖ / ‖W‖ = 0.02, far above the rule of thumb 10⁻³: large steps, training "
+        "may be unstable — try a lower learning rate.",
+    ]
+    assert health_headline(paced) == "layer 1 learns slowly · layer 2 takes large steps"
+    near = [dataclasses.replace(h, update_ratio=2e-3) for h in health]
+    assert health_findings(near) == [] and health_headline(near) == "no problems found"
