@@ -176,6 +176,14 @@ COMMANDS = (
         "show_quiz",
     ),
     Command(
+        "diagnostics",
+        "Diagnostics",
+        ("Ctrl+Shift+D",),
+        "Why is it (not) learning: each layer's gradient norm and update ratio over training, "
+        "histograms of weights, activations and gradients, saturated and dead units",
+        "show_diagnostics",
+    ),
+    Command(
         "check_gradients",
         "Check gradients",
         ("Ctrl+G",),
@@ -203,7 +211,7 @@ MENUS = {
     "&Edit": ("undo", "redo", None, "back", "reset"),
     "&Train": ("next_phase", "next_layer", "step_sample", "step_batch", "step_epoch", "play",
                None, "check_gradients", "quiz"),
-    "&View": ("fit", "show_code", None, "<docks>"),
+    "&View": ("fit", "show_code", "diagnostics", None, "<docks>"),
     "&Help": ("shortcuts", "about"),
 }  # fmt: skip
 TOOLBAR = (

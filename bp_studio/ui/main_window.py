@@ -48,6 +48,7 @@ from bp_studio.ui.canvas import NetworkCanvas
 from bp_studio.ui.code_view import CodeView
 from bp_studio.ui.data_settings import DataSettings
 from bp_studio.ui.data_view import DataView
+from bp_studio.ui.diagnostics_view import DiagnosticsView
 from bp_studio.ui.explain_panel import ExplanationPanel
 from bp_studio.ui.file_actions import AUTOSAVE_MS, FileActions, app_settings
 from bp_studio.ui.focus import ReturnFocus
@@ -219,7 +220,11 @@ class MainWindow(QMainWindow):
         self.runs_dock = self._dock(
             "Compare runs", self.runs_list, Qt.DockWidgetArea.RightDockWidgetArea
         )
-        for dock in (self.code_dock, self.quiz_dock, self.runs_dock):
+        self.diagnostics_view = DiagnosticsView(self.studio)
+        self.diagnostics_dock = self._dock(
+            "Diagnostics", self.diagnostics_view, Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        for dock in (self.code_dock, self.quiz_dock, self.runs_dock, self.diagnostics_dock):
             self.tabifyDockWidget(self.explain_dock, dock)
             dock.hide()
         self.explain_dock.raise_()
@@ -298,6 +303,7 @@ class MainWindow(QMainWindow):
             self._show_data()
         elif name == "network_changed":
             self.canvas.fit()
+            self.diagnostics_view.show_gradient_check(None)
         elif name == "document_changed":
             self._show_document()
         elif name == "view_changed":
@@ -322,7 +328,9 @@ class MainWindow(QMainWindow):
         elif name == "runs_changed":
             self._show_runs()
         elif name == "diagnostics_changed":
-            self._show_health()
+            if not self.player.threaded:
+                self._show_health()
+                self.diagnostics_view.refresh()
 
     def _show_document(self) -> None:
         studio = self.studio
@@ -331,6 +339,8 @@ class MainWindow(QMainWindow):
         self.explanation.set_precision(studio.precision)
         self.explanation.digits.blockSignals(False)
         self.message_bar.hide()
+        self.gradient_check = None
+        self.diagnostics_view.show_gradient_check(None)
         self.breakpoints_panel.set_breakpoints(studio.breakpoints)
         if studio.breakpoints:
             self.breakpoints_section.set_expanded(True)
@@ -375,6 +385,7 @@ class MainWindow(QMainWindow):
         self._explain(moment)
         if self.code_dock.isVisible():
             self.code_view.refresh()
+        self.diagnostics_view.refresh()  # nothing to do while it is hidden
         data = studio.data
         dataset = data.train if data is not None and studio.can_train else None
         targets = dataset.targets_for_loss(studio.network.loss_name) if dataset else None
@@ -564,6 +575,7 @@ class MainWindow(QMainWindow):
             self._refresh_data_view(display)
             self.loss_plot.plot.repaint()
             self.data_view.repaint()
+        self.diagnostics_view.refresh_live()  # nothing to do while it is hidden
         self._refresh_status(publication.step_count, publication.epoch, publication.batch_index)
         self._refresh_timeline(publication.step_count)
         self.phase_indicator.set_phase(
@@ -783,6 +795,7 @@ class MainWindow(QMainWindow):
             self.code_dock,
             self.quiz_dock,
             self.runs_dock,
+            self.diagnostics_dock,
         ]
 
     def show_code(self) -> None:
@@ -814,6 +827,7 @@ class MainWindow(QMainWindow):
         moment = self.studio.moment()
         self.canvas.set_moment(moment)
         self.canvas.set_gradient_check(check)
+        self.diagnostics_view.show_gradient_check(check)
         self.explanation.show_page(
             explain_gradient_check(check, network, self.studio.precision), self.studio.moment()
         )
@@ -830,6 +844,12 @@ class MainWindow(QMainWindow):
         self.check_gradients_action.setEnabled(True)
         self.statusBar().clearMessage()
         self.show_problem(f"The gradient check could not run: {message}")
+
+    def show_diagnostics(self) -> None:
+        """Show the diagnostics view: gradient flow, update ratios, distributions, health."""
+        self.diagnostics_dock.show()
+        self.diagnostics_dock.raise_()
+        self.diagnostics_view.refresh()
 
     def show_quiz(self) -> None:
         self.quiz_dock.show()

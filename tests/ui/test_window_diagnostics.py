@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+from PySide6.QtWidgets import QMessageBox
 
 from bp_studio.data.source import DataSpec
 from bp_studio.engine.activations import ACTIVATIONS
@@ -84,3 +85,72 @@ def test_early_stopping_ends_play_at_the_best_epoch_and_says_so(window, qtbot):
     assert studio.epoch == best and studio.later_steps > 0
     assert window.timeline.value() == studio.step_count  # the window shows the best epoch
     assert window.timeline.maximum() > studio.step_count  # the later steps stay reachable
+
+
+def test_the_diagnostics_dock_follows_manual_steps(window):
+    assert not window.diagnostics_dock.isVisible()
+    assert window.diagnostics_action.shortcut().toString() == "Ctrl+Shift+D"
+    window.diagnostics_action.trigger()
+    assert window.diagnostics_dock.isVisible()
+    for _ in range(3):
+        window.step_batch()
+    steps, grads, _ = window.studio.diagnostics.series()
+    assert list(steps) == [1, 2, 3]
+    view = window.diagnostics_view
+    assert len(view.gradient_curves) == len(window.studio.network.layers)
+    curve = view.gradient_curves[0]  # getData() gives log10 on a log axis; xData/yData not
+    assert np.array_equal(curve.xData, steps) and np.allclose(curve.yData, grads[:, 0])
+
+
+def test_saturated_units_get_badges_in_the_window(window):
+    studio = window.studio
+    studio.set(hidden=(HiddenLayer(4, "sigmoid"),))
+    assert list(studio.network.sizes) == [2, 4, 1]
+    for unit in range(4):  # |z| >= 20 on every XOR row: f'(z) < 1e-8, every unit saturated
+        studio.edit_bias(0, unit, 20.0)
+        for column in range(2):
+            studio.edit_weight(0, unit, column, 40.0 * (1 if (unit + column) % 2 else -1))
+    window.step_batch()
+    badges = window.canvas.unit_badges()
+    assert badges and set(badges.values()) == {"saturated"}
+    assert all(column == 1 for column, _ in badges)  # the hidden layer's nodes
+
+
+def test_the_gradient_check_colours_the_edges(window, qtbot):
+    window.step_batch()
+    window.check_gradients()
+    qtbot.waitUntil(lambda: window.gradient_check is not None, timeout=20_000)
+    assert window.canvas.gradient_check_worst() is not None
+    assert "relative error" in dict(window.canvas.legend_entries())["check"]
+    window.step_batch()  # the check belonged to the step before
+    assert window.canvas.gradient_check_worst() is None
+
+
+def test_validation_runs_and_breakpoints_in_the_window(window, monkeypatch):
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Reset)
+    studio = window.studio
+    studio.set_data(DataSpec("generator", "moons", samples=100, validation_ratio=0.2))
+    studio.run(30)
+    window.refresh()
+    steps, losses = studio.evaluations.test_curve("validation")
+    x, y = window.loss_plot.validation_curve.getData()
+    assert len(steps) and np.array_equal(x, steps) and np.allclose(y, losses)
+    window.reset()
+    assert len(studio.runs) == 1
+    assert window.runs_list.checked() == [True] and len(window.loss_plot.run_curves) == 1
+    window.runs_list.visibility_changed.emit(0, False)
+    assert studio.runs[0].visible is False and window.loss_plot.run_curves == []
+    window.breakpoints_panel.breakpoints_changed.emit((Breakpoint("epoch", 3),))
+    assert studio.breakpoints == (Breakpoint("epoch", 3),)
+    assert studio.dirty
+
+
+def test_the_quiz_question_is_hidden_on_the_canvas(window):
+    window.studio.start_quiz(("a",))
+    window.next_phase()  # the forward pass: an activation is asked for
+    question = window.studio.quiz.question
+    assert question is not None and question.kind == "a"
+    key = (question.selection.layer, question.selection.unit)
+    assert "?" in window.canvas.node_texts()[key]
+    window.studio.reveal()
+    assert "?" not in window.canvas.node_texts()[key]
