@@ -35,11 +35,12 @@ def _offscreen_screen(width: int = 2560, height: int = 1440) -> str:
 
 os.environ.setdefault("QT_QPA_PLATFORM", _offscreen_screen())
 
-from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtCore import QSettings, Qt  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from bp_studio.data.source import DataSpec  # noqa: E402
 from bp_studio.studio import HiddenLayer  # noqa: E402
+from bp_studio.studio.breakpoints import Breakpoint  # noqa: E402
 from bp_studio.studio.moment import Selection  # noqa: E402
 from bp_studio.ui.main_window import MainWindow  # noqa: E402
 
@@ -271,6 +272,68 @@ def laptop_windows(app: QApplication, out: Path) -> None:
     window.close()
 
 
+def diagnostics_windows(app: QApplication, out: Path) -> None:
+    """Why is it (not) learning, in a 1600 x 1000 window and at 1280 x 720: the gradient flow
+    of a deep sigmoid network, the distributions, saturated units badged on the network with
+    the health tab, the gradient check on the edges, validation and compared runs on the loss
+    plot, and a breakpoint that fired."""
+    window = MainWindow()
+    window.show()
+    window.resize(1600, 1000)
+    settle(app)
+    window._default_dock_sizes()
+    studio = window.studio
+    choose(window, DataSpec("generator", "moons", samples=300, noise=0.2, validation_ratio=0.2))
+    studio.set(hidden=(HiddenLayer(8, "sigmoid"),) * 4, lr=0.5, batch_size=32, shuffle=True)
+    train(window, 1500)
+    window.show_diagnostics()
+    window.resizeDocks([window.diagnostics_dock], [640], Qt.Orientation.Horizontal)
+    shoot(window, app, out / "diagnostics_gradient_flow.png")
+    window.diagnostics_view.tabs.setCurrentIndex(1)
+    window.diagnostics_view.layer_choice.setCurrentIndex(0)
+    shoot(window, app, out / "diagnostics_distributions.png")
+    # Saturated: large initial weights in a sigmoid network.
+    studio.set(hidden=(HiddenLayer(6, "sigmoid"),) * 2, lr=0.5)
+    for index, layer in enumerate(studio.network.layers[:-1]):
+        for unit in range(layer.units):
+            for column in range(layer.inputs):
+                studio.edit_weight(index, unit, column, 12.0 * layer.weight[unit, column])
+    for _ in range(3):
+        window.step_batch()
+    window.diagnostics_view.tabs.setCurrentIndex(2)
+    shoot(window, app, out / "diagnostics_health_badges.png")
+    window.check_gradients()
+    window._check_job.wait()
+    settle(app)
+    shoot(window, app, out / "diagnostics_gradient_check.png")
+    # Compare runs: the same network at two learning rates, with a validation curve.
+    studio.set(hidden=(HiddenLayer(8, "tanh"),), lr=0.5, optimizer="sgd")
+    train(window, 600)
+    studio.set(lr=0.05)
+    studio.reset()
+    train(window, 600)
+    window.runs_dock.show()
+    window.runs_dock.raise_()
+    window.refresh()
+    shoot(window, app, out / "diagnostics_compare_runs.png")
+    # A breakpoint fires: the banner says which.
+    studio.set(lr=0.5)
+    window.breakpoints_section.set_expanded(True)
+    window.breakpoints_panel.breakpoints_changed.emit((Breakpoint("loss_below", 0.15),))
+    studio.run(5000)
+    settle(app)
+    window.refresh()
+    shoot(window, app, out / "diagnostics_breakpoint.png")
+    window.resize(1280, 720)
+    settle(app)
+    window._default_dock_sizes()
+    window.show_diagnostics()
+    window.diagnostics_view.tabs.setCurrentIndex(0)
+    shoot(window, app, out / "laptop_diagnostics.png")
+    window.files.confirm_discard = lambda: True
+    window.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="docs/screenshots", help="folder for the PNG files")
@@ -299,6 +362,7 @@ def main() -> int:
     window.close()
     canvas_views(app, out)
     laptop_windows(app, out)
+    diagnostics_windows(app, out)
     return 0
 
 

@@ -270,6 +270,17 @@ def test_a_new_step_or_new_weights_clear_the_check(canvas):
     assert not canvas.network_scene.check_edges.isVisible()
 
 
+def test_a_new_architecture_drops_the_check_and_draws_the_new_network(canvas):
+    net = network_231()
+    canvas.set_moment(Moment(net, step_number=4))
+    canvas.set_gradient_check(check_gradients(net, X, T))
+    wider = Network.create([2, 5, 1], ["tanh", "sigmoid"], seed=1)  # more edges than before
+    canvas.set_moment(Moment(wider, step_number=4))
+    assert canvas.gradient_check_worst() is None
+    assert canvas.edge_pen(0, 4, 1).widthF() > 0  # an edge the old network did not have
+    assert "positive" in dict(canvas.legend_entries())
+
+
 def test_a_check_of_another_network_is_refused(canvas):
     canvas.set_moment(Moment(network_231()))
     other = Network.create([2, 2, 1], ["tanh", "sigmoid"])

@@ -134,11 +134,9 @@ class NetworkCanvas(QGraphicsView):
             None if norm is None else norm.kind,
         )
         self._moment = moment
-        if self._check is not None and (
-            architecture != self._architecture or not self._check_still_applies(moment)
-        ):
-            self.set_gradient_check(None)
         if architecture != self._architecture:
+            # The scene is rebuilt below with what still fits: not restyled on the old one.
+            self._check, self._check_moment = None, None
             self._architecture = architecture
             if self._health is not None and not self._health_fits(moment):
                 self._health = None
@@ -150,6 +148,9 @@ class NetworkCanvas(QGraphicsView):
                 self._restyle()
                 self.selection_changed.emit(None)
                 return
+        elif self._check is not None and not self._check_still_applies(moment):
+            self.set_gradient_check(None)  # the check belonged to another step
+            return
         self._restyle()
 
     def set_node_images(self, images: dict[tuple[int, int], QImage] | None) -> None:
