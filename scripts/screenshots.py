@@ -297,7 +297,7 @@ def diagnostics_windows(app: QApplication, out: Path) -> None:
     for index, layer in enumerate(studio.network.layers[:-1]):
         for unit in range(layer.units):
             for column in range(layer.inputs):
-                studio.edit_weight(index, unit, column, 12.0 * layer.weight[unit, column])
+                studio.edit_weight(index, unit, column, 40.0 * layer.weight[unit, column])
     for _ in range(3):
         window.step_batch()
     window.diagnostics_view.tabs.setCurrentIndex(2)
@@ -312,6 +312,8 @@ def diagnostics_windows(app: QApplication, out: Path) -> None:
     studio.set(lr=0.05)
     studio.reset()
     train(window, 600)
+    while len(studio.runs) > 1:
+        studio.delete_run(0)  # keep the one that differs only in its learning rate
     window.runs_dock.show()
     window.runs_dock.raise_()
     window.refresh()

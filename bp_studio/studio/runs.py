@@ -18,7 +18,7 @@ import numpy as np
 
 from bp_studio.engine import Network
 from bp_studio.studio.changes import Change
-from bp_studio.studio.settings import Settings
+from bp_studio.studio.settings import ARCHITECTURE_FIELDS, Settings
 
 MAX_RUNS = 8
 
@@ -113,14 +113,14 @@ def run_label(
     """What a run was, short: ``2-3-1 sigmoid · sgd η 0.5 · full batch · 120 steps``.
 
     ``settings`` are those in effect now and ``changes`` the run's record: the label gives
-    the settings the run began with, and a setting changed during the run as
+    the settings the run's first step used, and a setting changed during the run as
     ``η 0.5→0.05 at step 80`` (one changed after its last step was never trained with).
     """
     used = settings
     during: list[Change] = []
     for change in reversed(changes):
-        if change.name not in _SETTING_NAMES:
-            continue  # a hand edit of a weight or an import: not a setting
+        if change.name not in _TRAINING_NAMES or change.step == 0:
+            continue  # an edit, or a change before the first step: the run began with it
         used = replace(used, **{change.name: change.old})  # back to what the run began with
         if change.step < steps:
             during.append(change)
@@ -137,7 +137,8 @@ def run_label(
     return label
 
 
-_SETTING_NAMES = frozenset(f.name for f in fields(Settings))
+_TRAINING_NAMES = frozenset(f.name for f in fields(Settings)) - set(ARCHITECTURE_FIELDS)
+"""Settings that can change during a run (another architecture starts a new run)."""
 
 
 def _value(value: Any) -> str:

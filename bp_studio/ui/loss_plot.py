@@ -3,8 +3,8 @@
 Data goes in through ``set_history`` (numpy buffers read from the trainer) and the curves are
 redrawn with ``setData``; downsampling and clip-to-view keep a million points smooth. The
 test and validation losses (``set_test_history``, ``set_validation_history``) and the kept
-earlier runs (``set_runs``, drawn faded underneath) join them; the legend lists only the
-curves that have data.
+earlier runs (``set_runs``, drawn faded underneath, each labelled at its end) join them; the
+legend lists only the curves that have data.
 
 The axes follow the data (``_follow_data``: steps from 0 to the last, losses from 0, or
 their decades on the log scale) until the user pans or zooms; ``set_history`` (a reset, an
@@ -46,7 +46,10 @@ LEGEND_ROWS = 2
 """The legend is laid out in up to three columns of this many rows: wide and low, it stays
 off the curves."""
 RUN_LABEL_CHARACTERS = 34
-"""An earlier run's label longer than this is shortened in the legend (in full as tooltip)."""
+"""An earlier run's label longer than this is shortened at its curve's end (in full as
+tooltip)."""
+EARLIER_RUNS = "earlier runs"
+"""The legend's one entry for the kept runs."""
 
 
 def run_color(index: int) -> str:
@@ -134,7 +137,8 @@ class LossPlot(QWidget):
         )
         self.run_curves: list[pg.PlotDataItem] = []
         """The curves of the visible earlier runs, in the order of the kept runs."""
-        self._run_names: dict[pg.PlotDataItem, str] = {}
+        self.run_labels: list[pg.TextItem] = []
+        self._current_label: str | None = None
         """The legend's name of each run curve: what tells it from the other runs."""
         for curve in (self.step_curve, self.epoch_curve, self.test_curve, self.validation_curve):
             curve.setDownsampling(auto=True, method="peak")
@@ -212,10 +216,13 @@ class LossPlot(QWidget):
         self._draw_measured()
         self._follow_data()
 
-    def set_runs(self, runs: list[RunCurve]) -> None:
+    def set_runs(self, runs: list[RunCurve], current: str | None = None) -> None:
         """Draw the visible ones of the kept earlier ``runs`` (``Studio.runs``) faded under the
-        current run: thin, translucent, in ``run_color(index)``, labelled in the legend."""
+        current run: thin, translucent, in ``run_color(index)``, each labelled at its end by
+        what tells it apart from the others and from ``current`` (the current run's label,
+        ``runs.run_label``)."""
         self._runs = list(runs)
+        self._current_label = current
         self._draw_runs()
         self._follow_data()
 
@@ -228,32 +235,57 @@ class LossPlot(QWidget):
         self._fill_legend()
 
     def _draw_runs(self) -> None:
+        """Each visible earlier run: a faded curve under the current run's, labelled at its
+        end with what tells it apart from the others (the legend stays small)."""
         item = self.plot.getPlotItem()
         for curve in self.run_curves:
             item.removeItem(curve)
+        for label in self.run_labels:
+            item.removeItem(label)
         self.run_curves = []
-        self._run_names = {}
-        names = distinct_labels([run.label for run in self._runs])
+        self.run_labels = []
+        labels = [run.label for run in self._runs]
+        if self._current_label is not None:
+            names = distinct_labels(labels + [self._current_label])[:-1]
+        else:
+            names = distinct_labels(labels)
+        log = self.log_scale.isChecked()
+        longest = max([self.points] + [len(run.step_losses) for run in self._runs if run.visible])
         for index, run in enumerate(self._runs):
             if not run.visible:
                 continue
             color = pg.mkColor(run_color(index))
             color.setAlpha(RUN_ALPHA)
             steps, losses = run_curve_points(run)
-            curve = item.plot(
-                steps, self._shown(losses), pen=pg.mkPen(color, width=1.5), name=run.label
-            )
+            shown = self._shown(losses)
+            curve = item.plot(steps, shown, pen=pg.mkPen(color, width=1.5), name=run.label)
             curve.setDownsampling(auto=True, method="peak")
             curve.setClipToView(True)
             curve.setZValue(-10)  # under the current run's curves
             curve.setToolTip(run.label)
-            self._run_names[curve] = names[index]
             self.run_curves.append(curve)
+            finite = np.flatnonzero(np.isfinite(shown))
+            if finite.size:
+                last = finite[-1]
+                backdrop = self.palette().color(QPalette.ColorRole.Base)
+                backdrop.setAlpha(200)  # readable over the current run's noisy curve
+                label = pg.TextItem(
+                    short_label(names[index]), color=run_color(index), fill=pg.mkBrush(backdrop)
+                )
+                # Its lower right corner at the curve's end; lower left for a run that ends
+                # in the left half, so that its label stays inside the plot.
+                label.setAnchor((1.0 if steps[last] > longest / 2 else 0.0, 1.0))
+                y = float(shown[last])
+                label.setPos(float(steps[last]), math.log10(y) if log else y)
+                label.setToolTip(run.label)
+                label.setZValue(20)  # over the curves
+                item.addItem(label, ignoreBounds=True)
+                self.run_labels.append(label)
         self._fill_legend()
 
     def _fill_legend(self) -> None:
-        """The legend lists the curves that have data: the current run's, then earlier runs
-        (shortened, in full as tooltip). Rebuilt only when that list changes."""
+        """The legend lists the current run's curves that have data, and one entry for the
+        earlier runs (each is labelled at its end). Rebuilt only when that list changes."""
         current = [
             (self.step_curve, "loss per step", self.points > 0),
             (self.epoch_curve, "mean loss per epoch", len(self._epochs.view()) > 0),
@@ -261,15 +293,18 @@ class LossPlot(QWidget):
             (self.validation_curve, "validation loss", len(self._validation[0]) > 0),
         ]
         entries = [(curve, name) for curve, name, has_data in current if has_data]
-        entries += [(curve, curve.name()) for curve in self.run_curves]
+        if self.run_curves:
+            entries.append((self.run_curves[0], EARLIER_RUNS))
         if entries == self._legend_entries:
             return
         self._legend_entries = entries
         self.legend.clear()
         self.legend.setColumnCount(min(3, max(1, math.ceil(len(entries) / LEGEND_ROWS))))
         for curve, name in entries:
-            self.legend.addItem(curve, short_label(self._run_names.get(curve, name)))
-            self.legend.getLabel(curve).setToolTip(name)
+            self.legend.addItem(curve, name)
+            self.legend.getLabel(curve).setToolTip(
+                "Earlier runs, faded; Compare runs lists them" if name == EARLIER_RUNS else name
+            )
 
     def legend_labels(self) -> list[str]:
         """The legend's entries, top to bottom, as shown."""

@@ -40,6 +40,7 @@ from bp_studio.studio.explain_diagnostics import explain_gradient_check
 from bp_studio.studio.glossary import glossary_page
 from bp_studio.studio.moment import Moment
 from bp_studio.studio.progress import Publication
+from bp_studio.studio.runs import run_label
 from bp_studio.ui import commands
 from bp_studio.ui.background import Job
 from bp_studio.ui.breakpoints_panel import BreakpointsPanel
@@ -298,6 +299,8 @@ class MainWindow(QMainWindow):
                 self.refresh()
         elif name == "settings_changed":
             self.settings_panel.set_settings(args[0])
+            if self.studio.runs:
+                self._show_runs()  # their labels say what differs from the settings now
             self.return_focus.watch(self.settings_dock)
         elif name == "data_changed":
             self._show_data()
@@ -440,8 +443,12 @@ class MainWindow(QMainWindow):
 
     def _show_runs(self) -> None:
         """The kept earlier runs: faded on the loss plot, listed in Compare runs."""
-        runs = self.studio.runs
-        self.loss_plot.set_runs(runs)
+        studio = self.studio
+        runs = studio.runs
+        current = None
+        if studio.trainer is not None:
+            current = run_label(studio.settings, studio.network, studio.step_count, studio.changes)
+        self.loss_plot.set_runs(runs, current)
         self.runs_list.set_runs(runs)
 
     def _show_health(self, network=None) -> None:

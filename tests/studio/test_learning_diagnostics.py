@@ -141,6 +141,8 @@ def test_patience_needs_a_validation_share_to_act():
 
 def test_a_run_label_names_a_setting_changed_during_the_run():
     s = Studio()
+    s.set(hidden=(HiddenLayer(3, "sigmoid"),))  # a new run ...
+    s.set(batch_size=2)  # ... and its batch before its first step: the run began with it
     s.run(20)
     s.set(lr=0.05)
     s.run(10)
@@ -148,7 +150,7 @@ def test_a_run_label_names_a_setting_changed_during_the_run():
     s.reset()
     label = s.runs[0].label
     assert label == (
-        f"2-3-1 sigmoid · sgd η {Settings().lr:g} · full batch · 30 steps · "
+        f"2-3-1 sigmoid · sgd η {Settings().lr:g} · batch 2 · 30 steps · "
         f"η {Settings().lr:g}→0.05 at step 20"
     )
 

@@ -211,7 +211,9 @@ def test_a_correct_gradient_colours_every_edge_green(canvas):
                 assert canvas.edge_pen(layer, unit, input).color().rgb() == green
         assert not item.isVisible()  # the weight colours make way for the check's
     texts = dict(canvas.legend_entries())
-    assert "relative error |g − g_num| / max(|g|, |g_num|, floor)" in texts["check"]
+    assert texts["check"] == (
+        "edge colour = gradient check's relative error r: green < 0.0001 … red ≥ 0.01"
+    )
     assert "check_worst_ok" in texts  # the worst of a passed check glows green, not red
     assert canvas.network_scene.check_edges._worst_pens[1].color().rgb() == green
     assert "positive" not in texts

@@ -148,16 +148,26 @@ def test_earlier_runs_are_drawn_faded_with_what_tells_them_apart(qtbot):
     assert [curve.name() for curve in plot.run_curves] == [runs[0].label, runs[2].label]
     x, y = plot.run_curves[0].getData()
     assert list(x) == list(range(1, 31)) and np.array_equal(y, runs[0].step_losses)
-    assert plot.legend_labels()[-2:] == [
+    assert [label.toPlainText() for label in plot.run_labels] == [
         "2-3-1 sigmoid · sgd η 0.5",
         "2-3-1 relu · sgd η 0.05",
-    ]
+    ]  # each labelled at its end with what tells it apart
+    end = plot.run_labels[0].pos()
+    assert (end.x(), end.y()) == (30, pytest.approx(runs[0].step_losses[-1]))
+    assert plot.legend_labels() == ["loss per step", "earlier runs"]
+    plot.log_scale.setChecked(True)  # a log axis places the label at log10 of the loss
+    end = plot.run_labels[0].pos()
+    assert end.y() == pytest.approx(np.log10(runs[0].step_losses[-1]))
+    plot.log_scale.setChecked(False)
     faded = plot.run_curves[1].opts["pen"].color()
     assert faded.name() == run_color(2) and faded.alpha() < 255
     assert all(curve.zValue() < plot.epoch_curve.zValue() for curve in plot.run_curves)
     assert shown(plot)[0][1] == pytest.approx(30 * 1.02)  # the axes show the longer runs
+    plot.set_runs(runs[:1], current="2-3-1 sigmoid · sgd η 0.05 · full batch · 30 steps")
+    assert [label.toPlainText() for label in plot.run_labels] == ["sgd η 0.5"]
     plot.set_runs([])
-    assert plot.run_curves == [] and plot.legend_labels() == ["loss per step"]
+    assert plot.run_curves == [] and plot.run_labels == []
+    assert plot.legend_labels() == ["loss per step"]
 
 
 def test_a_mini_batch_run_is_drawn_by_its_epoch_means(qtbot):

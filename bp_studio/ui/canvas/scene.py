@@ -989,8 +989,8 @@ class NetworkScene(QGraphicsScene):
         entries = [
             (
                 "check",
-                "edge colour = relative error |g − g_num| / max(|g|, |g_num|, floor): "
-                f"green < {tolerance} … red ≥ 0.01",
+                f"edge colour = gradient check's relative error r: green < {tolerance} … "
+                "red ≥ 0.01",
             )
         ]
         if self.check_worst is not None:
