@@ -40,7 +40,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from bp_studio.data.source import DataSpec  # noqa: E402
 from bp_studio.studio import HiddenLayer  # noqa: E402
-from bp_studio.studio.breakpoints import Breakpoint  # noqa: E402
+from bp_studio.studio.breakpoints import KINDS  # noqa: E402
 from bp_studio.studio.moment import Selection  # noqa: E402
 from bp_studio.ui.main_window import MainWindow  # noqa: E402
 
@@ -320,9 +320,16 @@ def diagnostics_windows(app: QApplication, out: Path) -> None:
     shoot(window, app, out / "diagnostics_compare_runs.png")
     # A breakpoint fires: the banner says which.
     studio.set(lr=0.5)
+    studio.reset()
     window.breakpoints_section.set_expanded(True)
-    window.breakpoints_panel.breakpoints_changed.emit((Breakpoint("loss_below", 0.15),))
-    studio.run(5000)
+    panel = window.breakpoints_panel
+    panel.kind.setCurrentIndex(list(KINDS).index("loss_below"))
+    panel.value.setText("0.05")
+    panel.add.click()
+    panel.kind.setCurrentIndex(list(KINDS).index("epoch"))
+    panel.value.setText("500")
+    panel.add.click()
+    studio.run(20_000)
     settle(app)
     window.refresh()
     shoot(window, app, out / "diagnostics_breakpoint.png")

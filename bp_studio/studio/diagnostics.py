@@ -73,6 +73,11 @@ class DiagnosticsLog:
         return len(self._steps)
 
     @property
+    def latest_step(self) -> int:
+        """The step ``latest`` was measured after (-1 before any measurement)."""
+        return self._latest_step
+
+    @property
     def latest(self) -> list[LayerHealth] | None:
         """The newest ``LayerHealth`` of every layer (``None`` before any measurement)."""
         return self._latest
@@ -111,9 +116,9 @@ def health_after_step(trainer: Trainer) -> list[LayerHealth] | None:
     return step_health(trainer.network, last)
 
 
-def health_of_run(trainer: Trainer, update: np.ndarray) -> list[LayerHealth]:
+def health_of_run(trainer: Trainer, update: np.ndarray | None) -> list[LayerHealth]:
     """The health on a fixed sample of the training rows, with ``update`` the last step's
-    change of the parameters (while ``run`` trains)."""
+    change of the parameters (while ``run`` trains; ``None``: not known, no update ratio)."""
     rows = sample_rows(trainer.samples)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         return layer_health(

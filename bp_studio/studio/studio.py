@@ -756,16 +756,53 @@ class Studio:
                     self.events.halted.emit(halt[1])
                     break
         finally:
-            with self._lock:
-                if done and reason != "diverged":
-                    self.doc.evaluate()
-                if done:
-                    self._set_dirty(True)
-            self._boundary.end()
+            measured = False
+            try:
+                with self._lock:
+                    if done and reason != "diverged":
+                        self.doc.evaluate()
+                        measured = self._measure_health_at_end(trainer)
+                    if done:
+                        self._set_dirty(True)
+            finally:
+                self._boundary.end()  # whatever happened, the next run can begin
+            if measured:
+                self.events.diagnostics_changed.emit()
             self.events.stepped.emit()
             self.events.file_changed.emit()
             self.events.run_finished.emit(reason)
         return done
+
+    def _measure_health_at_end(self, trainer: Trainer) -> bool:
+        """Layer health where a run ended (a short run, or one sent back to a breakpoint's
+        step, may have none there): what the window shows after it is current. The last
+        step's update is the difference from the parameters one step before, replayed on a
+        copy from the history's nearest snapshot."""
+        log = self.doc.diagnostics
+        step = trainer.step_count
+        if log.latest_step == step or step == 0:
+            return False
+        update = None
+        try:
+            state = self.doc.history.snapshot_at(step - 1)
+        except LookupError:
+            state = None
+        if state is not None:
+            before = make_trainer(
+                self.doc.network.copy(), self.doc.require_data(), self.doc.settings
+            )
+            before.set_state(
+                replace(  # the losses up to the snapshot, which set_state asks for
+                    state,
+                    step_losses=np.array(trainer.step_losses[: state.step_count]),
+                    epoch_losses=np.array(trainer.epoch_losses[: state.epoch]),
+                    epoch_end_steps=np.array(trainer.epoch_end_steps[: state.epoch]),
+                )
+            )
+            before.run_steps(step - 1 - state.step_count)
+            update = trainer.network.parameters - before.network.parameters
+        log.add(step, health_of_run(trainer, update))
+        return True
 
     def _chunk(self, count: int, pace: _Pace) -> tuple[int, tuple[str, str] | None]:
         """Run ``count`` steps (fewer to end an epoch when early stopping watches), record

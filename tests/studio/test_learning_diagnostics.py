@@ -179,3 +179,24 @@ def test_runs_are_kept_for_comparing_and_saved(tmp_path):
     assert len(s.runs) == 1
     s.delete_run(0)
     assert s.runs == []
+
+
+def test_health_is_measured_where_a_run_ends():
+    s = Studio()
+    s.run(3000)  # XOR: a fraction of a second, measured at its start at least
+    steps, grads, ratios = s.diagnostics.series()
+    assert steps[-1] == 3000 and s.diagnostics.latest_step == 3000
+    assert np.all(np.isfinite(grads[-1]))
+    s.rewind(2999)
+    before = s.parameters.copy()
+    s.step()  # step 3000 again, by hand: its records give the update ratio
+    assert s.step_count == 3000 and np.array_equal(s.parameters, s.trainer.network.parameters)
+    by_hand = step_health(s.network, s.trainer.last_step)
+    assert ratios[-1] == pytest.approx([h.update_ratio for h in by_hand], rel=1e-9)
+    assert not np.array_equal(before, s.parameters)
+    s.set(lr=2.0)
+    s.set_breakpoints([Breakpoint("loss_below", 0.1)])
+    s.reset()
+    s.run(100_000)  # sent back to the step where the loss went below 0.1
+    assert s.diagnostics.latest_step == s.step_count
+    assert s.diagnostics.series()[0][-1] == s.step_count
