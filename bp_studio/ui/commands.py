@@ -266,7 +266,8 @@ def _fill(window: MainWindow, menu: QMenu, items: tuple) -> None:
         if item is None:
             menu.addSeparator()
         elif isinstance(item, tuple):
-            _fill(window, menu.addMenu(item[0]), item[1])
+            title: str = item[0]  # a submenu: (title, items)
+            _fill(window, menu.addMenu(title), item[1])
         elif item == RECENT_MENU:
             window.files.recent_menu = menu.addMenu("Open recent")
             window.files.fill_recent_menu()

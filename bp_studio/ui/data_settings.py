@@ -268,7 +268,7 @@ class DataSettings(QWidget):
         self.split_summary.setVisible(problem is None)
         return problem
 
-    def _on_edited(self, *_args) -> None:
+    def _on_edited(self, *_args: object) -> None:
         if self._updating:
             return
         spec = self._read()

@@ -138,7 +138,9 @@ class LogAxis(pg.AxisItem):
     """A log axis that labels the decades only (``10⁻³``), unless less than a decade shows:
     then every tick, as a number (``0.002``)."""
 
-    def logTickStrings(self, values, scale, spacing):  # pyqtgraph's override name
+    def logTickStrings(  # pyqtgraph's override name
+        self, values: list[float], scale: float, spacing: float
+    ) -> list[str]:
         low, high = sorted(self.range)
         if high - low < 1.0:
             return [f"{10.0**value:.2g}" for value in values]
@@ -533,10 +535,14 @@ class DiagnosticsView(QWidget):
             return
         # stacked, the two plots share the lower one's step axis
         self.gradient_plot.getPlotItem().showLabel("bottom", wide)
+        plots = self.gradient_pages.widget(1)
+        assert plots is not None  # the plots page, added second in __init__
         for box, owner in (
-            (self._gradient_box, self.gradient_pages.widget(1)),
+            (self._gradient_box, plots),
             (self._histogram_box, self.distribution_tab),
         ):
             box.setDirection(direction)
-            owner.layout().invalidate()  # a hidden tab would keep its old minimum size
+            layout = owner.layout()
+            assert layout is not None  # both pages are given a layout in __init__
+            layout.invalidate()  # a hidden tab would keep its old minimum size
             owner.updateGeometry()

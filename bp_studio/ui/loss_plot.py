@@ -88,13 +88,17 @@ def run_curve_points(run: RunCurve) -> tuple[np.ndarray, np.ndarray]:
 class StepAxis(pg.AxisItem):
     """A step axis: ticks on whole steps only, written in full (``12,000``)."""
 
-    def tickSpacing(self, minVal: float, maxVal: float, size: float):  # Qt-style override
+    def tickSpacing(  # pyqtgraph's override name
+        self, minVal: float, maxVal: float, size: float
+    ) -> list[tuple[float, float]]:
         levels = [(spacing, offset) for spacing, offset in super().tickSpacing(
             minVal, maxVal, size
         ) if spacing >= 1]  # fmt: skip
         return levels or [(1.0, 0.0)]
 
-    def tickStrings(self, values, scale, spacing):  # pyqtgraph's override name
+    def tickStrings(  # pyqtgraph's override name
+        self, values: list[float], scale: float, spacing: float
+    ) -> list[str]:
         return [f"{int(round(value)):,}" for value in values]
 
 

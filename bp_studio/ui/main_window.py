@@ -9,11 +9,12 @@ the display tick), the file dialogs in ``FileActions``.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
 from PySide6.QtCore import QRect, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QGuiApplication
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QGroupBox,
@@ -32,13 +33,15 @@ from PySide6.QtWidgets import (
 )
 
 from bp_studio import __version__
+from bp_studio.data.examples import Dataset
 from bp_studio.data.source import DataSpec, load_raw
-from bp_studio.engine import Phase, TrainingDiverged
+from bp_studio.engine import Network, Phase, TrainingDiverged
 from bp_studio.engine.gradcheck import GradientCheck
 from bp_studio.studio import Settings, Studio, StudioError
+from bp_studio.studio.evaluation import Evaluation
 from bp_studio.studio.explain_diagnostics import explain_gradient_check
 from bp_studio.studio.glossary import glossary_page
-from bp_studio.studio.moment import Moment
+from bp_studio.studio.moment import Moment, Selection
 from bp_studio.studio.progress import Publication
 from bp_studio.studio.runs import run_label
 from bp_studio.ui import commands
@@ -107,6 +110,18 @@ class MessageBar(QWidget):
 class MainWindow(QMainWindow):
     """BP Studio's main window on ``studio`` (a new default one if not given)."""
 
+    # the actions commands.build makes (window.<name>_action) that the window itself reads
+    undo_action: QAction
+    redo_action: QAction
+    back_action: QAction
+    next_phase_action: QAction
+    next_layer_action: QAction
+    step_sample_action: QAction
+    step_batch_action: QAction
+    step_epoch_action: QAction
+    play_action: QAction
+    check_gradients_action: QAction
+
     def __init__(self, path: str | None = None, studio: Studio | None = None) -> None:
         super().__init__()
         self.setWindowTitle("BP Studio")
@@ -114,7 +129,7 @@ class MainWindow(QMainWindow):
         self.bridge = StudioBridge(self.studio, self)
         self.player = Player(self.studio, self)
         self.files = FileActions(self)
-        self._display_network = None
+        self._display_network: Network | None = None
         self._shown = False
         self._check_job: Job | None = None
         self.gradient_check: GradientCheck | None = None
@@ -280,7 +295,7 @@ class MainWindow(QMainWindow):
         """A passing message in the status bar."""
         self.statusBar().showMessage(text, ms)
 
-    def _command(self, command, *args, **kwargs) -> bool:
+    def _command(self, command: Callable[..., object], *args: object, **kwargs: object) -> bool:
         """Send a command to the studio; a refusal is shown, a divergence was announced."""
         try:
             command(*args, **kwargs)
@@ -451,7 +466,7 @@ class MainWindow(QMainWindow):
         self.loss_plot.set_runs(runs, current)
         self.runs_list.set_runs(runs)
 
-    def _show_health(self, network=None) -> None:
+    def _show_health(self, network: Network | None = None) -> None:
         """Badges on saturated and dead units, from the newest layer health that fits the
         network drawn (none before a measurement, or after the architecture changed)."""
         network = network or self.studio.network
@@ -472,7 +487,7 @@ class MainWindow(QMainWindow):
         if visible and not self.player.threaded:
             self._refresh_data_view(self.studio.network)
 
-    def _refresh_data_view(self, network) -> None:
+    def _refresh_data_view(self, network: Network | None) -> None:
         data = self.studio.data
         if network is None or data is None or not self.data_view_dock.isVisible():
             self.canvas.set_node_images(None)
@@ -529,7 +544,8 @@ class MainWindow(QMainWindow):
             self.back_action,
         ):
             action.setEnabled(can_step)
-        online = studio.can_train and studio.trainer.batch_size == 1
+        trainer = studio.trainer
+        online = trainer is not None and trainer.batch_size == 1  # a trainer: can_train
         self.step_sample_action.setEnabled(can_step and online)
         self.step_sample_action.setToolTip(
             "One whole step on the next sample (S)"
@@ -615,8 +631,10 @@ class MainWindow(QMainWindow):
         studio = self.studio
         if not studio.can_train or self.player.playing:
             return False
+        trainer = studio.trainer
+        assert trainer is not None  # can_train: there is a trainer
         steps = studio.steps_left_in_epoch
-        if studio.phase is None and steps * studio.trainer.samples > LARGE_EPOCH:
+        if studio.phase is None and steps * trainer.samples > LARGE_EPOCH:
             return self.player.start(steps=steps)
         return self._command(studio.step_epoch)
 
@@ -758,11 +776,11 @@ class MainWindow(QMainWindow):
         self.player.stop()
         return self._command(self.studio.use_rows, dataset)
 
-    def _on_points_edited(self, raw_train) -> None:
+    def _on_points_edited(self, raw_train: Dataset) -> None:
         self.player.stop()
         self._command(self.studio.edit_points, raw_train)
 
-    def _on_node_hovered(self, selection) -> None:
+    def _on_node_hovered(self, selection: Selection | None) -> None:
         network = self.studio.network
         if (
             selection is not None
@@ -942,7 +960,7 @@ class MainWindow(QMainWindow):
         height = self.centre.height()
         self.centre.setSizes([height - height // 4, height // 4])
 
-    def showEvent(self, event) -> None:  # Qt's override name
+    def showEvent(self, event: QShowEvent) -> None:  # Qt's override name
         super().showEvent(event)
         if not self._shown:  # the frame's size is known once shown: keep all of it on screen
             self._shown = True
@@ -965,7 +983,7 @@ class MainWindow(QMainWindow):
         event.accept()
 
 
-def _run_page(publication: Publication, evaluation) -> str:
+def _run_page(publication: Publication, evaluation: Evaluation | None) -> str:
     """The explanation while training runs at full speed."""
     loss = ""
     if evaluation is not None:
@@ -999,7 +1017,7 @@ def _done_phases(moment: Moment) -> tuple[Phase, ...]:
     return tuple(done)
 
 
-def _raw_inputs(spec: DataSpec, rows) -> int:
+def _raw_inputs(spec: DataSpec, rows: Dataset | None) -> int:
     """How many raw inputs the data of ``spec`` has (0 if it cannot be loaded)."""
     from bp_studio.data.csv_table import DataError
 

@@ -195,8 +195,8 @@ class SettingsPanel(QWidget):
         layout.addWidget(training)
         layout.addStretch(1)
 
-        for box in (self.output_activation, self.loss, self.optimizer, self.regularization):
-            compact(box)
+        for combo in (self.output_activation, self.loss, self.optimizer, self.regularization):
+            compact(combo)
         compact(self.init)
 
         self.set_settings(self._settings)
@@ -247,7 +247,9 @@ class SettingsPanel(QWidget):
 
     def _rebuild_hidden_rows(self, hidden: tuple[HiddenLayer, ...]) -> None:
         while self.hidden_box.count():
-            widget = self.hidden_box.takeAt(0).widget()
+            item = self.hidden_box.takeAt(0)
+            assert item is not None  # the box is not empty
+            widget = item.widget()
             if widget is not None:
                 widget.hide()
                 widget.setParent(None)
@@ -295,7 +297,7 @@ class SettingsPanel(QWidget):
         self.regularization_rate.setEnabled(settings.regularization != "none")
         self.settings_changed.emit(settings)
 
-    def _on_edited(self, *_args) -> None:
+    def _on_edited(self, *_args: object) -> None:
         if self._updating:
             return
         self._emit(self._read())

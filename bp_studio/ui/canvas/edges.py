@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtCore import QLineF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
-from PySide6.QtWidgets import QGraphicsItem
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from bp_studio.ui.canvas.items import CACHE_EDGES_FROM, LEVELS
 
@@ -245,7 +245,9 @@ class EdgeLayerItem(QGraphicsItem):
     def boundingRect(self) -> QRectF:
         return self._rect
 
-    def paint(self, painter: QPainter, option, widget=None) -> None:
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
         antialiased = painter.testRenderHint(QPainter.RenderHint.Antialiasing)
         for pen, antialias, lines in self._groups:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, antialias)
@@ -274,7 +276,9 @@ class EdgeMarksItem(QGraphicsItem):
     def boundingRect(self) -> QRectF:
         return self._rect
 
-    def paint(self, painter: QPainter, option, widget=None) -> None:
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
         for line, glow, pen in self._marks:
             painter.setPen(glow)
             painter.drawLine(line)

@@ -428,6 +428,7 @@ class Layout:
         """The area ``fit`` shows: columns, headers, names, bias, loss and error labels."""
         header = QFontMetricsF(self.header_font)
         first, last = self.columns[0], self.columns[-1]
+        assert isinstance(last, Column)  # only the input column (never the last) is an image
         lines = max(len(self.header_lines(network, c)) for c in range(len(self.sizes)))
         top = self.header_y - lines * header.height() - 2 * Label.PAD_Y - 12
         loss = self.loss_anchor(network).y() + QFontMetricsF(self.loss_font).height() * 2 + 12
@@ -448,7 +449,7 @@ class Layout:
         right = max(right, last.x + loss_half + 12)
         right += self.value_width(len(self.columns) - 1)
         left = first.x - first.half_width - 12 - self.value_width(0)
-        if first.image:  # the caption under the image may be a little wider than it
+        if isinstance(first, ImageColumn):  # the caption under the image may be wider than it
             caption = QFontMetricsF(first.label_font).horizontalAdvance(first.CAPTION)
             left = min(left, first.x - caption / 2 - 8)
         if self.input_names is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QLinearGradient, QPainter, QPen
 
 from bp_studio.ui.canvas.checks import CHECK_LEVELS, UNCHECKED, check_colour, check_pen, worst_pen
@@ -53,14 +53,18 @@ def legend_size(
     return width + 24, (QFontMetricsF(font).height() + 6) * len(rows) + 10
 
 
-def legend_rect(base_font: QFont, viewport, entries: Entries = LEGEND) -> QRectF:
+def legend_rect(base_font: QFont, viewport: QRect, entries: Entries = LEGEND) -> QRectF:
     """Where ``draw_legend`` draws the legend's box in ``viewport`` (a ``QRect``)."""
     width, height = legend_size(base_font, viewport.width(), entries)
     return QRectF((viewport.width() - width) / 2, viewport.height() - height - 6, width, height)
 
 
 def draw_legend(
-    painter: QPainter, viewport, colours: Colours, base_font: QFont, entries: Entries = LEGEND
+    painter: QPainter,
+    viewport: QRect,
+    colours: Colours,
+    base_font: QFont,
+    entries: Entries = LEGEND,
 ) -> None:
     """Blue = positive weight, orange = negative, thickness = |w|, the node colour scale..."""
     font = pixel_font(base_font, 12)

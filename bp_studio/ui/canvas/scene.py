@@ -14,9 +14,10 @@ is not set.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
+from PySide6.QtCore import QLineF, QObject, QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QImage, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene
 
@@ -39,7 +40,7 @@ from bp_studio.ui.canvas.colours import Colours, luminance, mix
 from bp_studio.ui.canvas.edges import EdgeLayerItem, EdgeMarksItem, _bounds
 from bp_studio.ui.canvas.hidden import HIDDEN, Hidden, hidden_quantities
 from bp_studio.ui.canvas.items import MIN_LABEL_PX, InputImageItem, Label, NodeItem, node_style_key
-from bp_studio.ui.canvas.layout import Layout, fmt
+from bp_studio.ui.canvas.layout import Column, ImageColumn, Layout, fmt
 from bp_studio.ui.canvas.marks import Badge, UnitBadgesItem, badge_place
 
 EDGE_HIT_PX = 5.0
@@ -69,11 +70,17 @@ def edge_fade(moment: Moment, index: int) -> float:
 class NetworkScene(QGraphicsScene):
     """Nodes (or an input image), edge layers, labels and marks of one architecture."""
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
         self.layout: Layout | None = None
         self._clear()
+
+    @property
+    def _layout(self) -> Layout:
+        """``layout``, for the code that runs only once ``build`` has set it."""
+        assert self.layout is not None, "the scene has not been built"
+        return self.layout
 
     # -- building -----------------------------------------------------------------------------
 
@@ -166,7 +173,7 @@ class NetworkScene(QGraphicsScene):
             header.set_text("\n".join(layout.header_lines(network, column)))
             anchor = QPointF(layout.xs[column], layout.header_y)
             self.headers.append(self._add_label(header, anchor))
-            if geometry.image:
+            if isinstance(geometry, ImageColumn):
                 self._build_image(geometry)
                 self.nodes.append([])
                 continue
@@ -203,7 +210,7 @@ class NetworkScene(QGraphicsScene):
         margin = max(layout.rect.width(), layout.rect.height())
         self.setSceneRect(layout.rect.adjusted(-margin, -margin, margin, margin))
 
-    def _build_nodes(self, column: int, geometry) -> list[NodeItem]:
+    def _build_nodes(self, column: int, geometry: Column) -> list[NodeItem]:
         side = "inside" if geometry.roomy else ("left" if column == 0 else "right")
         if not geometry.labelled:
             side = "none"
@@ -218,13 +225,13 @@ class NetworkScene(QGraphicsScene):
                 geometry.symbol_font,
                 side,
             )
-            node.setPos(self.layout.node(column, unit))
+            node.setPos(self._layout.node(column, unit))
             node.setZValue(10)
             self.addItem(node)
             nodes.append(node)
         return nodes
 
-    def _build_image(self, geometry) -> None:
+    def _build_image(self, geometry: ImageColumn) -> None:
         self.image = InputImageItem(geometry.rect, geometry.shape, geometry.size)
         self.image.setZValue(10)
         self.addItem(self.image)
@@ -232,11 +239,11 @@ class NetworkScene(QGraphicsScene):
         anchor = QPointF(geometry.rect.center().x(), geometry.rect.bottom() + 8)
         self.caption = self._add_label(caption, anchor, 12)
 
-    def _build_bias_labels(self, column: int, geometry) -> None:
+    def _build_bias_labels(self, column: int, geometry: Column) -> None:
         r = geometry.radius
         min_px = MIN_LABEL_PX if geometry.labelled else math.inf
         for unit in range(geometry.size):
-            point = self.layout.node(column, unit)
+            point = self._layout.node(column, unit)
             if geometry.roomy:
                 anchor, align = point + QPointF(0, r + 5), "below"
             else:
@@ -373,7 +380,7 @@ class NetworkScene(QGraphicsScene):
         written beside them), the input's name beside small ones, else ``a`` or ``δ``."""
         if column != 0:
             return [symbol] * count
-        if self.layout.columns[0].roomy:
+        if self._layout.columns[0].roomy:
             return [input_symbol(unit) for unit in range(count)]
         names = moment.network.input_names
         if names is not None and len(names) == count:
@@ -392,6 +399,7 @@ class NetworkScene(QGraphicsScene):
         image, caption = self.image, self.caption
         if image is None:
             return
+        assert caption is not None  # built with the image
         image.set_style(colours.zero, colours.border, mix(colours.zero, colours.faint, 0.35))
         network = moment.network
         unit = None
@@ -413,7 +421,9 @@ class NetworkScene(QGraphicsScene):
             )
             return
         values = moment.column_values(0)
-        rows, columns = self.layout.columns[0].shape
+        first = self._layout.columns[0]
+        assert isinstance(first, ImageColumn)  # the image is the input column
+        rows, columns = first.shape
         if values is None:
             image.set_pixels(None, None)
             caption.set_text(f"Inputs x₁ … {input_symbol(image.size - 1)}, row by row")
@@ -431,7 +441,7 @@ class NetworkScene(QGraphicsScene):
     def _restyle_labels(
         self, moment: Moment, colours: Colours, active: int | None, scale: float
     ) -> None:
-        layout = self.layout
+        layout = self._layout
         network = moment.network
         phase = moment.phase
         update = moment.update
@@ -470,9 +480,11 @@ class NetworkScene(QGraphicsScene):
                 self._readable_biases[index] = False
                 continue
             self._readable_biases[index] = True
+            values = biases[index]
             for unit, label in enumerate(labels):
+                assert values is not None  # only a layer with biases has bias labels
                 label.show_if(True, scale)
-                self._bias_text(label, index, unit, biases[index][unit], moment, style)
+                self._bias_text(label, index, unit, values[unit], moment, style)
 
         for (index, unit, input), label in self.edge_labels.items():
             if not label.show_if(True, scale):
@@ -507,7 +519,13 @@ class NetworkScene(QGraphicsScene):
         return tuple(q for q in ("gradient", "value") if (q, where) in self.hidden)
 
     def _bias_text(
-        self, label: Label, index: int, unit: int, value: float, moment: Moment, style
+        self,
+        label: Label,
+        index: int,
+        unit: int,
+        value: float,
+        moment: Moment,
+        style: Callable[[int, str], tuple[QColor, QColor, QColor]],
     ) -> None:
         """``b=0.35``; ``b=0.35→0.3`` after the update (big nodes); ``∂L/∂b`` in backward;
         ``?`` for what an open quiz question asks."""
@@ -518,8 +536,10 @@ class NetworkScene(QGraphicsScene):
         if phase == Phase.BACKWARD and record is not None and record.grad_bias is not None:
             gradient = HIDDEN if "gradient" in asked else fmt(float(record.grad_bias[unit]))
             text = f"∂L/∂b={gradient}"
-        elif phase == Phase.UPDATE and update is not None and self.layout.columns[index + 1].roomy:
-            old = float(update.before[index].bias[unit])
+        elif phase == Phase.UPDATE and update is not None and self._layout.columns[index + 1].roomy:
+            before = update.before[index].bias
+            assert before is not None  # the same layer before the update: it had biases too
+            old = float(before[unit])
             text = f"b={fmt(old)}→{new}"
         else:
             text = f"b={new}"
@@ -538,7 +558,9 @@ class NetworkScene(QGraphicsScene):
         self._restyle_errors(moment, colours, scale)
         error = moment.error
         loss = self.loss_label
+        assert loss is not None  # restyled only once built
         if loss.show_if(error is not None, scale):
+            assert error is not None  # the label shows only with an error
             text = f"Loss ({error.loss_name}) = {fmt(error.loss)}"
             if error.penalty:
                 text += f"\n+ penalty {fmt(error.penalty)} = {fmt(error.total)}"
@@ -555,23 +577,25 @@ class NetworkScene(QGraphicsScene):
     def _restyle_errors(self, moment: Moment, colours: Colours, scale: float) -> None:
         """Target, output and error beside each output node (error phase): right of the node
         and its name, and clear of its bias label."""
-        layout = self.layout
+        layout = self._layout
         error = moment.error
         last = len(moment.network.layers)
         output = layout.columns[last]
+        assert isinstance(output, Column)  # only the input column is ever an image
         show = moment.phase == Phase.ERROR and error is not None
         for unit, label in enumerate(self.error_labels):
             if label.show_if(show, scale):
+                assert error is not None  # shown only with an error
                 t = float(error.targets[moment.sample, unit])
                 o = float(error.outputs[moment.sample, unit])
                 e = float(error.error[moment.sample, unit])
-                asked = ()
+                asked: tuple[str, ...] = ()
                 if self.hidden:
-                    node = Selection("node", last, unit)
+                    output_node = Selection("node", last, unit)
                     asked = tuple(
                         symbol
                         for symbol, quantity in (("o", "a"), ("e", "error"))
-                        if (quantity, node) in self.hidden
+                        if (quantity, output_node) in self.hidden
                     )
                 label.set_text(output.error_text(t, o, e, asked))
                 label.set_style(colours.text, colours.label_background, colours.accent, 1.5)
@@ -622,7 +646,9 @@ class NetworkScene(QGraphicsScene):
         have spread apart; if that spot is taken the next candidate along the edge is tried
         (the one overlapping least if none is free). Rectangles are ``[x0, y0, x1, y1]`` rows.
         """
-        layout = self.layout
+        layout = self._layout
+        loss = self.loss_label
+        assert loss is not None  # placed only once built
         boxes = []
         for column in layout.columns:
             r = column.radius + column.halo + 2
@@ -632,7 +658,7 @@ class NetworkScene(QGraphicsScene):
             *self.error_labels,
             *self.input_names,
             *self.output_names,
-            self.loss_label,
+            loss,
         ]
         for label in others:
             if label.isVisible() and label.text():
@@ -664,7 +690,8 @@ class NetworkScene(QGraphicsScene):
 
     def _restyle_band(self, colours: Colours, active: int | None) -> None:
         """A tinted band behind the column being computed, from its header to its last label."""
-        band, layout = self.band, self.layout
+        band, layout, loss = self.band, self._layout, self.loss_label
+        assert band is not None and loss is not None  # restyled only once built
         if active is None:
             band.setVisible(False)
             return
@@ -678,8 +705,8 @@ class NetworkScene(QGraphicsScene):
         bottom = column.bottom + column.halo + 8
         if column.roomy and active > 0 and (active - 1, 0) in self.bias_labels:
             bottom += QFontMetricsF(column.label_font).height() + 8
-        if active == len(layout.sizes) - 1 and self.loss_label.isVisible():
-            bottom = max(bottom, self.loss_label.y() + self.loss_label.text_rect().bottom() + 8)
+        if active == len(layout.sizes) - 1 and loss.isVisible():
+            bottom = max(bottom, loss.y() + loss.text_rect().bottom() + 8)
         path = QPainterPath()
         path.addRoundedRect(QRectF(x - half, top, 2 * half, bottom - top), 14, 14)
         band.setPath(path)
@@ -718,12 +745,13 @@ class NetworkScene(QGraphicsScene):
             elif chosen.kind == "node":
                 (rings if selected else hovers)[(chosen.layer, chosen.unit)] = colour
             elif chosen.kind == "edge":
+                assert chosen.input is not None  # an edge selection names its input
                 item = self.edge_items[chosen.layer]
                 line = item.line(chosen.unit * item.inputs + chosen.input)
                 pen = self.edge_pen(chosen.layer, chosen.unit, chosen.input)
                 if pen.color().alpha() == 0 and moment is not None:  # too weak to draw
-                    layer = moment.network.layers[chosen.layer]
-                    pen.setColor(colours.sign(float(layer.weight[chosen.unit, chosen.input])))
+                    weight = moment.network.layers[chosen.layer].weight
+                    pen.setColor(colours.sign(float(weight[chosen.unit, chosen.input])))
                 pen.setColor(QColor(pen.color().rgb()))
                 pen.setWidthF(max(pen.widthF(), 1.5))
                 glow = QPen(colour, pen.widthF() + (6.0 if selected else 4.0))
@@ -731,8 +759,7 @@ class NetworkScene(QGraphicsScene):
                 glow.setCapStyle(Qt.PenCapStyle.RoundCap)
                 edge_marks.append((line, glow, pen))
                 if selected:
-                    key = (chosen.layer, chosen.unit, chosen.input)
-                    label_marks[("edge", key)] = colour
+                    label_marks[("edge", (chosen.layer, chosen.unit, chosen.input))] = colour
             elif chosen.kind == "bias" and selected:
                 label_marks[("bias", (chosen.layer, chosen.unit))] = colour
         # only the nodes and labels marked now or before need a look (not all of a big network)
@@ -740,19 +767,19 @@ class NetworkScene(QGraphicsScene):
             self.nodes[layer][unit].set_marks(rings.get((layer, unit)), hovers.get((layer, unit)))
         self._marked_nodes = {*rings, *hovers}
         if question_node != self._question_node:
-            for key, colour in ((self._question_node, None), (question_node, colours.accent)):
-                if key is not None:
-                    self.nodes[key[0]][key[1]].set_question(colour)
+            for ringed, ring in ((self._question_node, None), (question_node, colours.accent)):
+                if ringed is not None:
+                    self.nodes[ringed[0]][ringed[1]].set_question(ring)
             self._question_node = question_node
         if self.image is not None:
             self.image.set_marks(cells)
+        assert self.edge_marks is not None  # built with the layout
         self.edge_marks.set_marks(edge_marks)
         if moment is None:
             return
-        labels = {"bias": self.bias_labels, "edge": self.edge_labels}
         marked = set()
         for role, key in {*label_marks, *self._marked_labels}:
-            label = labels[role].get(key)
+            label = self.bias_labels.get(key) if role == "bias" else self.edge_labels.get(key)
             if label is None:
                 continue
             mark = label_marks.get((role, key))
@@ -773,8 +800,9 @@ class NetworkScene(QGraphicsScene):
         unit)``), a glow along its edge, or its edge or bias label bordered, in the accent."""
         if question.kind == "node":
             return None if not self.nodes[question.layer] else (question.layer, question.unit)
-        key = (question.layer, question.unit)
+        key: tuple[int, ...] = (question.layer, question.unit)
         if question.kind == "edge":
+            assert question.input is not None  # an edge selection names its input
             key = (*key, question.input)
             item = self.edge_items[question.layer]
             pen = self.edge_pen(question.layer, question.unit, question.input)
@@ -863,13 +891,16 @@ class NetworkScene(QGraphicsScene):
         worst = self.check_worst
         mark: QLineF | tuple[QPointF, float] | None = None
         if worst is not None and worst.kind == "edge":
+            assert worst.input is not None  # an edge selection names its input
             item = self.edge_items[worst.layer]
             mark = item.line(worst.unit * item.inputs + worst.input)
         elif worst is not None:
-            radius = self.layout.columns[worst.layer + 1].radius
-            mark = (self.layout.node(worst.layer + 1, worst.unit), radius + 5)
-        level = int(error_levels(np.array([self.check.worst]), self.check.tolerance)[0])
-        self.check_edges.set_lines(drawn, mark, worst_pen(colours, level))
+            radius = self._layout.columns[worst.layer + 1].radius
+            mark = (self._layout.node(worst.layer + 1, worst.unit), radius + 5)
+        check, check_edges = self.check, self.check_edges
+        assert check is not None and check_edges is not None  # drawn only while a check is set
+        level = int(error_levels(np.array([check.worst]), check.tolerance)[0])
+        check_edges.set_lines(drawn, mark, worst_pen(colours, level))
 
     def set_question(self, question: Question | None) -> None:
         """Hide what ``question`` asks for (at the next ``restyle``) and ring where it is."""
@@ -906,7 +937,7 @@ class NetworkScene(QGraphicsScene):
                     return Selection("bias", *item.key)
                 return Selection("edge", *item.key)
         first = layout.columns[0]
-        if first.image:
+        if isinstance(first, ImageColumn):
             cell = first.cell_at(scene_pos.x(), scene_pos.y())
             if cell is not None:
                 return Selection("node", 0, cell)
@@ -985,6 +1016,7 @@ class NetworkScene(QGraphicsScene):
     def _check_legend(self) -> list[tuple[str, str]]:
         """The gradient check's legend entries: the colour scale, the worst, what is grey."""
         check = self.check
+        assert check is not None  # the legend of a check shown
         tolerance = format_number(check.tolerance, 2)
         entries = [
             (
@@ -996,6 +1028,7 @@ class NetworkScene(QGraphicsScene):
         if self.check_worst is not None:
             worst = self.check_worst
             if worst.kind == "edge":
+                assert worst.input is not None  # an edge selection names its input
                 name = weight_name(worst.layer, worst.unit, worst.input)
             else:
                 name = bias_name(worst.layer, worst.unit)

@@ -70,6 +70,7 @@ def tooltip(
     quantities (``hidden.hidden_quantities``); each of ``notes`` (plain text: what a badge
     means, the gradient check of a weight) after a blank line, wrapped."""
     if selection.kind == "edge":
+        assert selection.input is not None  # an edge selection names its input
         text = _edge(moment, selection.layer, selection.unit, selection.input, hidden)
     elif selection.kind == "bias":
         text = _bias(moment, selection.layer, selection.unit, hidden)
@@ -84,6 +85,7 @@ def tooltip(
 def edit_prompt(moment: Moment, selection: Selection) -> tuple[str, str]:
     """``(title, label)`` of the dialog that asks for a new weight or bias."""
     if selection.kind == "edge":
+        assert selection.input is not None  # an edge selection names its input
         name = weight_name(selection.layer, selection.unit, selection.input)
         where = edge_ends(moment, selection.layer, selection.unit, selection.input)
         return "Edit weight", f"New value of {name}\n({where}):"
@@ -119,7 +121,7 @@ def _node(moment: Moment, column: int, unit: int, hidden: Hidden) -> str:
     if backward is not None:
         delta = shown(fmt(float(backward.delta[s, unit])), hidden, "delta", node)
         lines.append(f"δ = ∂L/∂z = {delta}")
-    if layer.has_bias:
+    if layer.bias is not None:
         bias = Selection("bias", index, unit)
         value = shown(fmt(float(layer.bias[unit])), hidden, "value", bias)
         lines.append(f"{bias_name(index, unit)} = {value}")
@@ -156,7 +158,9 @@ def _edge(moment: Moment, index: int, unit: int, input: int, hidden: Hidden) -> 
 
 
 def _bias(moment: Moment, index: int, unit: int, hidden: Hidden) -> str:
-    value = float(moment.network.layers[index].bias[unit])
+    biases = moment.network.layers[index].bias
+    assert biases is not None  # a bias is selectable only in a layer that has biases
+    value = float(biases[unit])
     bias = Selection("bias", index, unit)
     new = shown(fmt(value), hidden, "value", bias)
     lines = [
@@ -168,7 +172,9 @@ def _bias(moment: Moment, index: int, unit: int, hidden: Hidden) -> str:
         gradient = fmt(float(record.grad_bias[unit]))
         lines.append(f"∂L/∂b = {shown(gradient, hidden, 'gradient', bias)}")
     if moment.phase == Phase.UPDATE and moment.update is not None:
-        old = float(moment.update.before[index].bias[unit])
+        before = moment.update.before[index].bias
+        assert before is not None  # the same layer before the update: it had biases too
+        old = float(before[unit])
         lines.append(f"update: {fmt(old)} → {new}")
     lines.append(SUM_RULE)
     if record is not None:

@@ -9,11 +9,22 @@ question, whose answer is written ``?`` everywhere (``set_hidden``)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QImage, QPainter, QPen, QPixmap, QPixmapCache, QTransform
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QHelpEvent,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPen,
+    QPixmap,
+    QPixmapCache,
+    QResizeEvent,
+    QTransform,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import QFrame, QGraphicsView, QInputDialog, QToolTip, QWidget
 
 from bp_studio.engine.diagnostics import LayerHealth
@@ -24,7 +35,7 @@ from bp_studio.studio.quiz import Question
 from bp_studio.ui.canvas import tooltips
 from bp_studio.ui.canvas.checks import parameter_offsets
 from bp_studio.ui.canvas.colours import Colours
-from bp_studio.ui.canvas.items import PIXMAP_CACHE_KB
+from bp_studio.ui.canvas.items import PIXMAP_CACHE_KB, NodeItem
 from bp_studio.ui.canvas.layout import Layout
 from bp_studio.ui.canvas.legend import LEGEND, draw_legend, legend_rect, legend_size
 from bp_studio.ui.canvas.marks import unit_badges
@@ -105,7 +116,7 @@ class NetworkCanvas(QGraphicsView):
         return self._scene
 
     @property
-    def _nodes(self):  # the node items by column (kept for the window's tests)
+    def _nodes(self) -> list[list[NodeItem]]:  # the node items by column (the window's tests)
         return self._scene.nodes
 
     @property
@@ -255,12 +266,16 @@ class NetworkCanvas(QGraphicsView):
     def node_position(self, layer: int, unit: int) -> QPointF:
         """Scene position of node ``unit`` of node layer ``layer`` (0 = inputs; an input drawn
         as a cell of the input image is at the cell's centre)."""
-        return self._layout.node(layer, unit)
+        layout = self._layout
+        assert layout is not None, "no network shown yet"
+        return layout.node(layer, unit)
 
     def edge_point(self, layer: int, unit: int, input: int, t: float = 0.5) -> QPointF:
         """The scene point a fraction ``t`` along edge ``weight[unit, input]`` of ``layer``."""
-        start = self._layout.node(layer, input)
-        end = self._layout.node(layer + 1, unit)
+        layout = self._layout
+        assert layout is not None, "no network shown yet"
+        start = layout.node(layer, input)
+        end = layout.node(layer + 1, unit)
         return start + (end - start) * t
 
     def selection_at(self, scene_pos: QPointF) -> Selection | None:
@@ -270,21 +285,23 @@ class NetworkCanvas(QGraphicsView):
     def tooltip_text(self, selection: Selection) -> str:
         """The value, gradient and formula of a node, edge or bias, for its tooltip; what a
         node's badge means; an edge's or bias's gradient check; ``?`` for a quiz's answer."""
-        scene = self._scene
+        scene, moment = self._scene, self._moment
+        assert moment is not None  # selections are of the network shown
         notes: list[str] = []
         if selection.kind == "node":
             badge = scene.unit_badges.get((selection.layer, selection.unit))
             if badge is not None:
                 notes.append(badge.text)
         elif self._check is not None and ("gradient", selection) not in scene.hidden:
-            weight, bias = parameter_offsets(self._moment.network)[selection.layer]
+            weight, bias = parameter_offsets(moment.network)[selection.layer]
             if selection.kind == "edge":
-                inputs = self._moment.network.layers[selection.layer].inputs
+                assert selection.input is not None  # an edge selection names its input
+                inputs = moment.network.layers[selection.layer].inputs
                 index = weight + selection.unit * inputs + selection.input
                 notes.append(parameter_check_tooltip(self._check, index))
             elif bias is not None:
                 notes.append(parameter_check_tooltip(self._check, bias + selection.unit))
-        return tooltips.tooltip(self._moment, selection, scene.hidden, tuple(notes))
+        return tooltips.tooltip(moment, selection, scene.hidden, tuple(notes))
 
     def labels(self, role: str) -> dict[tuple[int, ...], str]:
         """The visible labels of one role (``header``, ``bias``, ``edge``, ``error``, ``loss``,
@@ -345,6 +362,7 @@ class NetworkCanvas(QGraphicsView):
 
     def _build(self) -> None:
         moment = self._moment
+        assert moment is not None  # built for the moment set
         self._hover = None
         self._legend_cache = None
         layout = Layout(moment.network, self.font(), moment.output_names, self._room())
@@ -387,7 +405,7 @@ class NetworkCanvas(QGraphicsView):
 
     # -- health badges, gradient check, quiz question -----------------------------------------
 
-    def _overlays_changed(self, apply) -> None:
+    def _overlays_changed(self, apply: Callable[[], None]) -> None:
         """``apply`` an overlay to the scene, restyle, and refit if the legend's height moved."""
         legend = self._legend_height()
         apply()
@@ -401,17 +419,20 @@ class NetworkCanvas(QGraphicsView):
         if self._layout is None:
             return
         moment = self._moment
+        assert moment is not None  # the layout is of the moment's network
         badges = {} if self._health is None else unit_badges(self._health, moment.network)
         self._scene.set_badges(badges, self._colours)
 
     def _apply_check(self) -> None:
         if self._layout is not None:
+            assert self._moment is not None  # the layout is of the moment's network
             self._scene.set_check(self._check, self._moment.network, self._colours)
 
     def _apply_question(self) -> None:
         self._scene.set_question(self._question)
 
     def _health_fits(self, moment: Moment) -> bool:
+        assert self._health is not None  # asked only while there are badges
         try:
             unit_badges(self._health, moment.network)
         except ValueError:
@@ -420,6 +441,7 @@ class NetworkCanvas(QGraphicsView):
 
     def _check_still_applies(self, moment: Moment) -> bool:
         """Whether ``moment`` is of the step and parameters the gradient check was made at."""
+        assert self._check_moment is not None  # set with the check, asked only while it is
         step, parameters = self._check_moment
         now = moment.network.parameters
         return moment.step_number == step and np.array_equal(now, parameters)
@@ -465,7 +487,7 @@ class NetworkCanvas(QGraphicsView):
     def _scale(self) -> float:
         return math.hypot(self.transform().m11(), self.transform().m12()) or 1.0
 
-    def _hit(self, view_pos) -> Selection | None:
+    def _hit(self, view_pos: QPoint) -> Selection | None:
         return self.selection_at(self.mapToScene(view_pos))
 
     def _set_hover(self, hover: Selection | None) -> None:
@@ -483,10 +505,13 @@ class NetworkCanvas(QGraphicsView):
 
     def _edit(self, selection: Selection) -> None:
         moment = self._moment
+        assert moment is not None  # editing needs a moment shown
         layer = moment.network.layers[selection.layer]
         if selection.kind == "edge":
+            assert selection.input is not None  # an edge selection names its input
             current = float(layer.weight[selection.unit, selection.input])
         else:
+            assert layer.bias is not None  # a bias selection is of a layer with biases
             current = float(layer.bias[selection.unit])
         title, label = tooltips.edit_prompt(moment, selection)
         value, ok = QInputDialog.getDouble(self, title, label, current, -1e6, 1e6, 6)
@@ -505,12 +530,12 @@ class NetworkCanvas(QGraphicsView):
 
     # -- Qt overrides -----------------------------------------------------------------------
 
-    def mousePressEvent(self, event) -> None:
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
             self._press = event.position()
         super().mousePressEvent(event)
 
-    def mouseReleaseEvent(self, event) -> None:
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         super().mouseReleaseEvent(event)
         press, self._press = self._press, None
         if event.button() != Qt.MouseButton.LeftButton or press is None:
@@ -526,7 +551,7 @@ class NetworkCanvas(QGraphicsView):
             self._apply_marks()
             self.selection_changed.emit(selection)
 
-    def mouseDoubleClickEvent(self, event) -> None:
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         if event.button() != Qt.MouseButton.LeftButton:
             return
         selection = self._hit(event.position().toPoint())
@@ -539,16 +564,16 @@ class NetworkCanvas(QGraphicsView):
         if self._editable and self._moment is not None:
             self._edit(selection)
 
-    def mouseMoveEvent(self, event) -> None:
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
         super().mouseMoveEvent(event)
         if event.buttons() == Qt.MouseButton.NoButton and self._layout is not None:
             self._set_hover(self._hit(event.position().toPoint()))
 
-    def leaveEvent(self, event) -> None:
+    def leaveEvent(self, event: QEvent) -> None:
         self._set_hover(None)
         super().leaveEvent(event)
 
-    def wheelEvent(self, event) -> None:
+    def wheelEvent(self, event: QWheelEvent) -> None:
         steps = event.angleDelta().y() / 120.0
         if not steps:
             return
@@ -567,15 +592,16 @@ class NetworkCanvas(QGraphicsView):
         self._restyle()  # labels readable at the new scale are written, others hidden
         self.viewport().update()
 
-    def resizeEvent(self, event) -> None:
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         if self._auto_fit:
             if self._text_outgrown():
                 self._build()
             self.fit()
 
-    def viewportEvent(self, event) -> bool:
+    def viewportEvent(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip:
+            assert isinstance(event, QHelpEvent)  # Qt asks for tooltips with help events
             selection = self._hit(event.pos()) if self._moment is not None else None
             if selection is None:
                 QToolTip.hideText()
@@ -585,16 +611,16 @@ class NetworkCanvas(QGraphicsView):
             return True
         return super().viewportEvent(event)
 
-    def changeEvent(self, event) -> None:
+    def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.PaletteChange:
             self._colours = Colours(self.palette())
             self._restyle()
         super().changeEvent(event)
 
-    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+    def drawBackground(self, painter: QPainter, rect: QRectF | QRect) -> None:
         painter.fillRect(rect, self._colours.background)
 
-    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
+    def drawForeground(self, painter: QPainter, rect: QRectF | QRect) -> None:
         """The legend, in viewport coordinates (it does not zoom), along the bottom."""
         if self._layout is None or not self._legend_height():
             return
