@@ -28,7 +28,9 @@ Sections (``SECTIONS``, name -> function taking ``Settings`` and returning a JSO
     medians of the same run (target <= 2: an image-sized network stays live).
   - ``window_throughput``: training steps per second at "As fast as possible" with the
     window showing, as a share of headless ``Trainer.run_steps`` on the same network and data,
-    the two taking turns (target >= 0.8); XOR 2-3-1 and 64-32-10 on 64-feature, 10-class rows.
+    the two taking turns (target >= 0.8); XOR 2-3-1 and 64-32-10 on 64-feature, 10-class rows;
+    64-32-10 again with the diagnostics dock showing its gradient curves, then its histograms
+    (target >= 0.7).
   - ``launch``: seconds from just before a fresh ``python`` starts to the first paint of the
     main window, BP Studio against a bare PySide6 window with one pyqtgraph ``PlotWidget``,
     alternating (target: ratio <= 2).
@@ -929,7 +931,16 @@ def _window_rate(window, seconds: float, canvas_paints: _PaintCounter) -> dict[s
     return {"steps_per_s": steps / elapsed, "canvas_fps": paints / elapsed}
 
 
-THROUGHPUT_CASES = (("xor 2-3-1", None), ("64-32-10", 32), ("64-32-10", 128))
+THROUGHPUT_CASES = (
+    ("xor 2-3-1", None, None),
+    ("64-32-10", 32, None),
+    ("64-32-10", 128, None),
+    ("64-32-10 diagnostics", 32, 0),
+    ("64-32-10 histograms", 32, 1),
+)
+"""(name, batch or None for the whole set, the diagnostics dock's tab shown or None: hidden)."""
+DIAGNOSTICS_FRACTION_TARGET = 0.7
+"""With the diagnostics dock showing, the window keeps at least this share (issue: 0.7)."""
 
 
 def bench_window_throughput(plan: GuiPlan) -> dict[str, dict[str, object]]:
@@ -945,11 +956,16 @@ def bench_window_throughput(plan: GuiPlan) -> dict[str, dict[str, object]]:
     window.speed.setValue(FASTEST)
     paints = _PaintCounter(window.canvas.viewport())
     results: dict[str, dict[str, object]] = {}
-    for name, batch in THROUGHPUT_CASES:
+    for name, batch, tab in THROUGHPUT_CASES:
         if batch is None:
             _use_xor(window)
         else:
             _use_large(window, batch)
+        if tab is None:
+            window.diagnostics_dock.hide()
+        else:
+            window.show_diagnostics()
+            window.diagnostics_view.tabs.setCurrentIndex(tab)
         QTest.qWait(50)
         trainer = window.studio.trainer
         headless = _headless_trainer(window.studio)
@@ -966,6 +982,7 @@ def bench_window_throughput(plan: GuiPlan) -> dict[str, dict[str, object]]:
         fraction = statistics.median(window_rates) / statistics.median(headless_rates)
         key = name if batch is None else f"{name} batch {batch}"
         results[key] = {
+            "diagnostics_tab": tab,
             "batch": batch or trainer.samples,
             "samples": trainer.samples,
             "headless_steps_per_s": statistics.median(headless_rates),
@@ -985,7 +1002,8 @@ def bench_window_throughput(plan: GuiPlan) -> dict[str, dict[str, object]]:
 def _print_throughput_table(results: dict[str, dict[str, object]]) -> None:
     print(
         "training throughput at 'As fast as possible' with the window showing, as a share of "
-        f"headless Trainer.run_steps (target >= {WINDOW_FRACTION_TARGET:g})"
+        f"headless Trainer.run_steps (target >= {WINDOW_FRACTION_TARGET:g}; with the "
+        f"diagnostics dock showing >= {DIAGNOSTICS_FRACTION_TARGET:g})"
     )
     header = (
         f"{'network':<22} {'batch':>5} {'headless/s':>11} {'window/s':>10} {'fraction':>8} "
@@ -994,7 +1012,12 @@ def _print_throughput_table(results: dict[str, dict[str, object]]) -> None:
     print(header)
     print("-" * len(header))
     for name, row in results.items():
-        note = "below target" if row["fraction"] < WINDOW_FRACTION_TARGET else ""
+        target = (
+            WINDOW_FRACTION_TARGET
+            if row.get("diagnostics_tab") is None
+            else DIAGNOSTICS_FRACTION_TARGET
+        )
+        note = "below target" if row["fraction"] < target else ""
         print(
             f"{name:<22} {row['batch']:>5} {row['headless_steps_per_s']:>11,.0f} "
             f"{row['window_steps_per_s']:>10,.0f} {row['fraction']:>8.2f} "
