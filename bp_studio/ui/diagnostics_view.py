@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QBoxLayout,
@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QStackedWidget,
     QTabWidget,
     QTextBrowser,
@@ -244,6 +245,9 @@ class _HistogramRow(QWidget):
 class DiagnosticsView(QWidget):
     """Gradient flow, update ratios, distributions and layer health of ``studio``'s network."""
 
+    explain_requested = Signal()
+    """The user asked for the health figures' formulas in the explanation panel."""
+
     def __init__(self, studio: Studio, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.studio = studio
@@ -334,10 +338,16 @@ class DiagnosticsView(QWidget):
         self.check_box = QGroupBox("Gradient check")
         QVBoxLayout(self.check_box).addWidget(self.check_text)
         self.check_box.hide()
+        self.explain_button = QPushButton("Explain the figures")
+        self.explain_button.setToolTip(
+            "Every figure's formula with this step's numbers, in the explanation panel"
+        )
+        self.explain_button.clicked.connect(self.explain_requested)
         health_tab = QWidget()
         box = QVBoxLayout(health_tab)
         box.setContentsMargins(2, 4, 2, 2)
         box.addWidget(self.health_text, 1)
+        box.addWidget(self.explain_button, 0, Qt.AlignmentFlag.AlignLeft)
         box.addWidget(self.check_box)
 
         self.tabs = QTabWidget()
@@ -483,6 +493,7 @@ class DiagnosticsView(QWidget):
             where = f"Step {step:,}: " if step is not None else ""
             self.headline.setText(f'{where}<span style="color:{colour}">{headline}</span>')
         self.health_text.setHtml(health_summary(health, loss=loss, step=step))
+        self.explain_button.setEnabled(bool(health))
 
     def _draw_distributions(self) -> None:
         """Take the distributions (waits for a step boundary of a run) and draw the chosen

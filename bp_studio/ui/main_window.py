@@ -39,7 +39,7 @@ from bp_studio.engine import Network, Phase, TrainingDiverged
 from bp_studio.engine.gradcheck import GradientCheck
 from bp_studio.studio import Settings, Studio, StudioError
 from bp_studio.studio.evaluation import Evaluation
-from bp_studio.studio.explain_diagnostics import explain_gradient_check
+from bp_studio.studio.explain_diagnostics import explain_gradient_check, explain_health
 from bp_studio.studio.glossary import glossary_page
 from bp_studio.studio.moment import Moment, Selection
 from bp_studio.studio.progress import Publication
@@ -237,6 +237,7 @@ class MainWindow(QMainWindow):
             "Compare runs", self.runs_list, Qt.DockWidgetArea.RightDockWidgetArea
         )
         self.diagnostics_view = DiagnosticsView(self.studio)
+        self.diagnostics_view.explain_requested.connect(self.explain_health)
         self.diagnostics_dock = self._dock(
             "Diagnostics", self.diagnostics_view, Qt.DockWidgetArea.RightDockWidgetArea
         )
@@ -875,6 +876,17 @@ class MainWindow(QMainWindow):
         self.diagnostics_dock.show()
         self.diagnostics_dock.raise_()
         self.diagnostics_view.refresh()
+
+    def explain_health(self) -> None:
+        """The newest layer health with every formula and its numbers, in the explanation
+        panel."""
+        health = self.studio.diagnostics.latest
+        if not health:
+            return
+        page = explain_health(health, self.studio.precision, self.studio.network.loss_name)
+        self.explanation.show_page(page, self.studio.moment())
+        self.explain_dock.show()
+        self.explain_dock.raise_()
 
     def show_quiz(self) -> None:
         self.quiz_dock.show()

@@ -154,3 +154,17 @@ def test_the_quiz_question_is_hidden_on_the_canvas(window):
     assert "?" in window.canvas.node_texts()[key]
     window.studio.reveal()
     assert "?" not in window.canvas.node_texts()[key]
+
+
+def test_the_health_figures_are_explained_with_their_formulas(window):
+    window.show_diagnostics()
+    view = window.diagnostics_view
+    view.tabs.setCurrentIndex(2)
+    assert not view.explain_button.isEnabled()  # nothing measured yet
+    window.step_batch()
+    assert view.explain_button.isEnabled()
+    view.explain_button.click()
+    text = window.explanation.plain_text()
+    assert text.startswith("Layer health")
+    assert "‖∂L/∂W‖" in text and "‖ΔW‖" in text  # the formulas, with the step's numbers
+    assert window.explain_dock.isVisible()
