@@ -236,11 +236,12 @@ class MainWindow(QMainWindow):
         self.runs_dock = self._dock(
             "Compare runs", self.runs_list, Qt.DockWidgetArea.RightDockWidgetArea
         )
-        self.diagnostics_view = DiagnosticsView(self.studio)
-        self.diagnostics_view.explain_requested.connect(self.explain_health)
+        # Built when first shown (five plots: a tenth of the start-up otherwise).
+        self._diagnostics_view: DiagnosticsView | None = None
         self.diagnostics_dock = self._dock(
-            "Diagnostics", self.diagnostics_view, Qt.DockWidgetArea.RightDockWidgetArea
+            "Diagnostics", QWidget(), Qt.DockWidgetArea.RightDockWidgetArea
         )
+        self.diagnostics_dock.visibilityChanged.connect(self._on_diagnostics_shown)
         for dock in (self.code_dock, self.quiz_dock, self.runs_dock, self.diagnostics_dock):
             self.tabifyDockWidget(self.explain_dock, dock)
             dock.hide()
@@ -322,7 +323,9 @@ class MainWindow(QMainWindow):
             self._show_data()
         elif name == "network_changed":
             self.canvas.fit()
-            self.diagnostics_view.show_gradient_check(None)
+            self.gradient_check = None
+            if self._diagnostics_view is not None:
+                self._diagnostics_view.show_gradient_check(None)
         elif name == "document_changed":
             self._show_document()
         elif name == "view_changed":
@@ -349,7 +352,8 @@ class MainWindow(QMainWindow):
         elif name == "diagnostics_changed":
             if not self.player.threaded:
                 self._show_health()
-                self.diagnostics_view.refresh()
+                if self._diagnostics_view is not None:
+                    self._diagnostics_view.refresh()
 
     def _show_document(self) -> None:
         studio = self.studio
@@ -359,7 +363,8 @@ class MainWindow(QMainWindow):
         self.explanation.digits.blockSignals(False)
         self.message_bar.hide()
         self.gradient_check = None
-        self.diagnostics_view.show_gradient_check(None)
+        if self._diagnostics_view is not None:
+            self._diagnostics_view.show_gradient_check(None)
         self.breakpoints_panel.set_breakpoints(studio.breakpoints)
         if studio.breakpoints:
             self.breakpoints_section.set_expanded(True)
@@ -404,7 +409,8 @@ class MainWindow(QMainWindow):
         self._explain(moment)
         if self.code_dock.isVisible():
             self.code_view.refresh()
-        self.diagnostics_view.refresh()  # nothing to do while it is hidden
+        if self._diagnostics_view is not None:
+            self._diagnostics_view.refresh()  # nothing to do while it is hidden
         data = studio.data
         dataset = data.train if data is not None and studio.can_train else None
         targets = dataset.targets_for_loss(studio.network.loss_name) if dataset else None
@@ -599,7 +605,8 @@ class MainWindow(QMainWindow):
             self._refresh_data_view(display)
             self.loss_plot.plot.repaint()
             self.data_view.repaint()
-        self.diagnostics_view.refresh_live()  # nothing to do while it is hidden
+        if self._diagnostics_view is not None:
+            self._diagnostics_view.refresh_live()  # nothing to do while it is hidden
         self._refresh_status(publication.step_count, publication.epoch, publication.batch_index)
         self._refresh_timeline(publication.step_count)
         self.phase_indicator.set_phase(
@@ -853,7 +860,8 @@ class MainWindow(QMainWindow):
         moment = self.studio.moment()
         self.canvas.set_moment(moment)
         self.canvas.set_gradient_check(check)
-        self.diagnostics_view.show_gradient_check(check)
+        if self._diagnostics_view is not None:
+            self._diagnostics_view.show_gradient_check(check)
         self.explanation.show_page(
             explain_gradient_check(check, network, self.studio.precision), self.studio.moment()
         )
@@ -870,6 +878,21 @@ class MainWindow(QMainWindow):
         self.check_gradients_action.setEnabled(True)
         self.statusBar().clearMessage()
         self.show_problem(f"The gradient check could not run: {message}")
+
+    @property
+    def diagnostics_view(self) -> DiagnosticsView:
+        """The diagnostics view, built the first time it is needed."""
+        if self._diagnostics_view is None:
+            view = DiagnosticsView(self.studio)
+            view.explain_requested.connect(self.explain_health)
+            view.show_gradient_check(self.gradient_check)
+            self._diagnostics_view = view
+            self.diagnostics_dock.setWidget(view)
+        return self._diagnostics_view
+
+    def _on_diagnostics_shown(self, visible: bool) -> None:
+        if visible:
+            self.diagnostics_view.refresh()
 
     def show_diagnostics(self) -> None:
         """Show the diagnostics view: gradient flow, update ratios, distributions, health."""

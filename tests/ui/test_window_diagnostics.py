@@ -168,3 +168,13 @@ def test_the_health_figures_are_explained_with_their_formulas(window):
     assert text.startswith("Layer health")
     assert "‖∂L/∂W‖" in text and "‖ΔW‖" in text  # the formulas, with the step's numbers
     assert window.explain_dock.isVisible()
+
+
+def test_the_diagnostics_view_is_built_when_first_shown(window, qtbot):
+    assert window._diagnostics_view is None  # five plots: not at start-up
+    window.step_batch()
+    window.diagnostics_dock.show()
+    qtbot.waitUntil(lambda: window._diagnostics_view is not None, timeout=2000)
+    assert window.diagnostics_dock.widget() is window._diagnostics_view
+    steps, _, _ = window.studio.diagnostics.series()
+    assert list(window._diagnostics_view.gradient_curves[0].xData) == list(steps)  # drawn
