@@ -173,7 +173,9 @@ def test_the_health_figures_are_explained_with_their_formulas(window):
 def test_the_diagnostics_view_is_built_when_first_shown(window, qtbot):
     assert window._diagnostics_view is None  # five plots: not at start-up
     window.step_batch()
-    window.diagnostics_dock.show()
+    window.diagnostics_dock.show()  # a tab behind the explanation: still not built
+    assert window._diagnostics_view is None
+    window.diagnostics_dock.raise_()  # its tab clicked
     qtbot.waitUntil(lambda: window._diagnostics_view is not None, timeout=2000)
     assert window.diagnostics_dock.widget() is window._diagnostics_view
     steps, _, _ = window.studio.diagnostics.series()
