@@ -1006,7 +1006,7 @@ def _print_throughput_table(results: dict[str, dict[str, object]]) -> None:
         f"diagnostics dock showing >= {DIAGNOSTICS_FRACTION_TARGET:g})"
     )
     header = (
-        f"{'network':<22} {'batch':>5} {'headless/s':>11} {'window/s':>10} {'fraction':>8} "
+        f"{'network':<32} {'batch':>5} {'headless/s':>11} {'window/s':>10} {'fraction':>8} "
         f"{'(paired)':>8} {'canvas fps':>10}  note"
     )
     print(header)
@@ -1019,7 +1019,7 @@ def _print_throughput_table(results: dict[str, dict[str, object]]) -> None:
         )
         note = "below target" if row["fraction"] < target else ""
         print(
-            f"{name:<22} {row['batch']:>5} {row['headless_steps_per_s']:>11,.0f} "
+            f"{name:<32} {row['batch']:>5} {row['headless_steps_per_s']:>11,.0f} "
             f"{row['window_steps_per_s']:>10,.0f} {row['fraction']:>8.2f} "
             f"{row['fraction_paired_median']:>8.2f} {row['canvas_fps']:>10.1f}  {note}".rstrip()
         )
