@@ -20,9 +20,6 @@ from PySide6.QtGui import QAction, QImage, QPainter
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
 from bp_studio.io.atomic import AtomicWriteError, atomic_write_bytes
-from bp_studio.io.export import export_weights
-from bp_studio.io.loss_history import write_loss_history
-from bp_studio.io.session import save_session
 from bp_studio.studio import Studio, StudioError
 
 if TYPE_CHECKING:
@@ -220,6 +217,8 @@ class FileActions(QObject):
 
     def export_weights_to(self, path: str, fmt: str) -> bool:
         try:
+            from bp_studio.io.export import export_weights  # not needed to open the window
+
             export_weights(self.studio.network, path, fmt)
         except (AtomicWriteError, OSError, ValueError, ImportError) as exc:
             self.window.show_problem(f"The weights were not exported: {exc}")
@@ -367,6 +366,8 @@ class FileActions(QObject):
             for step, e in zip(list(evaluations.steps), list(evaluations.items))
         }
         try:
+            from bp_studio.io.loss_history import write_loss_history
+
             write_loss_history(path, step_losses, epoch_end_steps, measured)
         except (AtomicWriteError, OSError) as exc:
             self.window.show_problem(f"The loss history was not exported: {exc}")
@@ -391,6 +392,7 @@ class FileActions(QObject):
         except (StudioError, ValueError):
             return False
         path = autosave_path()
+        from bp_studio.io.session import save_session  # not needed to open the window
 
         def write() -> None:
             try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QRect, Qt, QTimer
@@ -49,10 +50,8 @@ from bp_studio.ui.background import Job
 from bp_studio.ui.breakpoints_panel import BreakpointsPanel
 from bp_studio.ui.bridge import StudioBridge
 from bp_studio.ui.canvas import NetworkCanvas
-from bp_studio.ui.code_view import CodeView
 from bp_studio.ui.data_settings import DataSettings
 from bp_studio.ui.data_view import DataView
-from bp_studio.ui.diagnostics_view import DiagnosticsView
 from bp_studio.ui.explain_panel import ExplanationPanel
 from bp_studio.ui.file_actions import AUTOSAVE_MS, FileActions, app_settings
 from bp_studio.ui.focus import ReturnFocus
@@ -63,6 +62,10 @@ from bp_studio.ui.quiz_panel import QuizPanel
 from bp_studio.ui.runs_list import RunsList
 from bp_studio.ui.section import Section
 from bp_studio.ui.settings_panel import SettingsPanel
+
+if TYPE_CHECKING:
+    from bp_studio.ui.code_view import CodeView
+    from bp_studio.ui.diagnostics_view import DiagnosticsView
 
 MIN_WINDOW = (1024, 640)
 """The window can be made at least this small at any architecture (a laptop screen, a
@@ -226,8 +229,11 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.explain_dock, self.data_dock)
         self.explain_dock.raise_()
         self.data_view_dock.visibilityChanged.connect(self._on_data_view_shown)
-        self.code_view = CodeView(self.studio)
-        self.code_dock = self._dock("Code", self.code_view, Qt.DockWidgetArea.RightDockWidgetArea)
+        # The code view and the diagnostics view are built when first shown: they are not
+        # needed to open the window (a fifth of its start-up otherwise).
+        self._code_view: CodeView | None = None
+        self.code_dock = self._dock("Code", QWidget(), Qt.DockWidgetArea.RightDockWidgetArea)
+        self.code_dock.visibilityChanged.connect(self._on_code_shown)
         self.quiz_panel = QuizPanel(self.studio)
         self.quiz_dock = self._dock("Quiz", self.quiz_panel, Qt.DockWidgetArea.RightDockWidgetArea)
         self.runs_list = RunsList()
@@ -236,7 +242,6 @@ class MainWindow(QMainWindow):
         self.runs_dock = self._dock(
             "Compare runs", self.runs_list, Qt.DockWidgetArea.RightDockWidgetArea
         )
-        # Built when first shown (five plots: a tenth of the start-up otherwise).
         self._diagnostics_view: DiagnosticsView | None = None
         self.diagnostics_dock = self._dock(
             "Diagnostics", QWidget(), Qt.DockWidgetArea.RightDockWidgetArea
@@ -407,8 +412,8 @@ class MainWindow(QMainWindow):
         self.canvas.set_editable(not self.player.playing)
         self._show_health()
         self._explain(moment)
-        if self.code_dock.isVisible():
-            self.code_view.refresh()
+        if self._code_view is not None and self.code_dock.isVisible():
+            self._code_view.refresh()
         if self._diagnostics_view is not None:
             self._diagnostics_view.refresh()  # nothing to do while it is hidden
         data = studio.data
@@ -880,9 +885,25 @@ class MainWindow(QMainWindow):
         self.show_problem(f"The gradient check could not run: {message}")
 
     @property
+    def code_view(self) -> CodeView:
+        """The code view, built the first time it is needed."""
+        if self._code_view is None:
+            from bp_studio.ui.code_view import CodeView
+
+            self._code_view = CodeView(self.studio)
+            self.code_dock.setWidget(self._code_view)
+        return self._code_view
+
+    def _on_code_shown(self, visible: bool) -> None:
+        if visible:
+            self.code_view.refresh()
+
+    @property
     def diagnostics_view(self) -> DiagnosticsView:
         """The diagnostics view, built the first time it is needed."""
         if self._diagnostics_view is None:
+            from bp_studio.ui.diagnostics_view import DiagnosticsView
+
             view = DiagnosticsView(self.studio)
             view.explain_requested.connect(self.explain_health)
             view.show_gradient_check(self.gradient_check)
