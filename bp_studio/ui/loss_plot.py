@@ -302,6 +302,7 @@ class LossPlot(QWidget):
         if entries == self._legend_entries:
             return
         self._legend_entries = entries
+        self.legend.setVisible(bool(entries))  # no empty box before the first step
         self.legend.clear()
         self.legend.setColumnCount(min(3, max(1, math.ceil(len(entries) / LEGEND_ROWS))))
         for curve, name in entries:

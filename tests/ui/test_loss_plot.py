@@ -167,7 +167,9 @@ def test_earlier_runs_are_drawn_faded_with_what_tells_them_apart(qtbot):
     assert [label.toPlainText() for label in plot.run_labels] == ["sgd η 0.5"]
     plot.set_runs([])
     assert plot.run_curves == [] and plot.run_labels == []
-    assert plot.legend_labels() == ["loss per step"]
+    assert plot.legend_labels() == ["loss per step"] and plot.legend.isVisible()
+    plot.set_history(np.zeros(0), np.zeros(0), np.zeros(0))
+    assert plot.legend_labels() == [] and not plot.legend.isVisible()  # no empty box
 
 
 def test_a_mini_batch_run_is_drawn_by_its_epoch_means(qtbot):
