@@ -964,8 +964,8 @@ def bench_window_throughput(plan: GuiPlan) -> dict[str, dict[str, object]]:
         if tab is None:
             window.diagnostics_dock.hide()
         else:
-            window.show_diagnostics()
-            window.diagnostics_view.tabs.setCurrentIndex(tab)
+            window.learning.show()
+            window.learning.view.tabs.setCurrentIndex(tab)
         QTest.qWait(50)
         trainer = window.studio.trainer
         headless = _headless_trainer(window.studio)

@@ -181,7 +181,7 @@ COMMANDS = (
         ("Ctrl+Shift+D",),
         "Why is it (not) learning: each layer's gradient norm and update ratio over training, "
         "histograms of weights, activations and gradients, saturated and dead units",
-        "show_diagnostics",
+        "learning.show",
     ),
     Command(
         "check_gradients",
@@ -189,7 +189,7 @@ COMMANDS = (
         ("Ctrl+G",),
         "Compare backpropagation's ∂L/∂w of the current step with central finite differences "
         "for every parameter (1,000 drawn at random in a large network)",
-        "check_gradients",
+        "learning.check_gradients",
     ),
     Command("quit", "Quit", ("Ctrl+Q",), "Quit BP Studio", "close"),
     Command(

@@ -3,7 +3,8 @@
 The window builds the widgets, relays the studio's events into the GUI thread
 (``StudioBridge``) and redraws the views from the studio when they fire; every button, key,
 click and edit becomes a studio command. Play lives in ``Player`` (timers, the run thread and
-the display tick), the file dialogs in ``FileActions``.
+the display tick), the file dialogs in ``FileActions``, the diagnostics dock and the gradient
+check in ``Learning``.
 """
 
 from __future__ import annotations
@@ -37,16 +38,13 @@ from bp_studio import __version__
 from bp_studio.data.examples import Dataset
 from bp_studio.data.source import DataSpec, load_raw
 from bp_studio.engine import Network, Phase, TrainingDiverged
-from bp_studio.engine.gradcheck import GradientCheck
 from bp_studio.studio import Settings, Studio, StudioError
 from bp_studio.studio.evaluation import Evaluation
-from bp_studio.studio.explain_diagnostics import explain_gradient_check, explain_health
 from bp_studio.studio.glossary import glossary_page
 from bp_studio.studio.moment import Moment, Selection
 from bp_studio.studio.progress import Publication
 from bp_studio.studio.runs import run_label
 from bp_studio.ui import commands
-from bp_studio.ui.background import Job
 from bp_studio.ui.breakpoints_panel import BreakpointsPanel
 from bp_studio.ui.bridge import StudioBridge
 from bp_studio.ui.canvas import NetworkCanvas
@@ -55,6 +53,7 @@ from bp_studio.ui.data_view import DataView
 from bp_studio.ui.explain_panel import ExplanationPanel
 from bp_studio.ui.file_actions import AUTOSAVE_MS, FileActions, app_settings
 from bp_studio.ui.focus import ReturnFocus
+from bp_studio.ui.learning import Learning
 from bp_studio.ui.loss_plot import LossPlot
 from bp_studio.ui.panels import DataPanel, PhaseIndicator
 from bp_studio.ui.play import FASTEST, SPEED_LABELS, SPEEDS, Player
@@ -65,7 +64,6 @@ from bp_studio.ui.settings_panel import SettingsPanel
 
 if TYPE_CHECKING:
     from bp_studio.ui.code_view import CodeView
-    from bp_studio.ui.diagnostics_view import DiagnosticsView
 
 MIN_WINDOW = (1024, 640)
 """The window can be made at least this small at any architecture (a laptop screen, a
@@ -134,9 +132,6 @@ class MainWindow(QMainWindow):
         self.files = FileActions(self)
         self._display_network: Network | None = None
         self._shown = False
-        self._check_job: Job | None = None
-        self.gradient_check: GradientCheck | None = None
-        """The last gradient check's result (``None`` before one)."""
 
         self._build_views()
         self._build_controls()
@@ -242,11 +237,8 @@ class MainWindow(QMainWindow):
         self.runs_dock = self._dock(
             "Compare runs", self.runs_list, Qt.DockWidgetArea.RightDockWidgetArea
         )
-        self._diagnostics_view: DiagnosticsView | None = None
-        self.diagnostics_dock = self._dock(
-            "Diagnostics", QWidget(), Qt.DockWidgetArea.RightDockWidgetArea
-        )
-        self.diagnostics_dock.visibilityChanged.connect(self._on_diagnostics_shown)
+        self.learning = Learning(self)
+        self.diagnostics_dock = self.learning.dock
         for dock in (self.code_dock, self.quiz_dock, self.runs_dock, self.diagnostics_dock):
             self.tabifyDockWidget(self.explain_dock, dock)
             dock.hide()
@@ -328,9 +320,7 @@ class MainWindow(QMainWindow):
             self._show_data()
         elif name == "network_changed":
             self.canvas.fit()
-            self.gradient_check = None
-            if self._diagnostics_view is not None:
-                self._diagnostics_view.show_gradient_check(None)
+            self.learning.forget_check()
         elif name == "document_changed":
             self._show_document()
         elif name == "view_changed":
@@ -356,9 +346,7 @@ class MainWindow(QMainWindow):
             self._show_runs()
         elif name == "diagnostics_changed":
             if not self.player.threaded:
-                self._show_health()
-                if self._diagnostics_view is not None:
-                    self._diagnostics_view.refresh()
+                self.learning.refresh()
 
     def _show_document(self) -> None:
         studio = self.studio
@@ -367,9 +355,7 @@ class MainWindow(QMainWindow):
         self.explanation.set_precision(studio.precision)
         self.explanation.digits.blockSignals(False)
         self.message_bar.hide()
-        self.gradient_check = None
-        if self._diagnostics_view is not None:
-            self._diagnostics_view.show_gradient_check(None)
+        self.learning.forget_check()
         self.breakpoints_panel.set_breakpoints(studio.breakpoints)
         if studio.breakpoints:
             self.breakpoints_section.set_expanded(True)
@@ -410,12 +396,10 @@ class MainWindow(QMainWindow):
         self.canvas.set_hidden(studio.quiz.question)
         self.canvas.set_selection(studio.selection)
         self.canvas.set_editable(not self.player.playing)
-        self._show_health()
         self._explain(moment)
         if self._code_view is not None and self.code_dock.isVisible():
             self._code_view.refresh()
-        if self._diagnostics_view is not None:
-            self._diagnostics_view.refresh()  # nothing to do while it is hidden
+        self.learning.refresh()
         data = studio.data
         dataset = data.train if data is not None and studio.can_train else None
         targets = dataset.targets_for_loss(studio.network.loss_name) if dataset else None
@@ -477,19 +461,6 @@ class MainWindow(QMainWindow):
             current = run_label(studio.settings, studio.network, studio.step_count, studio.changes)
         self.loss_plot.set_runs(runs, current)
         self.runs_list.set_runs(runs)
-
-    def _show_health(self, network: Network | None = None) -> None:
-        """Badges on saturated and dead units, from the newest layer health that fits the
-        network drawn (none before a measurement, or after the architecture changed)."""
-        network = network or self.studio.network
-        health = self.studio.diagnostics.latest
-        fits = (
-            health is not None
-            and network is not None
-            and len(health) == len(network.layers)
-            and all(h.units == layer.units for h, layer in zip(health, network.layers))
-        )
-        self.canvas.set_unit_health(health if fits else None)
 
     def _on_breakpoints_edited(self, breakpoints: tuple) -> None:
         self._command(self.studio.set_breakpoints, breakpoints)
@@ -565,8 +536,7 @@ class MainWindow(QMainWindow):
             else "Set Batch size to 1 to step one sample at a time (S)"
         )
         self.play_action.setEnabled(studio.can_train)
-        checking = self._check_job is not None and self._check_job.running
-        self.check_gradients_action.setEnabled(studio.can_train and not checking)
+        self.check_gradients_action.setEnabled(studio.can_train and not self.learning.checking)
 
     def _refresh_timeline(self, step: int | None = None) -> None:
         studio = self.studio
@@ -606,12 +576,10 @@ class MainWindow(QMainWindow):
             evaluations = self.studio.evaluations
             self.loss_plot.set_test_history(*evaluations.test_curve())
             self.loss_plot.set_validation_history(*evaluations.test_curve("validation"))
-            self._show_health(display)
             self._refresh_data_view(display)
             self.loss_plot.plot.repaint()
             self.data_view.repaint()
-        if self._diagnostics_view is not None:
-            self._diagnostics_view.refresh_live()  # nothing to do while it is hidden
+        self.learning.refresh_live(display, heavy)
         self._refresh_status(publication.step_count, publication.epoch, publication.batch_index)
         self._refresh_timeline(publication.step_count)
         self.phase_indicator.set_phase(
@@ -842,48 +810,6 @@ class MainWindow(QMainWindow):
         self.code_dock.raise_()
         self.code_view.refresh()
 
-    def check_gradients(self) -> bool:
-        """Check backpropagation's gradient of the current step against finite differences,
-        in the background (a large network takes a few seconds); the explanation panel, the
-        diagnostics view and the edges show the result."""
-        if not self.studio.can_train or (self._check_job is not None and self._check_job.running):
-            return False
-        self.player.stop()
-        job = Job(self.studio.check_gradients, self)
-        job.done.connect(self._show_gradient_check)
-        job.failed.connect(lambda message: self._gradient_check_failed(message))
-        self._check_job = job
-        self.check_gradients_action.setEnabled(False)
-        self.say("Checking gradients: every parameter nudged by ±h …", 0)
-        job.start()
-        return True
-
-    def _show_gradient_check(self, check: GradientCheck) -> None:
-        self.check_gradients_action.setEnabled(True)
-        network = self.studio.network
-        self.gradient_check = check
-        moment = self.studio.moment()
-        self.canvas.set_moment(moment)
-        self.canvas.set_gradient_check(check)
-        if self._diagnostics_view is not None:
-            self._diagnostics_view.show_gradient_check(check)
-        self.explanation.show_page(
-            explain_gradient_check(check, network, self.studio.precision), self.studio.moment()
-        )
-        self.explain_dock.show()
-        self.explain_dock.raise_()
-        verdict = "passed" if check.passed else "FAILED"
-        self.say(
-            f"Gradient check {verdict}: worst relative error {check.worst:.2e} over "
-            f"{len(check.indices):,} parameters",
-            10000,
-        )
-
-    def _gradient_check_failed(self, message: str) -> None:
-        self.check_gradients_action.setEnabled(True)
-        self.statusBar().clearMessage()
-        self.show_problem(f"The gradient check could not run: {message}")
-
     @property
     def code_view(self) -> CodeView:
         """The code view, built the first time it is needed."""
@@ -897,40 +823,6 @@ class MainWindow(QMainWindow):
     def _on_code_shown(self, visible: bool) -> None:
         if visible:
             self.code_view.refresh()
-
-    @property
-    def diagnostics_view(self) -> DiagnosticsView:
-        """The diagnostics view, built the first time it is needed."""
-        if self._diagnostics_view is None:
-            from bp_studio.ui.diagnostics_view import DiagnosticsView
-
-            view = DiagnosticsView(self.studio)
-            view.explain_requested.connect(self.explain_health)
-            view.show_gradient_check(self.gradient_check)
-            self._diagnostics_view = view
-            self.diagnostics_dock.setWidget(view)
-        return self._diagnostics_view
-
-    def _on_diagnostics_shown(self, visible: bool) -> None:
-        if visible:
-            self.diagnostics_view.refresh()
-
-    def show_diagnostics(self) -> None:
-        """Show the diagnostics view: gradient flow, update ratios, distributions, health."""
-        self.diagnostics_dock.show()
-        self.diagnostics_dock.raise_()
-        self.diagnostics_view.refresh()
-
-    def explain_health(self) -> None:
-        """The newest layer health with every formula and its numbers, in the explanation
-        panel."""
-        health = self.studio.diagnostics.latest
-        if not health:
-            return
-        page = explain_health(health, self.studio.precision, self.studio.network.loss_name)
-        self.explanation.show_page(page, self.studio.moment())
-        self.explain_dock.show()
-        self.explain_dock.raise_()
 
     def show_quiz(self) -> None:
         self.quiz_dock.show()
@@ -1028,8 +920,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.player.stop()
-        if self._check_job is not None:
-            self._check_job.wait()  # its result must not arrive at a closed window
+        self.learning.wait()  # a check's result must not arrive at a closed window
         self.autosave_timer.stop()
         settings = app_settings()
         settings.setValue("window/geometry", self.saveGeometry())

@@ -19,8 +19,8 @@ def test_check_gradients_explains_the_result_and_says_it(window, qtbot):
     window.studio.step()
     assert window.check_gradients_action.shortcut().toString() == "Ctrl+G"
     window.check_gradients_action.trigger()
-    qtbot.waitUntil(lambda: window.gradient_check is not None, timeout=20_000)
-    check = window.gradient_check
+    qtbot.waitUntil(lambda: window.learning.gradient_check is not None, timeout=20_000)
+    check = window.learning.gradient_check
     assert check.passed and check.worst < 1e-6
     assert len(check.indices) == window.studio.network.parameters.size  # XOR: all of them
     text = window.explanation.plain_text()
@@ -37,9 +37,9 @@ def test_a_broken_derivative_fails_the_check_in_the_window(window, qtbot, monkey
     monkeypatch.setitem(ACTIVATIONS, "sigmoid", wrong)
     window.reset()
     window.studio.step()
-    window.check_gradients()
-    qtbot.waitUntil(lambda: window.gradient_check is not None, timeout=20_000)
-    assert not window.gradient_check.passed
+    window.learning.check_gradients()
+    qtbot.waitUntil(lambda: window.learning.gradient_check is not None, timeout=20_000)
+    assert not window.learning.gradient_check.passed
     assert "Failed" in window.explanation.plain_text()
     assert "Gradient check FAILED" in window.statusBar().currentMessage()
 
@@ -96,7 +96,7 @@ def test_the_diagnostics_dock_follows_manual_steps(window):
         window.step_batch()
     steps, grads, _ = window.studio.diagnostics.series()
     assert list(steps) == [1, 2, 3]
-    view = window.diagnostics_view
+    view = window.learning.view
     assert len(view.gradient_curves) == len(window.studio.network.layers)
     curve = view.gradient_curves[0]  # getData() gives log10 on a log axis; xData/yData not
     assert np.array_equal(curve.xData, steps) and np.allclose(curve.yData, grads[:, 0])
@@ -118,8 +118,8 @@ def test_saturated_units_get_badges_in_the_window(window):
 
 def test_the_gradient_check_colours_the_edges(window, qtbot):
     window.step_batch()
-    window.check_gradients()
-    qtbot.waitUntil(lambda: window.gradient_check is not None, timeout=20_000)
+    window.learning.check_gradients()
+    qtbot.waitUntil(lambda: window.learning.gradient_check is not None, timeout=20_000)
     assert window.canvas.gradient_check_worst() is not None
     assert "relative error" in dict(window.canvas.legend_entries())["check"]
     window.step_batch()  # the check belonged to the step before
@@ -157,8 +157,8 @@ def test_the_quiz_question_is_hidden_on_the_canvas(window):
 
 
 def test_the_health_figures_are_explained_with_their_formulas(window):
-    window.show_diagnostics()
-    view = window.diagnostics_view
+    window.learning.show()
+    view = window.learning.view
     view.tabs.setCurrentIndex(2)
     assert not view.explain_button.isEnabled()  # nothing measured yet
     window.step_batch()
@@ -171,12 +171,12 @@ def test_the_health_figures_are_explained_with_their_formulas(window):
 
 
 def test_the_diagnostics_view_is_built_when_first_shown(window, qtbot):
-    assert window._diagnostics_view is None  # five plots: not at start-up
+    assert window.learning._view is None  # five plots: not at start-up
     window.step_batch()
     window.diagnostics_dock.show()  # a tab behind the explanation: still not built
-    assert window._diagnostics_view is None
+    assert window.learning._view is None
     window.diagnostics_dock.raise_()  # its tab clicked
-    qtbot.waitUntil(lambda: window._diagnostics_view is not None, timeout=2000)
-    assert window.diagnostics_dock.widget() is window._diagnostics_view
+    qtbot.waitUntil(lambda: window.learning._view is not None, timeout=2000)
+    assert window.diagnostics_dock.widget() is window.learning._view
     steps, _, _ = window.studio.diagnostics.series()
-    assert list(window._diagnostics_view.gradient_curves[0].xData) == list(steps)  # drawn
+    assert list(window.learning._view.gradient_curves[0].xData) == list(steps)  # drawn
