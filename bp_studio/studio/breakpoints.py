@@ -2,7 +2,8 @@
 
 A ``Breakpoint`` is a condition on the run: the loss of a step below a value, an epoch
 number reached, a layer's gradient norm above a value, a unit turning dead, the accuracy
-reaching a value. ``Studio.run`` checks them after every chunk of steps; when one fires the
+reaching a value. A breakpoint fires when its condition becomes true (not again while it
+stays true). ``Studio.run`` checks them after every chunk of steps; when one fires the
 run stops, at the exact step where it fired when that step is known (a step's loss, the end
 of an epoch: the studio rewinds to it), else at the end of the chunk (figures measured then:
 gradient norms, dead units, accuracy), and the banner says which one fired.
@@ -95,20 +96,37 @@ def first_hit(
     health: list[LayerHealth] | None,
     accuracy: float | None,
     last_step: int,
-) -> Hit | None:
+    previous_loss: float | None = None,
+    held: dict[Breakpoint, Any] | None = None,
+) -> tuple[Hit | None, dict[Breakpoint, Any]]:
     """The earliest breakpoint that fired among the steps ``first_step + 1 .. last_step`` just
-    run: ``step_losses`` are those steps' losses; ``epoch_end_steps`` the steps where the
-    epochs ``epochs_before + 1, ...`` ended during them; ``health`` and ``accuracy`` (``None``:
-    not measured) were measured at ``last_step``."""
+    run, and what each measured condition was at their end (pass it back as ``held`` next
+    time).
+
+    ``step_losses`` are those steps' losses and ``previous_loss`` the loss of step
+    ``first_step`` (``None`` before the first step); ``epoch_end_steps`` the steps where the
+    epochs ``epochs_before + 1, ...`` ended during them; ``health`` and ``accuracy``
+    (``None``: not measured this time) were measured at ``last_step``.
+
+    A breakpoint fires when its condition *becomes* true, not while it stays true: the loss
+    of a step goes below the value after a step at or above it; a gradient norm rises above
+    the value, a unit that was alive turns dead, the accuracy reaches the value, where the
+    previous measurement (``held``) said otherwise. Play after a breakpoint therefore goes on
+    until the next crossing.
+    """
+    held = dict(held or {})
     hits: list[Hit] = []
     for point in breakpoints:
         if not point.enabled:
             continue
         if point.kind == "loss_below":
-            below = np.flatnonzero(step_losses < point.value)
-            if below.size:
-                step = first_step + 1 + int(below[0])
-                loss = float(step_losses[below[0]])
+            losses = np.concatenate(
+                [[np.inf if previous_loss is None else previous_loss], step_losses]
+            )
+            crossed = np.flatnonzero((losses[1:] < point.value) & ~(losses[:-1] < point.value))
+            if crossed.size:
+                step = first_step + 1 + int(crossed[0])
+                loss = float(step_losses[crossed[0]])
                 hits.append(Hit(point, step, f"the loss of step {step:,} is {loss:.4g}"))
         elif point.kind == "epoch":
             epoch = int(point.value)
@@ -117,30 +135,32 @@ def first_hit(
                 step = int(epoch_end_steps[position])
                 hits.append(Hit(point, step, f"epoch {epoch:,} ended at step {step:,}"))
         elif point.kind == "grad_norm_above" and health is not None:
-            for h in health:
-                if h.grad_norm is not None and h.grad_norm > point.value:
-                    hits.append(
-                        Hit(
-                            point,
-                            last_step,
-                            f"the gradient norm of layer {h.layer + 1} is {h.grad_norm:.4g}",
-                        )
+            above = [h for h in health if h.grad_norm is not None and h.grad_norm > point.value]
+            if above and not held.get(point, False):
+                h = above[0]
+                hits.append(
+                    Hit(
+                        point,
+                        last_step,
+                        f"the gradient norm of layer {h.layer + 1} is {h.grad_norm:.4g}",
                     )
-                    break
+                )
+            held[point] = bool(above)
         elif point.kind == "unit_dead" and health is not None:
-            for h in health:
-                if h.dead_units:
-                    unit = h.dead_units[0] + 1
-                    hits.append(
-                        Hit(point, last_step, f"unit {unit} of layer {h.layer + 1} is dead")
-                    )
-                    break
+            dead = frozenset((h.layer, unit) for h in health for unit in h.dead_units)
+            new = sorted(dead - held.get(point, frozenset()))
+            if new:
+                layer, unit = new[0]
+                hits.append(Hit(point, last_step, f"unit {unit + 1} of layer {layer + 1} is dead"))
+            held[point] = dead
         elif point.kind == "accuracy_reaches" and accuracy is not None:
-            if accuracy >= point.value:
+            reached = accuracy >= point.value
+            if reached and not held.get(point, False):
                 hits.append(Hit(point, last_step, f"the training accuracy is {accuracy:.1%}"))
+            held[point] = reached
     if not hits:
-        return None
-    return min(hits, key=lambda hit: hit.step)
+        return None, held
+    return min(hits, key=lambda hit: hit.step), held
 
 
 def breakpoints_from(data: Any, where: str = "breakpoints") -> tuple[Breakpoint, ...]:

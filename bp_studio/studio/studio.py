@@ -121,6 +121,9 @@ class Studio:
         """Quiz mode: the open question and the scores (``start_quiz``, ``answer``)."""
 
         self._breakpoints: tuple[Breakpoint, ...] = ()
+        self._held: dict[Breakpoint, Any] = {}
+        """What each measured breakpoint condition was at its last check (they fire when
+        they become true)."""
         self._stopper: EarlyStopping | None = None
         self._stopper_steps: dict[int, int] = {}
         """The step at the end of each epoch the early-stopping watch measured."""
@@ -719,7 +722,7 @@ class Studio:
         called (from another thread), when a breakpoint fires or early stopping ends the
         training (then ``halted`` says why and the studio is at the step where it happened),
         or when a step diverges (then ``diverged`` is announced and ``TrainingDiverged``
-        raised; the network is as before the failing step).
+        raised; the network is as before the failing step). An open quiz question is dropped.
         """
         if steps is not None:
             if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
@@ -730,7 +733,14 @@ class Studio:
         except BoundaryError as exc:
             raise StudioError(str(exc)) from None
         self._board = ProgressBoard(trainer)
+        with self._lock:
+            # An open quiz question belongs to the step it was asked in: a run moves on, so
+            # it is dropped (neither right nor wrong).
+            dropped = self.quiz.question is not None
+            self.quiz.question = None
         self.events.run_started.emit()
+        if dropped:
+            self.events.quiz_changed.emit()
         done, reason = 0, "done"
         pace = _Pace()
         try:
@@ -853,7 +863,7 @@ class Studio:
             )
             ended = trainer.epoch - epoch  # epochs completed in this chunk
             ends = trainer.epoch_end_steps
-            hit = first_hit(
+            hit, self._held = first_hit(
                 self._breakpoints,
                 first,
                 np.array(trainer.step_losses[first:], dtype=np.float64),
@@ -862,6 +872,8 @@ class Studio:
                 health,
                 accuracy,
                 trainer.step_count,
+                previous_loss=trainer.step_losses[first - 1] if first > 0 else None,
+                held=self._held,
             )
             if hit is not None:
                 if hit.step < trainer.step_count:
@@ -1207,6 +1219,7 @@ class Studio:
 
     def _reset_view(self) -> None:
         self._stopper = None
+        self._held = {}
         self.sample = 0
         self.row = 0
         self.selection = None

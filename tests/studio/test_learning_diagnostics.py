@@ -200,3 +200,43 @@ def test_health_is_measured_where_a_run_ends():
     s.run(100_000)  # sent back to the step where the loss went below 0.1
     assert s.diagnostics.latest_step == s.step_count
     assert s.diagnostics.series()[0][-1] == s.step_count
+
+
+def test_a_breakpoint_fires_when_its_condition_becomes_true_not_while_it_stays():
+    s = Studio()
+    s.set(lr=2.0)
+    s.set_breakpoints([Breakpoint("loss_below", 0.1)])
+    s.run(100_000)
+    fired_at = s.step_count
+    assert s.trainer.step_losses[-1] < 0.1
+    messages = []
+    s.events.halted.connect(messages.append)
+    assert s.run(500) == 500  # Play again: the loss stays below 0.1, nothing fires
+    losses = np.array(s.trainer.step_losses[fired_at - 1 :])
+    assert np.all(losses < 0.1) and messages == []
+
+
+def test_breakpoints_on_measured_figures_fire_on_the_crossing():
+    from bp_studio.studio.breakpoints import first_hit
+
+    class H:  # the two fields first_hit reads of a LayerHealth
+        def __init__(self, layer, grad_norm, dead):
+            self.layer, self.grad_norm, self.dead_units = layer, grad_norm, dead
+
+    points = (
+        Breakpoint("grad_norm_above", 1.0),
+        Breakpoint("unit_dead"),
+        Breakpoint("accuracy_reaches", 0.9),
+    )
+    empty = np.zeros(0)
+    hit, held = first_hit(points, 0, empty, empty, 0, [H(0, 2.0, [])], 0.5, 10)
+    assert hit.breakpoint.kind == "grad_norm_above" and held[points[0]] is True
+    hit, held = first_hit(points, 10, empty, empty, 0, [H(0, 3.0, [])], 0.5, 20, held=held)
+    assert hit is None  # still above: not again
+    hit, held = first_hit(points, 20, empty, empty, 0, [H(0, 0.5, [1])], 0.95, 30, held=held)
+    assert {h for h in (hit.breakpoint.kind,)} <= {"unit_dead", "accuracy_reaches"}
+    assert held[points[1]] == frozenset({(0, 1)}) and held[points[2]] is True
+    hit, held = first_hit(points, 30, empty, empty, 0, [H(0, 0.5, [1, 2])], 0.95, 40, held=held)
+    assert hit.breakpoint.kind == "unit_dead" and "unit 3 of layer 1" in hit.message
+    hit, held = first_hit(points, 40, empty, empty, 0, [H(0, 2.0, [1, 2])], 0.95, 50, held=held)
+    assert hit.breakpoint.kind == "grad_norm_above"  # it fell below, and rose again

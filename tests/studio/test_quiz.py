@@ -103,3 +103,17 @@ def test_close_enough_is_the_digits_shown():
     assert close_enough(-0.7414, -0.741365069, 4)
     assert not close_enough(0.7414, -0.741365069, 4)
     assert close_enough(0.00004, 0.0, 4) and not close_enough(0.001, 0.0, 4)
+
+
+def test_a_run_drops_the_open_question_unscored():
+    s = worked()
+    s.start_quiz(["z"])
+    s.next_layer()
+    assert s.quiz.question is not None
+    with pytest.raises(StudioError, match="answer the question first"):
+        s.step()  # stepping waits for the answer ...
+    told = []
+    s.events.quiz_changed.connect(lambda: told.append(True))
+    s.run(20)  # ... a run moves on: the question no longer belongs to the step shown
+    assert s.quiz.question is None and told
+    assert all(asked == 0 for _, asked in s.quiz.scores.values())
