@@ -52,7 +52,7 @@ from bp_studio.ui.data_settings import DataSettings
 from bp_studio.ui.data_view import DataView
 from bp_studio.ui.explain_panel import ExplanationPanel
 from bp_studio.ui.file_actions import AUTOSAVE_MS, FileActions, app_settings
-from bp_studio.ui.focus import ReturnFocus
+from bp_studio.ui.focus import ReturnFocus, WheelGuard
 from bp_studio.ui.learning import Learning
 from bp_studio.ui.loss_plot import LossPlot
 from bp_studio.ui.panels import DataPanel, PhaseIndicator
@@ -135,6 +135,7 @@ class MainWindow(QMainWindow):
 
         self._build_views()
         self._build_controls()
+        self.wheel_guard = WheelGuard(self.settings_dock)
         self.return_focus = ReturnFocus(
             self.settings_dock,
             self.canvas,
@@ -316,6 +317,7 @@ class MainWindow(QMainWindow):
             if self.studio.runs:
                 self._show_runs()  # their labels say what differs from the settings now
             self.return_focus.watch(self.settings_dock)
+            self.wheel_guard.watch(self.settings_dock)
         elif name == "data_changed":
             self._show_data()
         elif name == "network_changed":

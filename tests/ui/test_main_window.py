@@ -386,6 +386,37 @@ def test_enter_or_escape_in_a_number_box_hands_the_keys_back(window, qtbot):
     assert lr.value() == 0.25 and window.studio.settings.lr == 0.25  # the edit was dropped
 
 
+def test_the_wheel_over_the_settings_scrolls_them_and_changes_nothing(window, qtbot):
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication, QScrollArea
+
+    window.resize(1024, 640)  # a short window: the settings column scrolls
+    window.studio.set(hidden=(HiddenLayer(8, "sigmoid"),) * 4)
+    box = window.settings_panel.findChildren(type(window.settings_panel.loss))[0]
+    scroll = window.settings_dock.findChild(QScrollArea).verticalScrollBar()
+    assert scroll.maximum() > 0
+    before = window.studio.settings
+
+    def wheel(widget) -> None:
+        centre = QPointF(widget.rect().center())
+        event = QWheelEvent(
+            centre, QPointF(widget.mapToGlobal(centre.toPoint())), QPoint(0, 0),
+            QPoint(0, -120), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+            Qt.ScrollPhase.NoScrollPhase, False,
+        )  # fmt: skip
+        QApplication.sendEvent(widget, event)
+
+    for _ in range(3):
+        wheel(box)
+        wheel(window.settings_panel.lr)
+    assert window.studio.settings == before  # no activation, loss or rate turned
+    assert scroll.value() > 0  # the column scrolled instead
+    window.settings_panel.lr.setFocus()  # chosen: now the wheel turns it
+    wheel(window.settings_panel.lr)
+    assert window.settings_panel.lr.value() != before.lr
+
+
 def test_nothing_is_stale_at_launch_between_steps_and_after_an_edit(window, tmp_path):
     from bp_studio.studio import Studio
 
