@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -37,6 +38,8 @@ EXAMPLES = {
     "accuracy_reaches": "e.g. 95",
 }
 """What the value field suggests for each kind that takes a value."""
+LIST_ROWS = 4
+"""The list grows with its breakpoints up to this many rows, then scrolls."""
 PERCENT_KINDS = ("accuracy_reaches",)
 """Kinds whose value is typed in percent and stored as a share (95 → 0.95)."""
 
@@ -117,8 +120,8 @@ class BreakpointsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(heading)
-        layout.addWidget(self.empty, 1)
-        layout.addWidget(self.list, 1)
+        layout.addWidget(self.empty)
+        layout.addWidget(self.list)
         layout.addLayout(remove_row)
         layout.addWidget(self.kind)
         layout.addLayout(value_row)
@@ -155,6 +158,12 @@ class BreakpointsPanel(QWidget):
             self.list.blockSignals(False)
         self.empty.setVisible(not self._breakpoints)
         self.list.setVisible(bool(self._breakpoints))
+        # As tall as its rows (at most LIST_ROWS), so that the fields below stay in sight.
+        rows = min(max(len(self._breakpoints), 1), LIST_ROWS)
+        row = self.list.sizeHintForRow(0)
+        if row <= 0:
+            row = self.list.fontMetrics().height() + 4
+        self.list.setFixedHeight(rows * row + 2 * self.list.frameWidth() + 2)
         self.remove.setVisible(bool(self._breakpoints))
         self.remove.setEnabled(self.list.currentRow() >= 0)
 
@@ -168,6 +177,19 @@ class BreakpointsPanel(QWidget):
         if message:
             self.problem.setText(message[:1].upper() + message[1:].rstrip(".") + ".")
         self.problem.setVisible(bool(message))
+        if message:  # the panel sits at the foot of a scrolling column: bring it in sight
+            parent = self.parentWidget()
+            while parent is not None and not isinstance(parent, QScrollArea):
+                parent = parent.parentWidget()
+            if parent is not None:
+                # once the column is laid out again with the message in it
+                QTimer.singleShot(50, lambda: self._bring_into_sight(parent))
+
+    def _bring_into_sight(self, scroll: QScrollArea) -> None:
+        column = scroll.widget()
+        if column is not None and column.layout() is not None:
+            column.layout().activate()  # the message was hidden: place it first
+        scroll.ensureWidgetVisible(self.problem, 0, 8)
 
     def _on_value_edited(self, _text: str) -> None:
         self._show_problem(None)

@@ -211,7 +211,9 @@ class MainWindow(QMainWindow):
         scroll.setWidget(column)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(SETTINGS_WIDTH[0])
+        # As wide as the column's widgets need beside the scroll bar: nothing is cut.
+        bar = scroll.verticalScrollBar().sizeHint().width() + 2 * scroll.frameWidth()
+        scroll.setMinimumWidth(max(SETTINGS_WIDTH[0], column.minimumSizeHint().width() + bar))
         self.settings_dock = self._dock("Settings", scroll, Qt.DockWidgetArea.LeftDockWidgetArea)
         # Right: what explains the numbers, as tabs.
         self.explain_dock = self._dock(

@@ -180,3 +180,41 @@ def test_the_diagnostics_view_is_built_when_first_shown(window, qtbot):
     assert window.diagnostics_dock.widget() is window.learning._view
     steps, _, _ = window.studio.diagnostics.series()
     assert list(window.learning._view.gradient_curves[0].xData) == list(steps)  # drawn
+
+
+def test_a_refused_breakpoint_says_why_in_sight(window, qtbot):
+    from PySide6.QtWidgets import QScrollArea
+
+    window.resize(1024, 640)  # the smallest window: the panel is below the fold
+    window.studio.set(hidden=(HiddenLayer(8, "sigmoid"),) * 4)
+    window.breakpoints_section.set_expanded(True)
+    window.settings_dock.findChild(QScrollArea).verticalScrollBar().setValue(0)
+    panel = window.breakpoints_panel
+    panel.kind.setCurrentIndex(panel.kind.findData("epoch"))
+    panel.value.setText("0")
+    panel.add.click()
+    assert window.studio.breakpoints == ()
+    assert panel.problem.text() == (
+        "Breakpoint “epoch reaches”: a whole number of at least 1, got 0."
+    )
+    scroll = window.settings_dock.findChild(QScrollArea)
+    viewport = scroll.viewport()
+
+    def in_sight() -> bool:
+        top_left = panel.problem.mapTo(viewport, panel.problem.rect().topLeft())
+        bottom = top_left.y() + panel.problem.height()
+        right = top_left.x() + panel.problem.width()
+        return (
+            panel.problem.isVisible()
+            and top_left.y() >= 0
+            and bottom <= viewport.height()
+            and top_left.x() >= 0
+            and right <= viewport.width()  # not cut on the right either
+        )
+
+    qtbot.waitUntil(in_sight, timeout=2000)
+    panel.value.setText("5")
+    panel.add.click()
+    assert window.studio.breakpoints == (Breakpoint("epoch", 5),)
+    assert not panel.problem.isVisible()
+    assert panel.list.height() < 4 * panel.list.sizeHintForRow(0)  # as tall as its one row
