@@ -187,8 +187,9 @@ class BreakpointsPanel(QWidget):
 
     def _bring_into_sight(self, scroll: QScrollArea) -> None:
         column = scroll.widget()
-        if column is not None and column.layout() is not None:
-            column.layout().activate()  # the message was hidden: place it first
+        layout = column.layout() if column is not None else None
+        if layout is not None:
+            layout.activate()  # the message was hidden: place it first
         scroll.ensureWidgetVisible(self.problem, 0, 8)
 
     def _on_value_edited(self, _text: str) -> None:
