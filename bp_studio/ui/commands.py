@@ -177,7 +177,7 @@ COMMANDS = (
     ),
     Command(
         "diagnostics",
-        "Diagnostics",
+        "Show diagnostics",
         ("Ctrl+Shift+D",),
         "Why is it (not) learning: each layer's gradient norm and update ratio over training, "
         "histograms of weights, activations and gradients, saturated and dead units",
@@ -280,7 +280,10 @@ def _fill(window: MainWindow, menu: QMenu, items: tuple) -> None:
                 examples.addAction(action)
         elif item == "<docks>":
             for dock in window.docks():
-                menu.addAction(dock.toggleViewAction())
+                toggle = dock.toggleViewAction()
+                # Shown from the menu, a dock comes to the front of its tabs.
+                toggle.triggered.connect(lambda on, d=dock: d.raise_() if on else None)
+                menu.addAction(toggle)
         else:
             menu.addAction(getattr(window, f"{item}_action"))
 

@@ -55,7 +55,7 @@ from bp_studio.ui.file_actions import AUTOSAVE_MS, FileActions, app_settings
 from bp_studio.ui.focus import ReturnFocus, WheelGuard
 from bp_studio.ui.learning import Learning
 from bp_studio.ui.loss_plot import LossPlot
-from bp_studio.ui.panels import DataPanel, PhaseIndicator
+from bp_studio.ui.panels import DataPanel, PhaseIndicator, TimelineSlider
 from bp_studio.ui.play import FASTEST, SPEED_LABELS, SPEEDS, Player
 from bp_studio.ui.quiz_panel import QuizPanel
 from bp_studio.ui.runs_list import RunsList
@@ -73,6 +73,11 @@ SETTINGS_WIDTH = (250, 320)
 EXPLAIN_WIDTH = (260, 380)
 """The explanation/data column: its minimum and first-start widths."""
 LARGE_EPOCH = 200_000
+_NEW_RUN = (
+    "{what}: a new network starts; the {steps:,} steps trained are set aside (the run stays "
+    "on the loss plot under Compare runs; Edit ▸ Undo brings it back)"
+)
+"""What the status bar says when a change of architecture or data starts a new run."""
 """Step epoch runs in the background when an epoch touches more (samples x steps) than this."""
 
 
@@ -275,7 +280,7 @@ class MainWindow(QMainWindow):
         timeline_bar = QToolBar("Timeline")
         timeline_bar.setObjectName("timeline_toolbar")
         self.addToolBar(Qt.ToolBarArea.BottomToolBarArea, timeline_bar)
-        self.timeline = QSlider(Qt.Orientation.Horizontal)
+        self.timeline = TimelineSlider()
         self.timeline.setToolTip("Scrub through training: every step can be revisited")
         self.timeline.valueChanged.connect(self.go_to_step)
         self.timeline_label = QLabel()
@@ -647,13 +652,19 @@ class MainWindow(QMainWindow):
         """New initial weights from the seed; asks first when there is training to lose."""
         self.player.stop()
         studio = self.studio
-        steps = max(studio.step_count, studio.step_count + studio.later_steps)
-        if steps > 0:
+        here, later = studio.step_count, studio.later_steps
+        if here + later > 0:
+            trained = f"the {here:,} steps trained so far"
+            if later:
+                trained = (
+                    f"the {here:,} steps up to here and the {later:,} later steps on the timeline"
+                )
             answer = QMessageBox.question(
                 self,
                 "Reset the network?",
-                f"Reset draws new initial weights from the seed: the {steps:,} steps trained so "
-                "far are set aside (Edit ▸ Undo brings them back). Reset?",
+                f"Reset draws new initial weights from the seed: {trained} are set aside "
+                "(the run stays on the loss plot under Compare runs, and Edit ▸ Undo brings it "
+                "back). Reset?",
                 QMessageBox.StandardButton.Reset | QMessageBox.StandardButton.Cancel,
                 QMessageBox.StandardButton.Cancel,
             )
@@ -712,6 +723,7 @@ class MainWindow(QMainWindow):
         if not changes:
             return
         architecture = settings.architecture() != old.architecture()
+        trained = studio.step_count + studio.later_steps
         if architecture:
             self.player.stop()
         elif not self.confirm_change_in_the_past():
@@ -719,6 +731,8 @@ class MainWindow(QMainWindow):
             return
         if not self._command(studio.set, **changes):
             self.settings_panel.set_settings(studio.settings)
+        elif architecture and trained:
+            self.say(_NEW_RUN.format(what="Another architecture", steps=trained), 10000)
 
     def _on_data_spec_edited(self, spec: DataSpec) -> None:
         studio = self.studio
@@ -730,8 +744,11 @@ class MainWindow(QMainWindow):
         if spec.features and _raw_inputs(spec, rows) != 2:
             spec = replace(spec, features=())
         self.player.stop()
+        trained = studio.step_count + studio.later_steps
         if not self._command(studio.set_data, spec, rows):
             self.data_settings.set_spec(studio.data_spec, studio.data.raw if studio.data else None)
+        elif trained:
+            self.say(_NEW_RUN.format(what="Other data", steps=trained), 10000)
 
     def use_example(self, name: str) -> bool:
         self.player.stop()
@@ -773,7 +790,8 @@ class MainWindow(QMainWindow):
             and network is not None
             and 0 < selection.layer < len(network.layers)
         ):
-            self.data_view.show_neuron(selection.layer, selection.unit)
+            if self.studio.quiz.question is None:  # its map would give the answer away
+                self.data_view.show_neuron(selection.layer, selection.unit)
         else:
             self.data_view.show_output()
 

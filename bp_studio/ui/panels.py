@@ -10,13 +10,16 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QResizeEvent
+from PySide6.QtGui import QBrush, QColor, QFont, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QSizePolicy,
+    QSlider,
     QSpinBox,
+    QStyle,
+    QStyleOptionSlider,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -269,3 +272,37 @@ def _names(count: int, dataset: Dataset, moment: Moment) -> list[str]:
     if len(names) != count:
         names = [f"y{k + 1}" for k in range(count)]
     return names
+
+
+class TimelineSlider(QSlider):
+    """The timeline: a click on the groove goes to that step (a plain slider would move one
+    page towards it, so a click at the far left of a long run went back ten steps), and the
+    handle is then dragged from there."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(Qt.Orientation.Horizontal, parent)
+
+    def value_at(self, x: float) -> int:
+        """The step under horizontal position ``x`` (widget pixels)."""
+        option = QStyleOptionSlider()
+        self.initStyleOption(option)
+        style = self.style()
+        control = QStyle.ComplexControl.CC_Slider
+        groove = style.subControlRect(control, option, QStyle.SubControl.SC_SliderGroove, self)
+        handle = style.subControlRect(control, option, QStyle.SubControl.SC_SliderHandle, self)
+        span = max(groove.width() - handle.width(), 1)
+        position = round(x - groove.x() - handle.width() / 2)
+        return QStyle.sliderValueFromPosition(
+            self.minimum(), self.maximum(), min(max(position, 0), span), span, option.upsideDown
+        )
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # Qt's override name
+        if event.button() == Qt.MouseButton.LeftButton and self.isEnabled():
+            option = QStyleOptionSlider()
+            self.initStyleOption(option)
+            handle = self.style().subControlRect(
+                QStyle.ComplexControl.CC_Slider, option, QStyle.SubControl.SC_SliderHandle, self
+            )
+            if not handle.contains(event.position().toPoint()):
+                self.setValue(self.value_at(event.position().x()))
+        super().mousePressEvent(event)

@@ -454,3 +454,17 @@ def test_while_playing_the_banner_timeline_and_explanation_follow_the_run(window
     assert window.timeline.value() > 0
     window.player.stop()
     assert not window.phase_indicator.hint.full_text().startswith("Training")
+
+
+def test_a_click_on_the_timeline_goes_to_that_step(window, qtbot):
+    from PySide6.QtCore import QPoint
+
+    window.studio.run(1000)
+    window.refresh()
+    slider = window.timeline
+    assert slider.maximum() == 1000 and slider.value() == 1000
+    x = round(slider.width() * 0.1)
+    target = slider.value_at(x)
+    assert 40 <= target <= 160  # about a tenth of the way, by the groove's geometry
+    qtbot.mouseClick(slider, Qt.MouseButton.LeftButton, pos=QPoint(x, slider.height() // 2))
+    assert window.studio.step_count == target  # not one page (10 steps) back from 1,000

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QMessageBox
 from bp_studio.data.source import DataSpec
 from bp_studio.engine.activations import ACTIVATIONS
 from bp_studio.studio.breakpoints import Breakpoint
+from bp_studio.studio.moment import Selection
 from bp_studio.studio.settings import HiddenLayer
 from bp_studio.ui.play import FASTEST, SPEEDS
 
@@ -218,3 +219,44 @@ def test_a_refused_breakpoint_says_why_in_sight(window, qtbot):
     assert window.studio.breakpoints == (Breakpoint("epoch", 5),)
     assert not panel.problem.isVisible()
     assert panel.list.height() < 4 * panel.list.sizeHintForRow(0)  # as tall as its one row
+
+
+def test_the_reset_question_counts_the_steps_the_timeline_holds(window, monkeypatch):
+    asked = []
+
+    def question(parent, title, text, *args):
+        asked.append(text)
+        return QMessageBox.StandardButton.Cancel
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    window.studio.run(120)
+    window.go_to_step(100)
+    assert not window.reset()
+    assert "the 100 steps up to here and the 20 later steps on the timeline" in asked[0]
+    assert window.studio.step_count == 100  # cancelled: nothing changed
+
+
+def test_new_data_says_the_run_was_set_aside(window):
+    window.studio.run(30)
+    spec = DataSpec("generator", "moons", samples=100)
+    window.data_settings.set_spec(spec)
+    window.data_settings.spec_changed.emit(spec)
+    assert window.studio.step_count == 0 and len(window.studio.runs) == 1
+    message = window.statusBar().currentMessage()
+    assert message.startswith("Other data: a new network starts; the 30 steps trained are set")
+    assert "Compare runs" in message and "Undo" in message
+
+
+def test_a_dock_shown_from_the_view_menu_comes_to_the_front(window):
+    assert not window.runs_dock.isVisible()
+    window.runs_dock.toggleViewAction().trigger()
+    assert window.runs_dock.isVisible() and not window.runs_dock.visibleRegion().isEmpty()
+    assert window.diagnostics_action.text() == "Show diagnostics"  # not twice "Diagnostics"
+
+
+def test_hovering_a_node_during_a_quiz_does_not_show_its_map(window):
+    window.studio.start_quiz(("a",))
+    window.next_phase()
+    assert window.studio.quiz.question is not None
+    window._on_node_hovered(Selection("node", 1, 0))
+    assert window.data_view.shown_neuron is None  # the map of that unit would give a away
