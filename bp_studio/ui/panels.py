@@ -166,8 +166,9 @@ class DataPanel(QWidget):
         if batch is None or len(batch) == 0 or idle:
             shown_row = int(batch[0]) if batch is not None and len(batch) else -1
             batch = np.arange(dataset.samples)
+            count = "" if "samples)" in dataset.title else f": {dataset.samples:,} samples"
             self.note.setText(
-                f"{dataset.title}: {dataset.samples:,} samples; the nodes show row "
+                f"{dataset.title}{count}; the nodes show row "
                 f"{shown_row + 1} (click a row to show another). The next step uses them as "
                 "set in Batch size."
             )

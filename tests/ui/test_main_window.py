@@ -468,3 +468,15 @@ def test_a_click_on_the_timeline_goes_to_that_step(window, qtbot):
     assert 40 <= target <= 160  # about a tenth of the way, by the groove's geometry
     qtbot.mouseClick(slider, Qt.MouseButton.LeftButton, pos=QPoint(x, slider.height() // 2))
     assert window.studio.step_count == target  # not one page (10 steps) back from 1,000
+
+
+def test_the_data_tab_names_the_sample_count_once(window):
+    from bp_studio.data.source import DataSpec
+
+    spec = DataSpec("generator", "moons", samples=200, test_ratio=0.2)
+    window.data_settings.set_spec(spec)
+    window.data_settings.spec_changed.emit(spec)
+    note = window.data_panel.note.text()
+    assert note.count("160 samples") == 1, note  # "(training: 160 samples)", not twice
+    window.use_example("xor")
+    assert window.data_panel.note.text().startswith("XOR (4 samples); the nodes show row 1")
