@@ -5,6 +5,8 @@ as a ``RunCurve``: its label (what it was: the network, optimiser, learning rate
 the loss of every step and the mean loss of every epoch. The loss plot draws the kept curves
 faded and labelled, so "learning rate 0.5 against 0.05" or "sigmoid against relu" is one
 picture; the user shows, hides or deletes them. At most ``MAX_RUNS`` are kept (the oldest go).
+Each kept run gets a colour number of its own (``RunCurve.color``) that it keeps when others
+are deleted, so a run is drawn and listed in the same colour for as long as it is kept.
 """
 
 from __future__ import annotations
@@ -21,18 +23,23 @@ from bp_studio.studio.changes import Change
 from bp_studio.studio.settings import ARCHITECTURE_FIELDS, Settings
 
 MAX_RUNS = 8
+RUN_COLOR_COUNT = MAX_RUNS
+"""How many colour numbers there are: every kept run can have a different one."""
 
 
 @dataclass(frozen=True)
 class RunCurve:
     """One earlier run's losses: ``step_losses`` ``(steps,)``, ``epoch_end_steps`` and
-    ``epoch_losses`` ``(epochs,)``; ``visible`` on the loss plot."""
+    ``epoch_losses`` ``(epochs,)``; ``visible`` on the loss plot; ``color``, its colour
+    number ``0..RUN_COLOR_COUNT-1`` (``RunArchive.keep`` gives it; the plot and the runs list
+    turn it into a hue)."""
 
     label: str
     step_losses: np.ndarray
     epoch_end_steps: np.ndarray
     epoch_losses: np.ndarray
     visible: bool = True
+    color: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -41,10 +48,13 @@ class RunCurve:
             "epoch_end_steps": [int(x) for x in self.epoch_end_steps],
             "epoch_losses": [float(x) if math.isfinite(x) else None for x in self.epoch_losses],
             "visible": self.visible,
+            "color": self.color,
         }
 
     @classmethod
-    def from_dict(cls, data: Any, where: str) -> RunCurve:
+    def from_dict(cls, data: Any, where: str, color: int = 0) -> RunCurve:
+        """The run saved by ``to_dict``; ``color`` when it has none (a file written before
+        runs kept their colour)."""
         if not isinstance(data, dict):
             raise ValueError(f"{where}: expected an object with label and losses")
         label = data.get("label")
@@ -53,6 +63,9 @@ class RunCurve:
         visible = data.get("visible", True)
         if not isinstance(visible, bool):
             raise ValueError(f"{where}.visible: expected true or false")
+        color = data.get("color", color)
+        if not isinstance(color, int) or isinstance(color, bool) or color < 0:
+            raise ValueError(f"{where}.color: expected a whole number from 0")
         arrays = []
         for name, kind in (
             ("step_losses", float),
@@ -74,7 +87,7 @@ class RunCurve:
                 arrays.append(np.array(values, dtype=np.int64))
         if len(arrays[1]) != len(arrays[2]):
             raise ValueError(f"{where}: epoch_end_steps and epoch_losses differ in length")
-        return cls(label, arrays[0], arrays[1], arrays[2], visible)
+        return cls(label, arrays[0], arrays[1], arrays[2], visible, color % RUN_COLOR_COUNT)
 
 
 @dataclass
@@ -84,8 +97,18 @@ class RunArchive:
     runs: list[RunCurve] = field(default_factory=list)
 
     def keep(self, curve: RunCurve) -> None:
-        self.runs.append(curve)
-        del self.runs[:-MAX_RUNS]
+        """Keep ``curve`` (the oldest goes beyond ``MAX_RUNS``) with a colour no kept run
+        has: the first free one after the newest run's, so that a new run does not take at
+        once the colour of one just deleted."""
+        del self.runs[: max(0, len(self.runs) - MAX_RUNS + 1)]
+        used = {run.color for run in self.runs}
+        start = self.runs[-1].color + 1 if self.runs else 0
+        color = next(
+            c
+            for c in ((start + i) % RUN_COLOR_COUNT for i in range(RUN_COLOR_COUNT))
+            if c not in used
+        )
+        self.runs.append(replace(curve, color=color))
 
     def show(self, index: int, visible: bool) -> None:
         self.runs[index] = replace(self.runs[index], visible=bool(visible))
@@ -103,8 +126,13 @@ class RunArchive:
     def from_list(cls, data: Any, where: str = "runs") -> RunArchive:
         if not isinstance(data, list):
             raise ValueError(f"{where}: expected a list")
-        runs = [RunCurve.from_dict(item, f"{where}[{i}]") for i, item in enumerate(data)]
-        return cls(runs[-MAX_RUNS:])
+        # A file from before runs kept their colour: each gets the one of its place in the list.
+        first = max(0, len(data) - MAX_RUNS)
+        runs = [
+            RunCurve.from_dict(item, f"{where}[{i}]", max(0, i - first))
+            for i, item in enumerate(data)
+        ]
+        return cls(runs[first:])
 
 
 def run_label(

@@ -3,23 +3,34 @@
 Data goes in through ``set_history`` (numpy buffers read from the trainer) and the curves are
 redrawn with ``setData``; downsampling and clip-to-view keep a million points smooth. The
 test and validation losses (``set_test_history``, ``set_validation_history``) and the kept
-earlier runs (``set_runs``, drawn faded underneath, each labelled at its end) join them; the
-legend lists only the curves that have data.
+earlier runs (``set_runs``, drawn faded underneath, each labelled at its end) join them.
 
-The axes follow the data (``_follow_data``: steps from 0 to the last, losses from 0, or
-their decades on the log scale) until the user pans or zooms; ``set_history`` (a reset, an
-opened session) follows the data again. Values are printed as they are: no axis is rescaled
-into "(x0.001)", and steps are whole numbers.
+The legend is a row of coloured line samples and names above the plot, not inside it, so
+the plot area holds only curves: it lists the curves that have data, and each earlier run
+by what tells it apart when they fit on two lines (else one "earlier runs" entry). An
+earlier run's end label that would overlap another is moved above or below it, or left out.
+
+The axes follow the data (``_follow_data``) until the user pans or zooms; ``set_history`` (a
+reset, an opened session) follows the data again. While the current run has steps, the step
+axis is the current run's (0 to its last step, at least 0 to 5) and the earlier runs are
+drawn over those same steps, however long they ran: the comparison is step for step (an
+earlier run of 50,000 steps does not squash a current one of 50; pyqtgraph's "A" button
+zooms out to all of it). Without current steps the axis follows the longest earlier run.
+Losses start at 0 (or at the decade of the smallest on the log scale) and reach the largest
+loss shown in that step range. Values are printed as they are: no axis is rescaled into
+"(x0.001)", and steps are whole numbers.
 """
 
 from __future__ import annotations
 
+import html
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QPalette
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QFontMetricsF, QPalette, QResizeEvent
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from bp_studio.studio.runs import RunCurve
@@ -39,22 +50,52 @@ RUN_COLORS = (
     "#00a0c0",  # cyan
     "#d4a017",  # gold
 )
-"""Hues of the earlier runs, by their place in the list (none is a current-run colour)."""
+"""Hues of the earlier runs, by their colour number ``RunCurve.color`` (none is a current-run
+colour)."""
 RUN_ALPHA = 150
 """Opacity (0 to 255) of an earlier run's curve: faded, under the current run."""
-LEGEND_ROWS = 2
-"""The legend is laid out in up to three columns of this many rows: wide and low, it stays
-off the curves."""
+LEGEND_LINES = 2
+"""The legend names each earlier run when that fits on this many lines, else it has one
+"earlier runs" entry."""
 RUN_LABEL_CHARACTERS = 34
 """An earlier run's label longer than this is shortened at its curve's end (in full as
 tooltip)."""
 EARLIER_RUNS = "earlier runs"
-"""The legend's one entry for the kept runs."""
+"""The legend's one entry for the kept runs when their names do not fit."""
+EARLIER_HEADING = "earlier:"
+"""Written before the earlier runs' entries when the legend names each one."""
 
 
-def run_color(index: int) -> str:
-    """The colour of the earlier run at ``index`` of the kept runs (the list's swatch too)."""
-    return RUN_COLORS[index % len(RUN_COLORS)]
+def run_color(color: int) -> str:
+    """The hue of colour number ``color`` (an earlier run's ``RunCurve.color``): its curve,
+    its end label, its legend entry and its swatch in the runs list."""
+    return RUN_COLORS[color % len(RUN_COLORS)]
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    """One legend entry: ``name`` after a short line drawn like the curve (``sample``: a few
+    line characters) in ``colors`` (one, or one for each character: all the earlier runs)."""
+
+    name: str
+    colors: tuple[str, ...]
+    sample: str
+    tooltip: str
+
+    @property
+    def color(self) -> str:
+        return self.colors[0]
+
+    def html(self) -> str:
+        """The entry as rich text that is never broken across lines."""
+        if len(self.colors) == 1:
+            sample = f'<span style="color:{self.colors[0]}">{self.sample}</span>'
+        else:
+            sample = "".join(
+                f'<span style="color:{color}">{character}</span>'
+                for color, character in zip(self.colors, self.sample)
+            )
+        return f"{sample}&nbsp;{html.escape(self.name).replace(' ', '&nbsp;')}"
 
 
 def short_label(label: str, characters: int = RUN_LABEL_CHARACTERS) -> str:
@@ -102,9 +143,16 @@ class StepAxis(pg.AxisItem):
         return [f"{int(round(value)):,}" for value in values]
 
 
+SOLID = "\u2501\u2501"  # ━━
+THIN = "\u2500\u2500"  # ──
+DASHED = "\u254d\u254d"  # ╍╍
+DASH_DOT = "\u2501\u00b7\u2501"  # ━·━
+
+
 class LossPlot(QWidget):
     """Loss against step number: every step (thin grey) and every epoch's mean (blue), the
-    test (red, dashed) and validation (green, dash-dot) losses, earlier runs faded."""
+    test (red, dashed) and validation (green, dash-dot) losses, earlier runs faded; the
+    legend (``legend``, a label) is the row above the plot."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -122,15 +170,7 @@ class LossPlot(QWidget):
         item.showGrid(x=True, y=True, alpha=0.25)
         item.setLabel("bottom", "step")
         item.setLabel("left", "loss")
-        backdrop = self.palette().color(QPalette.ColorRole.Base)
-        backdrop.setAlpha(210)  # the curves show through faintly; the names stay readable
-        # Bottom left: a loss is high at the start, so that corner is the one curves avoid.
-        self.legend = item.addLegend(
-            offset=(10, -10),
-            brush=pg.mkBrush(backdrop),
-            labelTextColor=self.palette().color(QPalette.ColorRole.WindowText),
-            labelTextSize="8pt",
-        )
+        self.view_box.sigTransformChanged.connect(self._place_run_labels)
         self.step_curve = item.plot([], [], pen=pg.mkPen(STEP_COLOR, width=1))
         self.epoch_curve = item.plot([], [], pen=pg.mkPen(EPOCH_COLOR, width=2.5))
         self.test_curve = item.plot(
@@ -142,8 +182,13 @@ class LossPlot(QWidget):
         self.run_curves: list[pg.PlotDataItem] = []
         """The curves of the visible earlier runs, in the order of the kept runs."""
         self.run_labels: list[pg.TextItem] = []
+        """The end label of each curve in ``run_curves``; hidden where it would overlap
+        another or leave the plot."""
+        self._run_points: list[tuple[np.ndarray, np.ndarray]] = []
+        """The drawn ``(steps, losses)`` of each curve in ``run_curves``."""
+        self._run_names: list[tuple[RunCurve, str]] = []
+        """Each visible earlier run with what tells it from the others (its short name)."""
         self._current_label: str | None = None
-        """The legend's name of each run curve: what tells it from the other runs."""
         for curve in (self.step_curve, self.epoch_curve, self.test_curve, self.validation_curve):
             curve.setDownsampling(auto=True, method="peak")
             curve.setClipToView(True)
@@ -158,13 +203,23 @@ class LossPlot(QWidget):
         self.log_scale.toggled.connect(self._on_log_scale_toggled)
         self.summary = QLabel("No training yet: press Step or Play.")
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.legend = QLabel()
+        """The legend: a wrapping row of line samples and names over the plot."""
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setWordWrap(True)
+        font = self.legend.font()
+        font.setPointSizeF(font.pointSizeF() * 0.9)
+        self.legend.setFont(font)
+        self.legend.hide()  # nothing to list before the first step
 
         bar = QHBoxLayout()
         bar.addWidget(self.summary, 1)
         bar.addWidget(self.log_scale)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        layout.setSpacing(2)
         layout.addLayout(bar)
+        layout.addWidget(self.legend)
         layout.addWidget(self.plot, 1)
         self._test = (np.zeros(0), np.zeros(0))
         self._validation = (np.zeros(0), np.zeros(0))
@@ -172,7 +227,7 @@ class LossPlot(QWidget):
         self._steps = _Buffer(np.zeros(0))
         self._epochs = _Buffer(np.zeros(0))
         self._epoch_ends = _Buffer(np.zeros(0))
-        self._legend_entries: list[tuple[pg.PlotDataItem, str]] = []
+        self._legend_entries: list[LegendEntry] = []
 
     def _on_log_scale_toggled(self, on: bool) -> None:
         self.plot.getPlotItem().setLogMode(y=on)
@@ -222,9 +277,9 @@ class LossPlot(QWidget):
 
     def set_runs(self, runs: list[RunCurve], current: str | None = None) -> None:
         """Draw the visible ones of the kept earlier ``runs`` (``Studio.runs``) faded under the
-        current run: thin, translucent, in ``run_color(index)``, each labelled at its end by
-        what tells it apart from the others and from ``current`` (the current run's label,
-        ``runs.run_label``)."""
+        current run: thin, translucent, in ``run_color(run.color)``, each labelled at its end
+        (the last step shown) and in the legend by what tells it apart from the others and
+        from ``current`` (the current run's label, ``runs.run_label``)."""
         self._runs = list(runs)
         self._current_label = current
         self._draw_runs()
@@ -239,8 +294,8 @@ class LossPlot(QWidget):
         self._fill_legend()
 
     def _draw_runs(self) -> None:
-        """Each visible earlier run: a faded curve under the current run's, labelled at its
-        end with what tells it apart from the others (the legend stays small)."""
+        """Each visible earlier run: a faded curve under the current run's, with an end label
+        saying what tells it apart from the others (placed by ``_place_run_labels``)."""
         item = self.plot.getPlotItem()
         for curve in self.run_curves:
             item.removeItem(curve)
@@ -248,72 +303,178 @@ class LossPlot(QWidget):
             item.removeItem(label)
         self.run_curves = []
         self.run_labels = []
+        self._run_points = []
+        self._run_names = []
         labels = [run.label for run in self._runs]
         if self._current_label is not None:
             names = distinct_labels(labels + [self._current_label])[:-1]
         else:
             names = distinct_labels(labels)
-        log = self.log_scale.isChecked()
-        longest = max([self.points] + [len(run.step_losses) for run in self._runs if run.visible])
-        for index, run in enumerate(self._runs):
+        backdrop = self.palette().color(QPalette.ColorRole.Base)
+        backdrop.setAlpha(200)  # readable over the current run's noisy curve
+        for run, name in zip(self._runs, names):
             if not run.visible:
                 continue
-            color = pg.mkColor(run_color(index))
+            color = pg.mkColor(run_color(run.color))
             color.setAlpha(RUN_ALPHA)
             steps, losses = run_curve_points(run)
-            shown = self._shown(losses)
-            curve = item.plot(steps, shown, pen=pg.mkPen(color, width=1.5), name=run.label)
+            curve = item.plot(
+                steps, self._shown(losses), pen=pg.mkPen(color, width=1.5), name=run.label
+            )
             curve.setDownsampling(auto=True, method="peak")
             curve.setClipToView(True)
             curve.setZValue(-10)  # under the current run's curves
             curve.setToolTip(run.label)
+            label = pg.TextItem(
+                short_label(name), color=run_color(run.color), fill=pg.mkBrush(backdrop)
+            )
+            label.setToolTip(run.label)
+            label.setZValue(20)  # over the curves
+            item.addItem(label, ignoreBounds=True)
             self.run_curves.append(curve)
-            finite = np.flatnonzero(np.isfinite(shown))
-            if finite.size:
-                last = finite[-1]
-                backdrop = self.palette().color(QPalette.ColorRole.Base)
-                backdrop.setAlpha(200)  # readable over the current run's noisy curve
-                label = pg.TextItem(
-                    short_label(names[index]), color=run_color(index), fill=pg.mkBrush(backdrop)
-                )
-                # Its lower right corner at the curve's end; lower left for a run that ends
-                # in the left half, so that its label stays inside the plot.
-                label.setAnchor((1.0 if steps[last] > longest / 2 else 0.0, 1.0))
-                y = float(shown[last])
-                label.setPos(float(steps[last]), math.log10(y) if log else y)
-                label.setToolTip(run.label)
-                label.setZValue(20)  # over the curves
-                item.addItem(label, ignoreBounds=True)
-                self.run_labels.append(label)
+            self.run_labels.append(label)
+            self._run_points.append((steps, losses))
+            self._run_names.append((run, short_label(name)))
+        self._place_run_labels()
         self._fill_legend()
 
+    def _place_run_labels(self) -> None:
+        """Put each earlier run's label at the last point of its curve in view: its lower
+        corner there (right corner in the right half, left in the left half, so that it stays
+        in the plot), else moved above or below by its own height, else hidden, so that no
+        two labels overlap. The newest run is placed first. Again when the view changes."""
+        if not self.run_labels:
+            return
+        (x0, x1), (y0, y1) = self.view_box.viewRange()
+        area = self.view_box.sceneBoundingRect()
+        laid_out = area.width() > 1 and area.height() > 1
+        log = self.log_scale.isChecked()
+        placed: list[QRectF] = []
+        for label, (steps, losses) in reversed(list(zip(self.run_labels, self._run_points))):
+            in_view = np.flatnonzero(np.isfinite(losses) & (steps >= x0) & (steps <= x1))
+            if not in_view.size:
+                label.hide()
+                continue
+            last = in_view[-1]
+            x = float(steps[last])
+            y = float(self._shown(losses[last : last + 1])[0])
+            y = math.log10(y) if log else y
+            label.setPos(x, y)
+            right = 1.0 if x > (x0 + x1) / 2 else 0.0
+            if not laid_out:  # not on screen yet: placed when the view gets its size
+                label.setAnchor((right, 1.0))
+                label.show()
+                continue
+            # From the range now: the view box maps its new range only when it next paints.
+            point = QPointF(
+                area.left() + (x - x0) / (x1 - x0) * area.width(),
+                area.bottom() - (y - y0) / (y1 - y0) * area.height(),
+            )
+            size = label.textItem.boundingRect().size()
+            for up in (1.0, 0.0, 2.0, -1.0):  # above the point, below, a line higher, lower
+                rect = QRectF(
+                    point.x() - right * size.width(),
+                    point.y() - up * size.height(),
+                    size.width(),
+                    size.height(),
+                )
+                if area.contains(rect) and not any(rect.intersects(r) for r in placed):
+                    break
+            else:
+                label.hide()
+                continue
+            placed.append(rect)
+            label.setAnchor((right, up))
+            label.show()
+            label.updateTransform(force=True)  # a hidden label missed the view's changes
+
     def _fill_legend(self) -> None:
-        """The legend lists the current run's curves that have data, and one entry for the
-        earlier runs (each is labelled at its end). Rebuilt only when that list changes."""
+        """The legend lists the current run's curves that have data, then the earlier runs:
+        each by its short name in its colour when all fit on ``LEGEND_LINES`` lines, else
+        one "earlier runs" entry. Rewritten only when what it shows changes."""
         current = [
-            (self.step_curve, "loss per step", self.points > 0),
-            (self.epoch_curve, "mean loss per epoch", len(self._epochs.view()) > 0),
-            (self.test_curve, "test loss", len(self._test[0]) > 0),
-            (self.validation_curve, "validation loss", len(self._validation[0]) > 0),
+            LegendEntry("loss per step", (STEP_COLOR,), THIN, "the loss of each step's batch"),
+            LegendEntry(
+                "mean loss per epoch", (EPOCH_COLOR,), SOLID, "the mean loss of each epoch"
+            ),
+            LegendEntry("test loss", (TEST_COLOR,), DASHED, "the loss on the test data"),
+            LegendEntry(
+                "validation loss",
+                (VALIDATION_COLOR,),
+                DASH_DOT,
+                "the loss on the validation data",
+            ),
         ]
-        entries = [(curve, name) for curve, name, has_data in current if has_data]
-        if self.run_curves:
-            entries.append((self.run_curves[0], EARLIER_RUNS))
+        has_data = [
+            self.points > 0,
+            len(self._epochs.view()) > 0,
+            len(self._test[0]) > 0,
+            len(self._validation[0]) > 0,
+        ]
+        entries = [entry for entry, shown in zip(current, has_data) if shown]
+        runs = [
+            LegendEntry(name, (run_color(run.color),), SOLID, run.label)
+            for run, name in self._run_names
+        ]
+        heading = ""
+        if runs and self._legend_lines(entries, runs, EARLIER_HEADING) <= LEGEND_LINES:
+            entries += runs
+            heading = EARLIER_HEADING
+        elif runs:
+            colors = tuple(entry.color for entry in runs)
+            entries.append(
+                LegendEntry(
+                    EARLIER_RUNS,
+                    colors,
+                    SOLID[0] * len(colors),
+                    "faded, each labelled at its end; Compare runs lists them",
+                )
+            )
         if entries == self._legend_entries:
             return
         self._legend_entries = entries
-        self.legend.setVisible(bool(entries))  # no empty box before the first step
-        self.legend.clear()
-        self.legend.setColumnCount(min(3, max(1, math.ceil(len(entries) / LEGEND_ROWS))))
-        for curve, name in entries:
-            self.legend.addItem(curve, name)
-            self.legend.getLabel(curve).setToolTip(
-                "Earlier runs, faded; Compare runs lists them" if name == EARLIER_RUNS else name
-            )
+        self.legend.setVisible(bool(entries))  # nothing to list before the first step
+        if heading:
+            parts = [entry.html() for entry in entries[: len(entries) - len(runs)]]
+            first, *others = (entry.html() for entry in runs)
+            parts += [f"{html.escape(heading)}&nbsp;{first}", *others]
+        else:
+            parts = [entry.html() for entry in entries]
+        self.legend.setText("&nbsp;&nbsp; ".join(parts))
+        self.legend.setToolTip("\n".join(f"{e.name}: {e.tooltip}" for e in entries))
+
+    def _legend_lines(
+        self, entries: list[LegendEntry], runs: list[LegendEntry], heading: str
+    ) -> int:
+        """How many lines the legend takes at its width with ``entries`` then ``runs``
+        (the first after ``heading``), each entry kept on one line."""
+        metrics = QFontMetricsF(self.legend.font())
+        width = self.width() - 12  # the layout's margins, and a little to spare
+        gap = metrics.horizontalAdvance("\u00a0\u00a0 ")
+        widths = [metrics.horizontalAdvance(f"{e.sample}\u00a0{e.name}") for e in entries]
+        widths += [
+            metrics.horizontalAdvance(f"{heading}\u00a0" * (i == 0) + f"{e.sample}\u00a0{e.name}")
+            for i, e in enumerate(runs)
+        ]
+        lines, used = 1, 0.0
+        for entry_width in widths:
+            if used and used + gap + entry_width > width:
+                lines, used = lines + 1, entry_width
+            else:
+                used += (gap if used else 0.0) + entry_width
+        return lines
 
     def legend_labels(self) -> list[str]:
-        """The legend's entries, top to bottom, as shown."""
-        return [label.text for _, label in self.legend.items]
+        """The legend's entries, in order, as shown."""
+        return [entry.name for entry in self._legend_entries]
+
+    def legend_entries(self) -> list[LegendEntry]:
+        """The legend's entries, in order, with their colours."""
+        return list(self._legend_entries)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # Qt's override name
+        super().resizeEvent(event)
+        self._fill_legend()  # the earlier runs may fit by name now, or no longer
 
     def _shown(self, losses: np.ndarray) -> np.ndarray:
         """``losses`` as drawn: a log axis cannot show zero, so they are clipped to the
@@ -358,30 +519,33 @@ class LossPlot(QWidget):
         self._follow_data()
 
     def _follow_data(self) -> None:
-        """Show every step (0 to the last, at least 0 to 5) and every loss (from 0, or from
-        the smallest positive loss's decade on the log scale), the visible earlier runs
-        included, unless the user moved the view."""
+        """Unless the user moved the view: the steps of the current run (0 to its last, at
+        least 0 to 5), or of the longest visible earlier run when the current run has none;
+        the losses from 0 (or from the smallest positive loss's decade on the log scale) to
+        the largest in those steps, the earlier runs' included."""
         if not self.following:
             return
-        runs = [run_curve_points(run) for run in self._runs if run.visible]
-        measured = [self._test, self._validation, *runs]
-        values = [self._steps.view(), self._epochs.view(), *(losses for _, losses in measured)]
+        runs = self._run_points
+        current = [self._test, self._validation]
+        last = max(float(self.points), *(float(np.max(steps, initial=0.0)) for steps, _ in current))
+        if last == 0:
+            last = max([0.0] + [float(np.max(steps, initial=0.0)) for steps, _ in runs])
+        right = max(5.0, last * 1.02)
+        self.view_box.setXRange(0.0, right, padding=0.0)
+        values = [self._steps.view(), self._epochs.view()]
+        values += [losses[steps <= right] for steps, losses in current + runs]
         losses = np.concatenate([v[np.isfinite(v)] for v in values])
-        last = max(
-            len(self._steps.view()),
-            *(float(np.max(steps, initial=0.0)) for steps, _ in measured),
-        )
-        self.view_box.setXRange(0.0, max(5.0, last * 1.02), padding=0.0)
         if self.log_scale.isChecked():
             positive = losses[losses > 0]
             low = math.floor(math.log10(positive.min())) if positive.size else -3.0
             high = math.ceil(math.log10(positive.max())) if positive.size else 0.0
             self.view_box.setYRange(low, max(high, low + 1), padding=0.02)
-            return
-        top = float(losses.max()) if losses.size else 1.0
-        bottom = min(0.0, float(losses.min())) if losses.size else 0.0
-        top = top if top > bottom else bottom + 1.0
-        self.view_box.setYRange(bottom, top * 1.05, padding=0.0)
+        else:
+            top = float(losses.max()) if losses.size else 1.0
+            bottom = min(0.0, float(losses.min())) if losses.size else 0.0
+            top = top if top > bottom else bottom + 1.0
+            self.view_box.setYRange(bottom, top * 1.05, padding=0.0)
+        self._place_run_labels()
 
     @property
     def points(self) -> int:

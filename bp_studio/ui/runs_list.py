@@ -5,7 +5,8 @@ It draws ``Studio.runs`` (``set_runs``) and sends what the user does as signals:
 ``visibility_changed(index, visible)`` (a checkbox) and ``delete_requested(index)`` (the
 Delete button or key); the window turns them into ``Studio.show_run`` / ``delete_run``,
 and the studio's ``runs_changed`` brings the new list back. Indices are 0-based positions
-in ``Studio.runs`` (oldest first); each row's swatch is the curve's colour on the plot.
+in ``Studio.runs`` (oldest first); each row's swatch is the colour of the run's curve on
+the plot (``run_color(run.color)``: it stays when other runs are deleted).
 """
 
 from __future__ import annotations
@@ -88,8 +89,8 @@ class RunsList(QWidget):
         self.list.blockSignals(True)
         try:
             self.list.clear()
-            for index, run in enumerate(runs):
-                item = QListWidgetItem(swatch(run_color(index)), run.label)
+            for run in runs:
+                item = QListWidgetItem(swatch(run_color(run.color)), run.label)
                 item.setFlags(
                     Qt.ItemFlag.ItemIsEnabled
                     | Qt.ItemFlag.ItemIsSelectable

@@ -181,6 +181,20 @@ def test_runs_are_kept_for_comparing_and_saved(tmp_path):
     assert s.runs == []
 
 
+def test_a_run_keeps_its_colour_when_another_is_deleted_saved_and_opened(tmp_path):
+    s = Studio()
+    for lr in (0.5, 0.2, 0.05):
+        s.run(5)
+        s.set(lr=lr)
+        s.reset()
+    assert [run.color for run in s.runs] == [0, 1, 2]
+    s.delete_run(0)
+    assert [run.color for run in s.runs] == [1, 2]
+    path = tmp_path / "colours.bpsession"
+    s.save(path)
+    assert [run.color for run in Studio.open(path).runs] == [1, 2]
+
+
 def test_health_is_measured_where_a_run_ends():
     s = Studio()
     s.run(3000)  # XOR: a fraction of a second, measured at its start at least

@@ -3,10 +3,13 @@
 import math
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
+from PySide6.QtCore import QPoint, QRect
 
 from bp_studio.studio.runs import RunCurve
 from bp_studio.ui.loss_plot import (
+    EARLIER_RUNS,
     RUN_LABEL_CHARACTERS,
     LossPlot,
     distinct_labels,
@@ -129,24 +132,32 @@ def test_the_validation_loss_is_drawn_as_given_with_its_legend_entry(qtbot):
     assert "validation loss" not in plot.legend_labels()
 
 
-def run(label: str, steps: int, visible: bool = True, epochs: int = 0) -> RunCurve:
+def run(label: str, steps: int, visible: bool = True, epochs: int = 0, color: int = 0) -> RunCurve:
     losses = np.linspace(1.0, 0.1, steps)
     ends = np.linspace(steps / max(epochs, 1), steps, epochs).round().astype(np.int64)
-    return RunCurve(label, losses, ends, np.linspace(0.9, 0.2, epochs), visible)
+    return RunCurve(label, losses, ends, np.linspace(0.9, 0.2, epochs), visible, color)
+
+
+def shown_plot(qtbot, width: int = 900, height: int = 300) -> LossPlot:
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.resize(width, height)
+    plot.show()
+    qtbot.waitExposed(plot)
+    return plot
 
 
 def test_earlier_runs_are_drawn_faded_with_what_tells_them_apart(qtbot):
-    plot = LossPlot()
-    qtbot.addWidget(plot)
-    plot.set_history(np.array([0.5, 0.4]), np.zeros(0), np.zeros(0))
+    plot = shown_plot(qtbot)
+    plot.set_history(np.linspace(0.5, 0.4, 30), np.zeros(0), np.zeros(0))
     runs = [
-        run("2-3-1 sigmoid · sgd η 0.5 · full batch · 30 steps", 30),
-        run("2-3-1 sigmoid · sgd η 0.05 · full batch · 30 steps", 30, visible=False),
-        run("2-3-1 relu · sgd η 0.05 · full batch · 30 steps", 30),
+        run("2-3-1 sigmoid · sgd η 0.5 · full batch · 30 steps", 30, color=4),
+        run("2-3-1 sigmoid · sgd η 0.05 · full batch · 30 steps", 30, False, color=5),
+        run("2-3-1 relu · sgd η 0.05 · full batch · 30 steps", 30, color=6),
     ]
     plot.set_runs(runs)
     assert [curve.name() for curve in plot.run_curves] == [runs[0].label, runs[2].label]
-    x, y = plot.run_curves[0].getData()
+    x, y = plot.run_curves[0].xData, plot.run_curves[0].yData
     assert list(x) == list(range(1, 31)) and np.array_equal(y, runs[0].step_losses)
     assert [label.toPlainText() for label in plot.run_labels] == [
         "2-3-1 sigmoid · sgd η 0.5",
@@ -154,22 +165,110 @@ def test_earlier_runs_are_drawn_faded_with_what_tells_them_apart(qtbot):
     ]  # each labelled at its end with what tells it apart
     end = plot.run_labels[0].pos()
     assert (end.x(), end.y()) == (30, pytest.approx(runs[0].step_losses[-1]))
-    assert plot.legend_labels() == ["loss per step", "earlier runs"]
     plot.log_scale.setChecked(True)  # a log axis places the label at log10 of the loss
     end = plot.run_labels[0].pos()
     assert end.y() == pytest.approx(np.log10(runs[0].step_losses[-1]))
     plot.log_scale.setChecked(False)
     faded = plot.run_curves[1].opts["pen"].color()
-    assert faded.name() == run_color(2) and faded.alpha() < 255
+    assert faded.name() == run_color(6) and faded.alpha() < 255  # the run's own colour
     assert all(curve.zValue() < plot.epoch_curve.zValue() for curve in plot.run_curves)
-    assert shown(plot)[0][1] == pytest.approx(30 * 1.02)  # the axes show the longer runs
     plot.set_runs(runs[:1], current="2-3-1 sigmoid · sgd η 0.05 · full batch · 30 steps")
     assert [label.toPlainText() for label in plot.run_labels] == ["sgd η 0.5"]
     plot.set_runs([])
     assert plot.run_curves == [] and plot.run_labels == []
     assert plot.legend_labels() == ["loss per step"] and plot.legend.isVisible()
     plot.set_history(np.zeros(0), np.zeros(0), np.zeros(0))
-    assert plot.legend_labels() == [] and not plot.legend.isVisible()  # no empty box
+    assert plot.legend_labels() == [] and not plot.legend.isVisible()
+
+
+def test_the_legend_is_a_row_over_the_plot_not_inside_it(qtbot):
+    plot = shown_plot(qtbot)
+    plot.set_history(np.linspace(1.0, 0.2, 40), np.linspace(0.9, 0.3, 4), np.arange(10, 41, 10))
+    plot.set_validation_history(np.array([0.0, 20.0, 40.0]), np.array([1.0, 0.6, 0.4]))
+    assert plot.legend.isVisible()
+    items = plot.plot.scene().items()
+    assert not any(isinstance(item, pg.LegendItem) for item in items)
+    assert plot.plot.getPlotItem().legend is None
+    assert not plot.plot.isAncestorOf(plot.legend)
+    legend = QRect(plot.legend.mapTo(plot, QPoint(0, 0)), plot.legend.size())
+    box = plot.view_box.sceneBoundingRect().toRect()
+    box.translate(plot.plot.mapTo(plot, QPoint(0, 0)))
+    assert not legend.intersects(box) and legend.bottom() < box.top()
+    assert plot.legend_labels() == ["loss per step", "mean loss per epoch", "validation loss"]
+
+
+def test_the_legend_names_each_earlier_run_in_its_colour_when_they_fit(qtbot):
+    plot = shown_plot(qtbot, width=900)
+    plot.set_history(np.linspace(1.0, 0.2, 40), np.zeros(0), np.zeros(0))
+    runs = [
+        run("2-3-1 sigmoid · sgd η 0.5 · 30 steps", 30, color=2),
+        run("2-3-1 sigmoid · sgd η 0.05 · 30 steps", 30, False, color=3),
+        run("2-3-1 relu · sgd η 0.05 · 30 steps", 30, color=7),
+    ]
+    plot.set_runs(runs)
+    entries = [(entry.name, entry.color) for entry in plot.legend_entries()]
+    assert entries == [
+        ("loss per step", "#7f8c8d"),
+        ("2-3-1 sigmoid · sgd η 0.5", run_color(2)),  # what tells it apart, in its colour
+        ("2-3-1 relu · sgd η 0.05", run_color(7)),
+    ]
+    assert "earlier:" in plot.legend.text()
+    plot.resize(260, 300)  # too narrow to name them on two lines: one entry for all
+    assert plot.legend_labels() == ["loss per step", EARLIER_RUNS]
+    assert plot.legend_entries()[-1].colors == (run_color(2), run_color(7))
+    plot.resize(900, 300)
+    assert plot.legend_labels()[1:] == ["2-3-1 sigmoid · sgd η 0.5", "2-3-1 relu · sgd η 0.05"]
+
+
+def test_the_steps_follow_the_current_run_not_a_longer_earlier_one(qtbot):
+    plot = shown_plot(qtbot)
+    long = RunCurve("long", np.linspace(3.0, 0.01, 49_590), np.zeros(0), np.zeros(0))
+    plot.set_runs([long])
+    assert shown(plot)[0] == [0.0, pytest.approx(49_590 * 1.02)]  # no current steps yet
+    plot.set_history(np.linspace(0.6, 0.5, 50), np.zeros(0), np.zeros(0))
+    (x0, x1), (_, top) = shown(plot)
+    assert (x0, x1) == (0.0, pytest.approx(50 * 1.02))  # the current run's steps
+    assert top == pytest.approx(3.0 * 1.05)  # the earlier run's losses in those steps
+    label = plot.run_labels[0]
+    assert label.isVisible() and x1 - 1 <= label.pos().x() <= x1  # at the last step shown
+    plot.append_history(np.full(950, 0.4), np.zeros(0), np.zeros(0))
+    assert shown(plot)[0][1] == pytest.approx(1000 * 1.02)  # live: still the current run
+    plot.plot.getPlotItem().autoBtnClicked()  # "A": the user can still see all of it
+    qtbot.waitUntil(lambda: shown(plot)[0][1] >= 49_590)
+    plot.set_history(np.array([0.5, 0.4]), np.zeros(0), np.zeros(0))  # a reset follows again
+    assert shown(plot)[0] == [0.0, 5.0]
+
+
+def test_earlier_runs_labels_do_not_overlap(qtbot):
+    plot = shown_plot(qtbot, width=600, height=220)
+    plot.set_history(np.linspace(1.0, 0.5, 30), np.zeros(0), np.zeros(0))
+    same_end = [run(f"2-3-1 sigmoid · sgd η 0.{i} · 30 steps", 30, color=i) for i in range(1, 7)]
+    plot.set_runs(same_end)  # all six end at the same point
+    qtbot.wait(10)
+    rects = [label.sceneBoundingRect() for label in plot.run_labels if label.isVisible()]
+    assert len(rects) >= 2  # moved above and below the end, the rest left out
+    area = plot.view_box.sceneBoundingRect()
+    for i, rect in enumerate(rects):
+        assert area.contains(rect)
+        assert not any(rect.intersects(other) for other in rects[i + 1 :])
+    assert plot.run_labels[-1].isVisible()  # the newest run's label is placed first
+
+
+def test_nothing_is_drawn_in_an_empty_plot(qtbot):
+    plot = shown_plot(qtbot, width=568, height=170)  # as at 1280 x 720
+    image = plot.grab().toImage()
+    assert not plot.legend.isVisible() and plot.legend_labels() == []
+    items = [item for item in plot.view_box.addedItems if item.isVisible()]
+    assert all(isinstance(item, pg.PlotDataItem) and item.xData is None for item in items)
+    box = plot.view_box.sceneBoundingRect().toRect()
+    box.translate(plot.plot.mapTo(plot, QPoint(0, 0)))
+    lightness = [
+        image.pixelColor(x, y).lightness()
+        for x in range(box.left() + 2, box.right() - 2)
+        for y in range(box.top() + 2, box.bottom() - 2)
+    ]
+    backdrop = max(set(lightness), key=lightness.count)
+    assert max(lightness) <= backdrop + 8  # no empty white box: only the grid on the backdrop
 
 
 def test_a_mini_batch_run_is_drawn_by_its_epoch_means(qtbot):

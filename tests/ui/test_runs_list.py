@@ -8,11 +8,15 @@ from bp_studio.ui.loss_plot import run_color
 from bp_studio.ui.runs_list import EMPTY_TEXT, RunsList
 
 
-def curve(label: str, visible: bool = True) -> RunCurve:
-    return RunCurve(label, np.array([0.5, 0.4]), np.array([2]), np.array([0.45]), visible)
+def curve(label: str, visible: bool = True, color: int = 0) -> RunCurve:
+    return RunCurve(label, np.array([0.5, 0.4]), np.array([2]), np.array([0.45]), visible, color)
 
 
-RUNS = [curve("sgd η 0.5"), curve("sgd η 0.05", visible=False), curve("relu")]
+RUNS = [curve("sgd η 0.5", color=3), curve("sgd η 0.05", False, 4), curve("relu", color=5)]
+
+
+def swatch_color(widget: RunsList, row: int) -> str:
+    return widget.list.item(row).icon().pixmap(14, 14).toImage().pixelColor(7, 7).name()
 
 
 def runs_list(qtbot) -> RunsList:
@@ -28,8 +32,7 @@ def test_the_runs_are_listed_with_their_label_tick_and_colour(qtbot):
     texts = [widget.list.item(i).text() for i in range(widget.list.count())]
     assert texts == ["sgd η 0.5", "sgd η 0.05", "relu"]
     assert widget.checked() == [True, False, True]
-    icon = widget.list.item(2).icon().pixmap(14, 14).toImage()
-    assert icon.pixelColor(7, 7).name() == run_color(2)
+    assert [swatch_color(widget, row) for row in range(3)] == [run_color(c) for c in (3, 4, 5)]
     assert not widget.empty.isVisible() and widget.list.isVisible()
 
 
@@ -76,3 +79,9 @@ def test_delete_button_and_key_ask_to_delete_the_selected_run(qtbot):
 def test_the_list_fits_a_laptop_side_column(qtbot):
     widget = runs_list(qtbot)
     assert widget.minimumSizeHint().width() <= 260
+
+
+def test_a_run_keeps_its_swatch_when_another_is_deleted(qtbot):
+    widget = runs_list(qtbot)
+    widget.set_runs([RUNS[0], RUNS[2]])  # the studio deleted the middle one
+    assert [swatch_color(widget, row) for row in range(2)] == [run_color(3), run_color(5)]
