@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QRectF, QSettings, QSize, QStandardPaths
+from PySide6.QtCore import QObject, QPoint, QRectF, QSettings, QSize, QStandardPaths
 from PySide6.QtGui import QAction, QImage, QPainter
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
@@ -322,15 +322,15 @@ class FileActions(QObject):
         )
 
     def export_loss_plot(self, path: str) -> bool:
-        """The loss plot as PNG (pyqtgraph's ImageExporter) or SVG (Qt's QSvgGenerator:
-        pyqtgraph's SVGExporter fails on the path data of Qt 6.11)."""
+        """The loss plot as it shows, with its summary line and legend: PNG (the widget drawn
+        at twice its size) or SVG (Qt's QSvgGenerator: pyqtgraph's SVGExporter fails on the
+        path data of Qt 6.11)."""
         loss_plot = self.window.loss_plot
-        plot = loss_plot.plot
 
         def svg() -> bytes:
-            size = plot.size()
+            size = loss_plot.size()
             return svg_bytes(
-                lambda painter: plot.render(painter),
+                lambda painter: loss_plot.render(painter, QPoint()),
                 size.width(),
                 size.height(),
                 "BP Studio loss",
@@ -338,11 +338,16 @@ class FileActions(QObject):
             )
 
         def png() -> bytes:
-            from pyqtgraph.exporters import ImageExporter
-
-            exporter = ImageExporter(plot.getPlotItem())
-            exporter.parameters()["width"] = 1600
-            return png_bytes(exporter.export(toBytes=True))
+            scale = 2
+            image = QImage(loss_plot.size() * scale, QImage.Format.Format_ARGB32)
+            image.setDevicePixelRatio(scale)
+            image.fill(loss_plot.palette().color(loss_plot.backgroundRole()))
+            painter = QPainter(image)
+            try:
+                loss_plot.render(painter, QPoint())
+            finally:
+                painter.end()
+            return png_bytes(image)
 
         return self._write(path, "loss plot", svg if path.lower().endswith(".svg") else png)
 

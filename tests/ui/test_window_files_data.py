@@ -6,6 +6,7 @@ import sys
 import textwrap
 
 import numpy as np
+from PySide6.QtGui import QImage
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
@@ -194,8 +195,12 @@ def test_figures_and_loss_history(window, tmp_path):
     assert files.export_diagram(str(tmp_path / "d.svg"))
     assert b"<svg" in (tmp_path / "d.svg").read_bytes()
     assert files.export_loss_plot(str(tmp_path / "p.png"))
+    image = QImage(str(tmp_path / "p.png"))
+    plot = window.loss_plot
+    assert (image.width(), image.height()) == (2 * plot.width(), 2 * plot.height())
     assert files.export_loss_plot(str(tmp_path / "p.svg"))
-    assert b"<svg" in (tmp_path / "p.svg").read_bytes()
+    svg = (tmp_path / "p.svg").read_bytes().decode()
+    assert "<svg" in svg and "loss\xa0per\xa0step" in svg  # the legend is part of the figure
     assert files.export_loss_csv(str(tmp_path / "loss.csv"))
     lines = (tmp_path / "loss.csv").read_text().splitlines()
     assert lines[0] == "step,epoch,train_loss,test_loss,train_accuracy,test_accuracy"
