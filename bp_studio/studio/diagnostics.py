@@ -2,11 +2,16 @@
 
 ``DiagnosticsLog`` keeps, at the steps where it was measured, each layer's gradient norm
 ``‖∂L/∂W‖`` and update ratio ``‖ΔW‖ / ‖W‖`` (``bp_studio.engine.diagnostics``), and the
-latest full ``LayerHealth`` (saturated and dead units, for the canvas's badges). The studio
+full ``LayerHealth`` of the recent measurements (saturated and dead units, for the canvas's
+badges and the view's health text at the step shown). The studio
 records it after every manual step (from the step's own records) and, while ``run`` trains,
 every few chunks on a fixed sample of the training rows (at most ``SHARE`` of the time, so
 training keeps its speed). It is read from another thread by the displays: every read
-returns copies taken under its lock.
+returns copies taken under its lock. It also keeps the last health computed at a step that
+was not measured (``Studio.health_now`` after a rewind), with the parameters it was taken at.
+
+``health_with_last_update(trainer, history, fresh)`` is that computation: the health on the
+fixed sample with the last step's update replayed from the history.
 
 ``distributions(network, X, T)`` gives each layer's weights, activations and gradients as flat
 arrays for histograms (one forward and one backward pass on ``X``).
@@ -15,12 +20,14 @@ arrays for histograms (one forward and one backward pass on ``X``).
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from bp_studio.engine import Network, Regularization
 from bp_studio.engine.diagnostics import LayerHealth, layer_health, step_health
+from bp_studio.engine.history import TrainingHistory
 from bp_studio.engine.phases import backward, forward
 from bp_studio.engine.trainer import Trainer, prepare_targets
 
@@ -30,6 +37,8 @@ MIN_INTERVAL = 0.1
 """... and happens at most every this many seconds."""
 SAMPLE_ROWS = 256
 """Rows of the training data the health is measured on while running (evenly spread)."""
+RECENT = 64
+"""The full ``LayerHealth`` of this many of the newest measurements is kept (by step)."""
 
 
 class DiagnosticsLog:
@@ -42,6 +51,10 @@ class DiagnosticsLog:
         self._ratio: list[np.ndarray] = []
         self._latest: list[LayerHealth] | None = None
         self._latest_step = -1
+        self._recent: dict[int, list[LayerHealth]] = {}
+        """The newest ``RECENT`` measurements' health, by step (oldest first)."""
+        self._computed: tuple[int, object, np.ndarray, list[LayerHealth]] | None = None
+        """``(step, key, parameters, health)``: the last health computed at a step not measured."""
 
     def add(self, step: int, health: list[LayerHealth]) -> None:
         """Health measured after step ``step`` (a later measurement at an earlier step
@@ -58,6 +71,11 @@ class DiagnosticsLog:
             self._ratio.append(ratio)
             self._latest = health
             self._latest_step = int(step)
+            for later in [s for s in self._recent if s >= step]:
+                del self._recent[later]
+            self._recent[int(step)] = health
+            while len(self._recent) > RECENT:
+                del self._recent[next(iter(self._recent))]
 
     def truncate(self, after_step: int) -> None:
         """Forget what was measured after ``after_step`` (that future was dropped)."""
@@ -68,6 +86,8 @@ class DiagnosticsLog:
                 self._ratio.pop()
             if self._latest_step > after_step:
                 self._latest, self._latest_step = None, -1
+            for later in [s for s in self._recent if s > after_step]:
+                del self._recent[later]
 
     def __len__(self) -> int:
         return len(self._steps)
@@ -81,6 +101,30 @@ class DiagnosticsLog:
     def latest(self) -> list[LayerHealth] | None:
         """The newest ``LayerHealth`` of every layer (``None`` before any measurement)."""
         return self._latest
+
+    def at(self, step: int) -> list[LayerHealth] | None:
+        """The health measured after step ``step``, if it is one of the recent measurements."""
+        with self._lock:
+            return self._recent.get(int(step))
+
+    def computed(self, step: int, key: object, parameters: np.ndarray) -> list[LayerHealth] | None:
+        """The health ``keep_computed`` kept for ``step``, ``key`` and exactly these
+        ``parameters`` (``None`` if it was another step, key or parameters)."""
+        with self._lock:
+            kept = self._computed
+        if kept is None or kept[0] != step or kept[1] != key:
+            return None
+        if kept[2].shape != parameters.shape or not np.array_equal(kept[2], parameters):
+            return None
+        return kept[3]
+
+    def keep_computed(
+        self, step: int, key: object, parameters: np.ndarray, health: list[LayerHealth]
+    ) -> None:
+        """Keep ``health``, computed after step ``step`` at ``parameters`` (copied) with
+        whatever else it depends on summed up in ``key``, for ``computed``."""
+        with self._lock:
+            self._computed = (int(step), key, parameters.copy(), health)
 
     def series(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(steps (k,), gradient norms (k, layers), update ratios (k, layers))``; NaN where a
@@ -98,6 +142,8 @@ class DiagnosticsLog:
             other._grad = list(self._grad)
             other._ratio = list(self._ratio)
             other._latest, other._latest_step = self._latest, self._latest_step
+            other._recent = dict(self._recent)
+            other._computed = self._computed
         return other
 
 
@@ -129,6 +175,41 @@ def health_of_run(trainer: Trainer, update: np.ndarray | None) -> list[LayerHeal
             regularization=trainer.regularization,
             normalized=True,
         )
+
+
+def last_update(
+    trainer: Trainer, history: TrainingHistory, fresh: Callable[[], Trainer]
+) -> np.ndarray | None:
+    """``θ_t − θ_(t−1)``: how the trainer's last step (step ``t``) changed the parameters.
+    ``θ_(t−1)`` is replayed on ``fresh()`` (a new trainer like the live one) from the
+    history's nearest snapshot at or before step ``t − 1``; ``None`` at step 0 or without
+    such a snapshot."""
+    step = trainer.step_count
+    if step == 0:
+        return None
+    try:
+        state = history.snapshot_at(step - 1)
+    except LookupError:
+        return None
+    before = fresh()
+    before.set_state(
+        replace(  # the losses up to the snapshot, which set_state asks for
+            state,
+            step_losses=np.array(trainer.step_losses[: state.step_count]),
+            epoch_losses=np.array(trainer.epoch_losses[: state.epoch]),
+            epoch_end_steps=np.array(trainer.epoch_end_steps[: state.epoch]),
+        )
+    )
+    before.run_steps(step - 1 - state.step_count)
+    return trainer.network.parameters - before.network.parameters
+
+
+def health_with_last_update(
+    trainer: Trainer, history: TrainingHistory, fresh: Callable[[], Trainer]
+) -> list[LayerHealth]:
+    """``health_of_run`` with the last step's update from ``last_update``: the health where
+    the trainer stands, as a run measures it (at the end of a run, after a rewind)."""
+    return health_of_run(trainer, last_update(trainer, history, fresh))
 
 
 @dataclass(frozen=True)
@@ -172,5 +253,7 @@ __all__ = [
     "distributions",
     "health_after_step",
     "health_of_run",
+    "health_with_last_update",
+    "last_update",
     "sample_rows",
 ]

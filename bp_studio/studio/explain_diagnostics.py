@@ -16,23 +16,33 @@ formatted here.
 The diagnostics view's shorter texts, from the same findings:
 
 - ``layer_title(layer, layers)``: ``layer 2 (hidden)``, ``layer 3 (output)``;
-- ``health_findings(health, loss)``: one plain sentence per problem, with what usually helps;
-- ``health_headline(health, loss)``: the problems in a few words, for one line;
-- ``health_summary(health, ...)``: a table of the four figures per layer and the findings;
+- ``health_findings(health, loss, progress)``: one plain sentence per problem, with what
+  usually helps;
+- ``health_headline(health, loss, progress)``: the problems in a few words, for one line;
+- ``health_summary(health, ...)``: the four figures per layer (a table, or a block per layer
+  for a narrow view) and the findings;
 - ``gradient_check_summary(result, network, ...)``: the check's verdict, worst parameter and
   formula in a few lines.
+
+Small gradients, small update ratios and saturated outputs are what a network that has
+learned looks like (the loss is near its minimum), so every text takes a ``TrainingProgress``
+(``training_progress(evaluation, step_losses)``): once ``learned`` it says so, calmly, and the
+findings become notes without advice.
 """
 
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from bp_studio.engine import ACTIVATIONS, LOSSES, Network
 from bp_studio.engine.diagnostics import SATURATION_LEVEL, UPDATE_RATIO_GUIDE, LayerHealth
 from bp_studio.engine.gradcheck import GradientCheck, parameter_name
+from bp_studio.studio.evaluation import Evaluation
 from bp_studio.studio.explain import (
     CURRENT_COLOR,
     FORMULA_COLOR,
@@ -68,6 +78,71 @@ HELP_VANISHING = (
     "normalised inputs"
 )
 HELP_EXPLODING = "a lower learning rate, smaller initial weights, normalised inputs"
+
+LEARNED_SHARE = 0.01
+"""A network has learned when its loss is below this share of the first step's loss (or it
+classifies every training sample right)."""
+
+NO_PROBLEMS = "no problems found"
+"""``health_headline`` when nothing was found."""
+
+
+@dataclass(frozen=True)
+class TrainingProgress:
+    """How far training got: ``loss``, the training loss on all the training rows with the
+    weights now; ``first_loss``, the loss of step 1 (``None`` before it); ``accuracy``, the
+    share of the training samples classified right (``None``: not a classification)."""
+
+    loss: float
+    first_loss: float | None = None
+    accuracy: float | None = None
+
+    @property
+    def learned(self) -> bool:
+        """Every training sample classified right (``accuracy == 1``), or the loss below
+        ``LEARNED_SHARE`` (1 %) of the first step's: the loss is near its minimum, where
+        small gradients and saturated outputs are expected."""
+        if not math.isfinite(self.loss):
+            return False
+        if self.accuracy is not None and self.accuracy >= 1.0:
+            return True
+        first = self.first_loss
+        return first is not None and math.isfinite(first) and self.loss <= LEARNED_SHARE * first
+
+    def describe(self, precision: int = 3) -> str:
+        """``the loss is 0.0001 (from 0.25)``, and ``, 100 % accuracy`` for a classification
+        that gets every training sample right."""
+        f = lambda x: format_number(x, precision)  # noqa: E731
+        text = f"the loss is {f(self.loss)}"
+        if self.first_loss is not None:
+            text += f" (from {f(self.first_loss)})"
+        if self.accuracy is not None and self.accuracy >= 1.0:
+            text += ", 100 % accuracy"
+        return text
+
+
+def training_progress(
+    evaluation: Evaluation | None, step_losses: np.ndarray | Sequence[float]
+) -> TrainingProgress | None:
+    """``TrainingProgress`` from ``Studio.evaluation`` (the weights now) and the step losses
+    (``Studio.losses()[0]``; the first is step 1's); ``None`` without an evaluation."""
+    if evaluation is None:
+        return None
+    first = float(step_losses[0]) if len(step_losses) else None
+    return TrainingProgress(evaluation.train_loss, first, evaluation.train_accuracy)
+
+
+def _learned(progress: TrainingProgress | None) -> bool:
+    return progress is not None and progress.learned
+
+
+def learned_sentence(progress: TrainingProgress, precision: int = 3) -> str:
+    """``learned: the loss is 0.0001 (from 0.25); small gradients and saturated outputs are
+    expected now``."""
+    return (
+        f"learned: {progress.describe(precision)}; small gradients and saturated outputs "
+        "are expected now"
+    )
 
 
 def _formula(text: str) -> str:
@@ -201,39 +276,52 @@ def _gradient_spread(health: Sequence[LayerHealth]) -> float | None:
 
 
 def _advice(health: Sequence[LayerHealth], p: int, loss: str | None) -> list[str]:
+    return [_para(text, PENDING_COLOR, top=8) for text in _advice_texts(health, p, loss)]
+
+
+def _advice_texts(
+    health: Sequence[LayerHealth], p: int, loss: str | None, helps: bool = True
+) -> list[str]:
+    """The problems found, each with what usually helps (unless not ``helps``)."""
     parts = []
+
+    def add(problem: str, help: str) -> None:
+        parts.append(f"{problem}. What usually helps: {help}." if helps else f"{problem}.")
+
     saturated = _saturated_layers(health, loss)
     if saturated:
-        parts.append(
-            f"{_layers(saturated, 'is', 'are')} saturated. What usually helps: {HELP_SATURATED}."
-        )
+        add(f"{_layers(saturated, 'is', 'are')} saturated", HELP_SATURATED)
     dead = [h for h in health if h.dead]
     if dead:
-        parts.append(f"{_layers(dead, 'has', 'have')} dead units. What usually helps: {HELP_DEAD}.")
+        add(f"{_layers(dead, 'has', 'have')} dead units", HELP_DEAD)
     spread = _gradient_spread(health)
     if spread is not None:
         if spread < 1 / GRADIENT_SPREAD:
-            parts.append(
+            add(
                 f"The gradient shrinks {TIMES.strip()}{format_number(1 / spread, p)} from layer "
-                f"{len(health)} to layer 1: a vanishing gradient. What usually helps: "
-                f"{HELP_VANISHING}."
+                f"{len(health)} to layer 1: a vanishing gradient",
+                HELP_VANISHING,
             )
         elif spread > GRADIENT_SPREAD:
-            parts.append(
+            add(
                 f"The gradient grows {TIMES.strip()}{format_number(spread, p)} from layer "
-                f"{len(health)} to layer 1: an exploding gradient. What usually helps: "
-                f"{HELP_EXPLODING}."
+                f"{len(health)} to layer 1: an exploding gradient",
+                HELP_EXPLODING,
             )
-    return [_para(text, PENDING_COLOR, top=8) for text in parts]
+    return parts
 
 
 def explain_health(
-    health: Sequence[LayerHealth], precision: int = 4, loss: str | None = None
+    health: Sequence[LayerHealth],
+    precision: int = 4,
+    loss: str | None = None,
+    progress: TrainingProgress | None = None,
 ) -> str:
     """The panel's rich text for ``layer_health`` / ``step_health``: figures, formulas, help.
 
     ``loss`` (the network's ``loss_name``) lets the text say when the loss cancels the output
     layer's ``f'`` (cross-entropy with softmax or sigmoid), so that its saturation is harmless.
+    With ``progress`` ``learned``, the text says so first and the advice becomes notes.
     """
     p = _check_precision(precision)
     if not health:
@@ -241,7 +329,12 @@ def explain_health(
     samples = health[0].samples
     tag = f"On a batch of {samples} sample{'s' if samples != 1 else ''}"
     parts = [_heading("Layer health", tag)]
-    parts += _advice(health, p, loss)
+    advice = _advice(health, p, loss)
+    if progress is not None and progress.learned:
+        sentence = learned_sentence(progress, p)
+        parts.append(_para(sentence[0].upper() + sentence[1:] + ".", CURRENT_COLOR, top=8))
+        advice = [_note(text) for text in _advice_texts(health, p, loss, helps=False)]
+    parts += advice
     for h in health:
         parts += _layer(h, p)
     last = health[-1]
@@ -416,7 +509,11 @@ def layer_title(layer: int, layers: int) -> str:
     return f"layer {layer + 1} ({'output' if layer == layers - 1 else 'hidden'})"
 
 
-def health_findings(health: Sequence[LayerHealth], loss: str | None = None) -> list[str]:
+def health_findings(
+    health: Sequence[LayerHealth],
+    loss: str | None = None,
+    progress: TrainingProgress | None = None,
+) -> list[str]:
     """One plain sentence per problem, with what usually helps, e.g.
     ``Layer 2: 63 % of its sigmoid outputs saturated (|f′| < 1 % of max |f′|) — try …``.
 
@@ -424,48 +521,71 @@ def health_findings(health: Sequence[LayerHealth], loss: str | None = None) -> l
     their (sample, unit) pairs (not an output layer whose ``f′`` the loss cancels), layers
     with dead units, and a first-to-last gradient norm ratio beyond ``GRADIENT_SPREAD``; then
     layers not named yet whose ``‖ΔW‖ / ‖W‖`` is more than ×10 away from ``UPDATE_RATIO_GUIDE``.
+    Once ``progress`` says the network has learned, the sentences are observations: no
+    "try …" (nothing needs fixing).
     """
     if not health:
         return []
+    helps = not _learned(progress)
+
+    def sentence(finding: str, help: str) -> str:
+        return f"{finding} — try {help}." if helps else f"{finding}."
+
     level = f"{100 * SATURATION_LEVEL:g}"
     findings = []
     saturated = set(id(h) for h in _saturated_layers(health, loss))
     for h in health:
         if id(h) in saturated and h.saturated is not None:
             findings.append(
-                f"Layer {h.layer + 1}: {_percent(h.saturated)} of its {h.activation} outputs "
-                f"saturated (|f′| < {level} % of max |f′|, almost no gradient passes) — try "
-                f"{HELP_SATURATED}."
+                sentence(
+                    f"Layer {h.layer + 1}: {_percent(h.saturated)} of its {h.activation} outputs "
+                    f"saturated (|f′| < {level} % of max |f′|, almost no gradient passes)",
+                    HELP_SATURATED,
+                )
             )
         if h.dead:
             dead = len(h.dead_units)
             findings.append(
-                f"Layer {h.layer + 1}: {dead} of its {h.units} {h.activation} units dead "
-                f"(z ≤ 0 on every sample, no gradient reaches their weights) — try {HELP_DEAD}."
+                sentence(
+                    f"Layer {h.layer + 1}: {dead} of its {h.units} {h.activation} units dead "
+                    "(z ≤ 0 on every sample, no gradient reaches their weights)",
+                    HELP_DEAD,
+                )
             )
     spread = _gradient_spread(health)
     last = len(health)
     if spread is not None and spread < 1 / GRADIENT_SPREAD:
         findings.append(
-            f"Vanishing gradient: ‖∂L/∂W‖ shrinks {TIMES.strip()}{format_number(1 / spread, 3)} "
-            f"from layer {last} to layer 1 — try {HELP_VANISHING}."
+            sentence(
+                f"Vanishing gradient: ‖∂L/∂W‖ shrinks {TIMES.strip()}"
+                f"{format_number(1 / spread, 3)} from layer {last} to layer 1",
+                HELP_VANISHING,
+            )
         )
     elif spread is not None and spread > GRADIENT_SPREAD:
         findings.append(
-            f"Exploding gradient: ‖∂L/∂W‖ grows {TIMES.strip()}{format_number(spread, 3)} "
-            f"from layer {last} to layer 1 — try {HELP_EXPLODING}."
+            sentence(
+                f"Exploding gradient: ‖∂L/∂W‖ grows {TIMES.strip()}{format_number(spread, 3)} "
+                f"from layer {last} to layer 1",
+                HELP_EXPLODING,
+            )
         )
     slow, fast = _pace_layers(health, loss)
     for h in slow:
         findings.append(
-            f"Layer {h.layer + 1}: ‖ΔW‖ / ‖W‖ = {format_number(h.update_ratio or 0.0, 3)}, far "
-            "below the rule of thumb 10⁻³: it hardly learns — try a higher learning rate."
+            sentence(
+                f"Layer {h.layer + 1}: ‖ΔW‖ / ‖W‖ = {format_number(h.update_ratio or 0.0, 3)}, "
+                "far below the rule of thumb 10⁻³: it hardly learns",
+                "a higher learning rate",
+            )
         )
     for h in fast:
         findings.append(
-            f"Layer {h.layer + 1}: ‖ΔW‖ / ‖W‖ = {format_number(h.update_ratio or 0.0, 3)}, far "
-            "above the rule of thumb 10⁻³: large steps, training may be unstable — try a lower "
-            "learning rate."
+            sentence(
+                f"Layer {h.layer + 1}: ‖ΔW‖ / ‖W‖ = {format_number(h.update_ratio or 0.0, 3)}, "
+                "far above the rule of thumb 10⁻³: large steps, training may be unstable",
+                "a lower learning rate",
+            )
         )
     return findings
 
@@ -482,11 +602,18 @@ def _pace_layers(
     return slow, fast
 
 
-def health_headline(health: Sequence[LayerHealth] | None, loss: str | None = None) -> str:
+def health_headline(
+    health: Sequence[LayerHealth] | None,
+    loss: str | None = None,
+    progress: TrainingProgress | None = None,
+) -> str:
     """The problems in a few words for one line (``layer 1 saturated · layer 2: dead units``),
-    ``no problems found``, or ``""`` before any measurement."""
+    ``NO_PROBLEMS``, or ``""`` before any measurement. Once ``progress`` says the network has
+    learned: ``learned_sentence`` instead (what would be problems is expected then)."""
     if not health:
         return ""
+    if progress is not None and progress.learned:
+        return learned_sentence(progress)
     words = [f"layer {h.layer + 1} saturated" for h in _saturated_layers(health, loss)]
     words += [f"layer {h.layer + 1}: dead units" for h in health if h.dead]
     spread = _gradient_spread(health)
@@ -497,12 +624,21 @@ def health_headline(health: Sequence[LayerHealth] | None, loss: str | None = Non
     slow, fast = _pace_layers(health, loss)
     words += [f"layer {h.layer + 1} learns slowly" for h in slow]
     words += [f"layer {h.layer + 1} takes large steps" for h in fast]
-    return " · ".join(words) if words else "no problems found"
+    return " · ".join(words) if words else NO_PROBLEMS
+
+
+def health_is_calm(
+    health: Sequence[LayerHealth] | None,
+    loss: str | None = None,
+    progress: TrainingProgress | None = None,
+) -> bool:
+    """Whether ``health_headline`` is good news (nothing found, or learned), for its colour."""
+    return _learned(progress) or health_headline(health, loss) == NO_PROBLEMS
 
 
 def _cell(text: str, align: str = "right", bold: bool = False) -> str:
     tag = "th" if bold else "td"
-    return f'<{tag} align="{align}" style="padding:1px 6px; white-space:nowrap;">{text}</{tag}>'
+    return f'<{tag} align="{align}" style="padding:1px 4px;">{text}</{tag}>'
 
 
 def health_summary(
@@ -510,10 +646,14 @@ def health_summary(
     precision: int = 3,
     loss: str | None = None,
     step: int | None = None,
+    progress: TrainingProgress | None = None,
+    narrow: bool = False,
 ) -> str:
-    """Rich text: a table of each layer's ``‖∂L/∂W‖``, ``‖ΔW‖ / ‖W‖``, saturated % and dead %
-    (``—`` where a figure does not apply), then ``health_findings`` (or that none were found),
-    measured after step ``step`` when given."""
+    """Rich text: each layer's ``‖∂L/∂W‖``, ``‖ΔW‖ / ‖W‖``, saturated % and dead % (``—``
+    where a figure does not apply), as a table or, ``narrow``, one wrapping block per layer;
+    then ``health_findings`` (or that none were found), measured after step ``step`` when
+    given. With ``progress`` ``learned``: that first, in a calm colour, and the findings as
+    grey notes."""
     p = _check_precision(precision)
     if not health:
         return _page([_note("No layer health yet: take a step or press Play.")])
@@ -526,11 +666,12 @@ def health_summary(
             top=0,
         )
     ]
-    header = "".join(
-        _cell(t, "left" if i == 0 else "right", bold=True)
-        for i, t in enumerate(["layer", "‖∂L/∂W‖", "‖ΔW‖ / ‖W‖", "saturated", "dead"])
-    )
-    rows = [f"<tr>{header}</tr>"]
+    learned = _learned(progress)
+    if progress is not None and learned:
+        sentence = learned_sentence(progress, p)
+        parts.append(_para(sentence[0].upper() + sentence[1:] + ".", CURRENT_COLOR, top=4))
+    names = ["‖∂L/∂W‖", "‖ΔW‖ / ‖W‖", "saturated", "dead"]
+    rows = []
     for h in health:
         figures = [
             "—" if h.grad_norm is None else f(h.grad_norm),
@@ -538,11 +679,31 @@ def health_summary(
             "—" if h.saturated is None else _percent(h.saturated),
             "—" if h.dead is None else _percent(h.dead),
         ]
-        name = f"{h.layer + 1} {h.activation}"
-        rows.append("<tr>" + _cell(name, "left") + "".join(_cell(x) for x in figures) + "</tr>")
-    parts.append('<table cellspacing="0" style="margin-top:4px;">' + "".join(rows) + "</table>")
-    findings = health_findings(health, loss)
-    if findings:
+        rows.append((f"{h.layer + 1} {h.activation}", figures))
+    if narrow:
+        for name, figures in rows:
+            pairs = " · ".join(
+                f"{label}&nbsp;{figure}".replace(" ", "&nbsp;")
+                for label, figure in zip(names, figures)
+            )
+            parts.append(_para(f"<b>Layer {name}</b>: {pairs}", top=4))
+    else:
+        header = "".join(
+            _cell(t, "left" if i == 0 else "right", bold=True)
+            for i, t in enumerate(["layer", *names])
+        )
+        lines = [f"<tr>{header}</tr>"]
+        for name, figures in rows:
+            lines.append(
+                "<tr>" + _cell(name, "left") + "".join(_cell(x) for x in figures) + "</tr>"
+            )
+        parts.append(
+            '<table cellspacing="0" style="margin-top:4px;">' + "".join(lines) + "</table>"
+        )
+    findings = health_findings(health, loss, progress)
+    if findings and learned:
+        parts += [_note(html.escape(text)) for text in findings]
+    elif findings:
         parts += [_para(html.escape(text), PENDING_COLOR, top=6) for text in findings]
     else:
         parts.append(

@@ -58,9 +58,11 @@ from bp_studio.studio.diagnostics import (
     SAMPLE_ROWS,
     DiagnosticsLog,
     LayerDistributions,
+    LayerHealth,
     distributions,
     health_after_step,
     health_of_run,
+    health_with_last_update,
     sample_rows,
 )
 from bp_studio.studio.diagnostics import SHARE as HEALTH_SHARE
@@ -792,26 +794,10 @@ class Studio:
         step = trainer.step_count
         if log.latest_step == step or step == 0:
             return False
-        update = None
-        try:
-            state = self.doc.history.snapshot_at(step - 1)
-        except LookupError:
-            state = None
-        if state is not None:
-            before = make_trainer(
-                self.doc.network.copy(), self.doc.require_data(), self.doc.settings
-            )
-            before.set_state(
-                replace(  # the losses up to the snapshot, which set_state asks for
-                    state,
-                    step_losses=np.array(trainer.step_losses[: state.step_count]),
-                    epoch_losses=np.array(trainer.epoch_losses[: state.epoch]),
-                    epoch_end_steps=np.array(trainer.epoch_end_steps[: state.epoch]),
-                )
-            )
-            before.run_steps(step - 1 - state.step_count)
-            update = trainer.network.parameters - before.network.parameters
-        log.add(step, health_of_run(trainer, update))
+        fresh = lambda: make_trainer(  # noqa: E731
+            self.doc.network.copy(), self.doc.require_data(), self.doc.settings
+        )
+        log.add(step, health_with_last_update(trainer, self.doc.history, fresh))
         return True
 
     def _chunk(self, count: int, pace: _Pace) -> tuple[int, tuple[str, str] | None]:
@@ -1095,6 +1081,35 @@ class Studio:
     def diagnostics(self) -> DiagnosticsLog:
         """Layer health over training (``series()``, ``latest``; safe to read while running)."""
         return self.doc.diagnostics
+
+    def health_now(self) -> list[LayerHealth] | None:
+        """The layer health at the current step, for a view that follows the timeline: the
+        log's measurement taken after exactly this step (unless a change was made at it),
+        else computed now on the diagnostics' sample of the training rows with the last
+        step's update replayed from the history (``health_with_last_update``), and kept for
+        this step, parameters and settings. ``None`` without a trainer or at step 0."""
+        with self._lock:
+            trainer = self.doc.trainer
+            if trainer is None or trainer.step_count == 0:
+                return None
+            step = trainer.step_count
+            log = self.doc.diagnostics
+            measured = log.at(step)
+            if measured is not None and not any(c.step == step for c in self.doc.changes):
+                return measured
+            key = (id(trainer), self.doc.settings)
+            parameters = trainer.network.parameters
+            health = log.computed(step, key, parameters)
+            if health is None:
+                health = health_with_last_update(
+                    trainer,
+                    self.doc.history,
+                    lambda: make_trainer(
+                        self.doc.network.copy(), self.doc.require_data(), self.doc.settings
+                    ),
+                )
+                log.keep_computed(step, key, parameters, health)
+            return health
 
     def distributions(self, rows: int = SAMPLE_ROWS) -> list[LayerDistributions]:
         """Every layer's weights, activations and gradients on ``rows`` training rows spread

@@ -1,19 +1,24 @@
 """The Diagnostics view: why is the network (not) learning, drawn from ``Studio.diagnostics``.
 
-Three tabs under a one-line headline of the problems found:
+Three tabs under a one-line headline of the problems found at the current step (or that the
+network has learned, when small gradients are expected):
 
 - **Gradients**: each layer's gradient norm ``‖∂L/∂W‖_F`` against the step, on a log axis
   (vanishing gradients fan out downwards towards layer 1, exploding ones upwards), and under
-  it the update ratio ``‖ΔW‖_F / ‖W‖_F`` with a dashed guide at the rule of thumb 10⁻³;
+  it the update ratio ``‖ΔW‖_F / ‖W‖_F`` with a dashed guide at the rule of thumb 10⁻³; a
+  vertical line marks the current step, a row of colour swatches above names the layers;
 - **Distributions**: histograms of the chosen layer's weights ``w``, activations
-  ``a = f(z)`` (on up to 256 training rows) and weight gradients ``∂L/∂w``, one row each
-  (TensorBoard's distributions, at the current step);
-- **Health**: a table of each layer's four figures with what usually helps, and the result of
-  the last gradient check.
+  ``a = f(z)`` (on up to 256 training rows) and weight gradients ``∂L/∂w`` (TensorBoard's
+  distributions, at the current step);
+- **Health**: each layer's four figures (a table, or a block per layer when narrow) with what
+  usually helps, and the result of the last gradient check.
+
+The view fits a laptop's dock down to about 260 x 180 px: below ``SHORT`` px tall it shows
+one of the two gradient plots at a time (a toggle above them) and the histograms side by side.
 
 A layer keeps its colour in every plot. ``refresh()`` redraws from the studio (after manual
-steps, at the end of a run); ``refresh_live()`` is the cheap redraw a display tick calls while
-a run trains in another thread. Both return at once while the widget is hidden.
+steps, a rewind, at the end of a run); ``refresh_live()`` is the cheap redraw a display tick
+calls while a run trains in another thread. Both return at once while the widget is hidden.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QBoxLayout,
+    QButtonGroup,
     QComboBox,
     QGroupBox,
     QHBoxLayout,
@@ -36,6 +42,7 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QTabWidget,
     QTextBrowser,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -46,12 +53,15 @@ from bp_studio.studio import Studio, StudioError
 from bp_studio.studio.diagnostics import LayerDistributions
 from bp_studio.studio.explain import PENDING_COLOR, format_number
 from bp_studio.studio.explain_diagnostics import (
+    TrainingProgress,
     gradient_check_summary,
     health_headline,
+    health_is_calm,
     health_summary,
     layer_title,
+    training_progress,
 )
-from bp_studio.ui.loss_plot import StepAxis
+from bp_studio.ui.loss_plot import MARKER_COLOR, StepAxis
 
 LAYER_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#d55e00", "#56b4e9")
 """Okabe and Ito's colour-blind-safe colours (yellow and black left out), layer 1 first;
@@ -67,6 +77,16 @@ DISTRIBUTIONS_INTERVAL = 0.5
 
 HEALTH_INTERVAL = 0.5
 """... and the health text rewritten at most this often."""
+
+SHORT = 360
+"""Below this height (px) the view is short: one gradient plot at a time, histograms side by
+side."""
+
+NARROW = 460
+"""Below this width (px) the health figures are a block per layer instead of a table."""
+
+LABEL_SPACING = 18
+"""A log axis labels at most one decade every this many pixels."""
 
 KINDS = (
     ("weights", "Weights w"),
@@ -145,10 +165,23 @@ class LogAxis(pg.AxisItem):
         low, high = sorted(self.range)
         if high - low < 1.0:
             return [f"{10.0**value:.2g}" for value in values]
+        every = decade_step(high - low, self.size().height())
         return [
-            power_of_ten(round(value)) if abs(value - round(value)) < 1e-6 else ""
+            power_of_ten(round(value))
+            if abs(value - round(value)) < 1e-6 and round(value) % every == 0
+            else ""
             for value in values
         ]
+
+
+def decade_step(decades: float, pixels: float) -> int:
+    """Label every ``n``-th decade (1, 2, 3, 5, 10 ...) so that labels on an axis of
+    ``pixels`` showing ``decades`` decades are at least ``LABEL_SPACING`` px apart."""
+    room = max(pixels, 1.0) / LABEL_SPACING  # labels that fit
+    for every in (1, 2, 3, 5, 10, 20, 50, 100):
+        if decades / every <= room:
+            return every
+    return 100
 
 
 def _log_ready(values: np.ndarray) -> np.ndarray:
@@ -174,7 +207,7 @@ def _plot(title: str, left: str) -> pg.PlotWidget:
     """A plot against the step with a log ``y`` axis."""
     axes = {"bottom": StepAxis("bottom"), "left": LogAxis("left")}
     plot = pg.PlotWidget(background=None, axisItems=axes)
-    plot.setMinimumSize(120, 80)
+    plot.setMinimumSize(120, 60)
     item = plot.getPlotItem()
     for name in ("bottom", "left"):
         item.getAxis(name).enableAutoSIPrefix(False)
@@ -198,19 +231,27 @@ class _HistogramRow(QWidget):
         self.title = title
         self.caption = QLabel(title)
         self.caption.setWordWrap(True)
+        self.full_caption = title
+        """The caption with every figure (the tooltip of a compact one)."""
         self.plot = pg.PlotWidget(background=None)
-        self.plot.setMinimumSize(100, 48)
+        self.plot.setMinimumSize(70, 40)
         item = self.plot.getPlotItem()
         item.setMenuEnabled(False)
         item.showGrid(x=True, y=False, alpha=0.2)
         for name in ("bottom", "left"):
             item.getAxis(name).enableAutoSIPrefix(False)
-        item.getAxis("left").setWidth(36)
+        item.getAxis("left").setWidth(30)
+        # a few counts suffice: the shape is what matters (and the labels must not overlap)
+        item.getAxis("left").setStyle(maxTickLevel=0, textFillLimits=[(0, 0.5)])
+        item.getAxis("bottom").setStyle(maxTickLevel=0)
         self.curve = pg.PlotDataItem([0.0, 1.0], [0], stepMode="center", fillLevel=0)
         item.addItem(self.curve)
         self.zero = pg.InfiniteLine(0.0, angle=90, pen=pg.mkPen(GUIDE_COLOUR, width=1))
         item.addItem(self.zero, ignoreBounds=True)
         self.histogram: Histogram | None = None
+        self.compact = False
+        """A short caption (the title and mean, sd; the rest in its tooltip): side by side
+        in a short view."""
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -229,17 +270,20 @@ class _HistogramRow(QWidget):
         low, high = float(shown.edges[0]), float(shown.edges[-1])
         self.zero.setVisible(low <= 0.0 <= high)
         text = f"<b>{self.title}</b>{note} · {shown.total:,} values"
+        short = f"<b>{self.title}</b>"
         if shown.total:
             finite = np.asarray(values, dtype=np.float64)
             finite = finite[np.isfinite(finite)]
             mean, sd = format_number(finite.mean(), 3), format_number(finite.std(), 3)
             text += f", mean {mean}, sd {sd}"
+            short += f"<br>mean {mean}, sd {sd}"
         if shown.dropped:
-            text += (
-                f' · <span style="color:{PENDING_COLOR}">{shown.dropped:,} not finite '
-                "(NaN or ±∞) left out</span>"
-            )
-        self.caption.setText(text)
+            dropped = f"{shown.dropped:,} not finite (NaN or ±∞) left out"
+            text += f' · <span style="color:{PENDING_COLOR}">{dropped}</span>'
+            short += f'<br><span style="color:{PENDING_COLOR}">{shown.dropped:,} not finite</span>'
+        self.full_caption = text
+        self.caption.setText(short if self.compact else text)
+        self.caption.setToolTip(text if self.compact else "")
 
 
 class DiagnosticsView(QWidget):
@@ -257,13 +301,22 @@ class DiagnosticsView(QWidget):
         self._last_step: int | None = None
         """The step of the curves' last measurement."""
         self._health_shown: list[LayerHealth] | None = None
+        self._health_step: int | None = None
+        """The step of the health the headline and the Health tab show."""
+        self._progress: TrainingProgress | None = None
         self._health_time = -math.inf
+        self._short = True
+        """One gradient plot at a time, histograms side by side (until a resize says it is
+        tall: a dock shown for the first time asks for the short view's minimum size)."""
+        self._narrow = True
         self._distributions_time = -math.inf
         self._distributions_stale = True
         self.check: GradientCheck | None = None
         self.distributions: list[LayerDistributions] | None = None
         """The distributions the histograms show."""
 
+        self.legend_names: list[str] = []
+        """The legend's names, layer 1 first: ``layer 1``, ``layer 2``, ..., ``output``."""
         self.headline = QLabel()
         self.headline.setWordWrap(True)
         self.headline.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -273,9 +326,11 @@ class DiagnosticsView(QWidget):
         self.ratio_plot = _plot("Update ratio", "‖ΔW‖ / ‖W‖")
         self.ratio_plot.setXLink(self.gradient_plot)
         self.gradient_plot.getPlotItem().showLabel("bottom", False)  # stacked: shares the lower
-        self.gradient_legend = self.gradient_plot.getPlotItem().addLegend(
-            offset=(-4, 4), labelTextSize="8pt", verSpacing=-6
-        )
+        self.legend = QLabel()
+        """The layers' colours, a wrapping row of swatches above the plots (a legend inside
+        the plot hid the curves and was cut in a small dock)."""
+        self.legend.setWordWrap(True)
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.gradient_curves: list[pg.PlotDataItem] = []
         self.ratio_curves: list[pg.PlotDataItem] = []
         self.guide = pg.InfiniteLine(
@@ -283,7 +338,8 @@ class DiagnosticsView(QWidget):
             angle=0,
             pen=pg.mkPen(GUIDE_COLOUR, width=1.5, style=Qt.PenStyle.DashLine),
             label="1e-3 rule of thumb",
-            labelOpts={"position": 0.02, "color": GUIDE_COLOUR, "anchors": [(0, 1), (0, 1)]},
+            # above the line, or under it when the line is in the upper half (never cut off)
+            labelOpts={"position": 0.02, "color": GUIDE_COLOUR, "anchors": [(0, 0), (0, 1)]},
         )
         """The rule of thumb ``‖ΔW‖ / ‖W‖ ≈ 10⁻³`` (at log10 of it: the axis is logarithmic)."""
         self.ratio_plot.getPlotItem().addItem(self.guide)
@@ -291,13 +347,47 @@ class DiagnosticsView(QWidget):
         backdrop.setAlpha(200)
         self.guide.label.fill = pg.mkBrush(backdrop)
         self.guide.setZValue(10)  # its label stays readable over the curves
-        self.gradient_legend.setBrush(pg.mkBrush(backdrop))
+        self.markers = []
+        """The current step, in both plots (as on the loss plot)."""
+        for plot in (self.gradient_plot, self.ratio_plot):
+            pen = pg.mkPen(MARKER_COLOR, width=1.5, style=Qt.PenStyle.DashLine)  # not a curve
+            marker = pg.InfiniteLine(angle=90, movable=False, pen=pen)
+            marker.hide()
+            plot.getPlotItem().addItem(marker, ignoreBounds=True)
+            self.markers.append(marker)
+        self.gradient_marker, self.ratio_marker = self.markers
+        # short: one plot at a time, chosen here
+        self.show_gradient = QToolButton()
+        self.show_gradient.setText("gradient norm")
+        self.show_gradient.setToolTip("Gradient flow: ‖∂L/∂W‖ of each layer against the step")
+        self.show_ratio = QToolButton()
+        self.show_ratio.setText("update ratio")
+        self.show_ratio.setToolTip("‖ΔW‖ / ‖W‖ of each layer against the step (10⁻³ is the guide)")
+        self.plot_choice = QButtonGroup(self)
+        for button in (self.show_gradient, self.show_ratio):
+            button.setCheckable(True)
+            button.setAutoRaise(True)
+            self.plot_choice.addButton(button)
+        self.show_gradient.setChecked(True)
+        self.plot_choice.buttonToggled.connect(self._on_plot_chosen)
+        self.plot_bar = QWidget()
+        choice = QHBoxLayout(self.plot_bar)
+        choice.setContentsMargins(0, 0, 0, 0)
+        choice.setSpacing(2)
+        choice.addWidget(self.show_gradient)
+        choice.addWidget(self.show_ratio)
+        choice.addStretch(1)
         self._gradient_box = QBoxLayout(QBoxLayout.Direction.TopToBottom)
         self._gradient_box.setContentsMargins(0, 0, 0, 0)
         self._gradient_box.addWidget(self.gradient_plot, 1)
         self._gradient_box.addWidget(self.ratio_plot, 1)
         plots = QWidget()
-        plots.setLayout(self._gradient_box)
+        column = QVBoxLayout(plots)
+        column.setContentsMargins(2, 2, 2, 0)
+        column.setSpacing(2)
+        column.addWidget(self.plot_bar)
+        column.addWidget(self.legend)
+        column.addLayout(self._gradient_box, 1)
         self.empty = QLabel(EMPTY_TEXT)
         self.empty.setWordWrap(True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -362,6 +452,7 @@ class DiagnosticsView(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.headline)
         layout.addWidget(self.tabs, 1)
+        self._arrange(short=True, wide=False, narrow=True)
         self._draw_health(None, None)
 
     # -- the public calls ----------------------------------------------------------------------
@@ -373,7 +464,7 @@ class DiagnosticsView(QWidget):
             return
         self._distributions_stale = True
         self._draw_series(force=True)
-        self._draw_health(*self._latest())
+        self._draw_health(*self._now())
         if self.tabs.currentWidget() is self.distribution_tab:
             self._draw_distributions()
 
@@ -387,7 +478,7 @@ class DiagnosticsView(QWidget):
         now = time.monotonic()
         health = self.studio.diagnostics.latest
         if health is not self._health_shown and now - self._health_time >= HEALTH_INTERVAL:
-            self._draw_health(*self._latest())
+            self._draw_health(*self._now())
         self._distributions_stale = True
         if (
             self.tabs.currentWidget() is self.distribution_tab
@@ -411,10 +502,22 @@ class DiagnosticsView(QWidget):
 
     # -- drawing -------------------------------------------------------------------------------
 
-    def _latest(self) -> tuple[list[LayerHealth] | None, int | None]:
-        """The newest health and the last step the curves show (read just before it)."""
-        health = self.studio.diagnostics.latest
-        return health, (self._last_step if health is not None else None)
+    def _now(self) -> tuple[list[LayerHealth] | None, int | None]:
+        """The health at the current step and that step (``Studio.health_now``); while a run
+        trains in another thread, the newest measurement and its step instead (asking the
+        studio would wait for a step boundary)."""
+        if self.studio.running:
+            log = self.studio.diagnostics
+            health, step = log.latest, log.latest_step
+            return health, (step if health is not None else None)
+        health = self.studio.health_now()
+        return health, (self.studio.step_count if health is not None else None)
+
+    def _training_progress(self) -> TrainingProgress | None:
+        """The training loss and accuracy now (``Studio.evaluation``) and step 1's loss."""
+        trainer = self.studio.trainer
+        first = trainer.step_losses[:1] if trainer is not None else []
+        return training_progress(self.studio.evaluation, first)
 
     def _set_layers(self, layers: int) -> None:
         """One curve per layer in both plots, and the layer list, for ``layers`` layers."""
@@ -427,14 +530,26 @@ class DiagnosticsView(QWidget):
             for curve in curves:
                 plot.getPlotItem().removeItem(curve)
             curves.clear()
-        self.gradient_legend.clear()
+        swatches = []
         for layer in range(layers):
-            title = layer_title(layer, layers)
-            for plot, curves, name in (
-                (self.gradient_plot, self.gradient_curves, title),
-                (self.ratio_plot, self.ratio_curves, None),
+            colour = LAYER_COLOURS[layer % len(LAYER_COLOURS)]
+            line = "━━" if layer < len(LAYER_COLOURS) else "╍╍"  # dashed from the seventh on
+            name = "output" if layer == layers - 1 else f"layer {layer + 1}"
+            swatches.append(
+                f'<span style="white-space:nowrap"><span style="color:{colour}"><b>{line}</b>'
+                f"</span>&nbsp;{name}</span>"
+            )
+        self.legend.setText(" &nbsp; ".join(swatches))
+        self.legend.setToolTip(", ".join(layer_title(i, layers) for i in range(layers)))
+        self.legend_names = [
+            "output" if i == layers - 1 else f"layer {i + 1}" for i in range(layers)
+        ]
+        for layer in range(layers):
+            for plot, curves in (
+                (self.gradient_plot, self.gradient_curves),
+                (self.ratio_plot, self.ratio_curves),
             ):
-                curve = plot.getPlotItem().plot([], [], pen=layer_pen(layer), name=name)
+                curve = plot.getPlotItem().plot([], [], pen=layer_pen(layer))
                 curve.setDownsampling(auto=True, method="peak")
                 curve.setClipToView(True)
                 curves.append(curve)
@@ -483,17 +598,39 @@ class DiagnosticsView(QWidget):
                 plot.getPlotItem().getViewBox().setYRange(low, high, padding=0.08)
 
     def _draw_health(self, health: list[LayerHealth] | None, step: int | None) -> None:
+        """The headline, the Health tab and the step markers for ``health`` after ``step``."""
         self._health_shown = health
+        self._health_step = step
         self._health_time = time.monotonic()
+        self._progress = self._training_progress() if health else None
         loss = self.studio.network.loss_name if health else None
-        headline = health_headline(health, loss)
+        headline = health_headline(health, loss, self._progress)
         self.headline.setVisible(bool(headline))  # empty: the tabs say what to do
         if headline:
-            colour = HEALTHY_COLOUR if headline == "no problems found" else PENDING_COLOR
+            calm = health_is_calm(health, loss, self._progress)
+            colour = HEALTHY_COLOUR if calm else PENDING_COLOR
             where = f"Step {step:,}: " if step is not None else ""
             self.headline.setText(f'{where}<span style="color:{colour}">{headline}</span>')
-        self.health_text.setHtml(health_summary(health, loss=loss, step=step))
+        self._write_health()
         self.explain_button.setEnabled(bool(health))
+        for marker in self.markers:
+            marker.setVisible(step is not None)
+            if step is not None:
+                marker.setValue(step)
+
+    def _write_health(self) -> None:
+        """The Health tab's text: a table, or a block per layer when the view is narrow."""
+        health = self._health_shown
+        loss = self.studio.network.loss_name if health else None
+        self.health_text.setHtml(
+            health_summary(
+                health,
+                loss=loss,
+                step=self._health_step,
+                progress=self._progress,
+                narrow=self._narrow,
+            )
+        )
 
     def _draw_distributions(self) -> None:
         """Take the distributions (waits for a step boundary of a run) and draw the chosen
@@ -536,23 +673,59 @@ class DiagnosticsView(QWidget):
         super().showEvent(event)
         self.refresh()
 
+    def _on_plot_chosen(self, *_: object) -> None:
+        if self._short and self._gradient_box.direction() == QBoxLayout.Direction.TopToBottom:
+            self.gradient_plot.setVisible(self.show_gradient.isChecked())
+            self.ratio_plot.setVisible(self.show_ratio.isChecked())
+
     def resizeEvent(self, event: QResizeEvent) -> None:  # Qt's override name
-        """Side by side when the view is much wider than tall (a wide dock), else stacked."""
+        """Side by side when the view is much wider than tall (a wide dock); else stacked when
+        tall, one gradient plot at a time when short (below ``SHORT``)."""
         super().resizeEvent(event)
         size = event.size()
         wide = size.width() >= 1.5 * size.height() and size.width() >= 600
-        direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
-        if direction == self._gradient_box.direction():
+        self._arrange(
+            short=size.height() < SHORT, wide=wide, narrow=size.width() < NARROW, force=False
+        )
+
+    def _arrange(self, short: bool, wide: bool, narrow: bool, force: bool = True) -> None:
+        if narrow != self._narrow:
+            self._narrow = narrow
+            self._write_health()
+        side_by_side = wide
+        one_plot = short and not wide
+        histograms_across = short or wide
+        if not force and (
+            self._short == one_plot
+            and (self._gradient_box.direction() == QBoxLayout.Direction.LeftToRight) == side_by_side
+            and (self._histogram_box.direction() == QBoxLayout.Direction.LeftToRight)
+            == histograms_across
+        ):
             return
-        # stacked, the two plots share the lower one's step axis
-        self.gradient_plot.getPlotItem().showLabel("bottom", wide)
+        self._short = one_plot
+        across, down = QBoxLayout.Direction.LeftToRight, QBoxLayout.Direction.TopToBottom
+        self._gradient_box.setDirection(across if side_by_side else down)
+        self._histogram_box.setDirection(across if histograms_across else down)
+        for row in self.histograms.values():
+            row.compact = short and not wide
+        if self.distributions is not None and len(self.distributions) == self._layers:
+            self._draw_chosen_layer()  # the captions' length
+        self.plot_bar.setVisible(one_plot)
+        for plot, title in (
+            (self.gradient_plot, "Gradient flow"),
+            (self.ratio_plot, "Update ratio"),
+        ):
+            item = plot.getPlotItem()
+            item.setTitle(None if one_plot else title, size="9pt")  # the toggle names it
+            item.showLabel("bottom", not one_plot and (side_by_side or plot is self.ratio_plot))
+        if one_plot:
+            self._on_plot_chosen()
+        else:
+            self.gradient_plot.show()
+            self.ratio_plot.show()
         plots = self.gradient_pages.widget(1)
         assert plots is not None  # the plots page, added second in __init__
-        for box, owner in (
-            (self._gradient_box, plots),
-            (self._histogram_box, self.distribution_tab),
-        ):
-            box.setDirection(direction)
+        for owner in (plots, self.distribution_tab):
             layout = owner.layout()
             assert layout is not None  # both pages are given a layout in __init__
             layout.invalidate()  # a hidden tab would keep its old minimum size

@@ -8,20 +8,25 @@ import re
 import numpy as np
 import pytest
 
+from bp_studio.data.source import DataSpec
 from bp_studio.engine import Network, Trainer, backward, forward
 from bp_studio.engine.diagnostics import layer_health, step_health
 from bp_studio.engine.gradcheck import check_gradients, parameter_name
-from bp_studio.studio.explain import MINUS, format_number
+from bp_studio.studio import HiddenLayer, Studio
+from bp_studio.studio.explain import MINUS, PENDING_COLOR, format_number
 from bp_studio.studio.explain_diagnostics import (
     HELP_DEAD,
     HELP_SATURATED,
+    TrainingProgress,
     explain_gradient_check,
     explain_health,
     gradient_check_summary,
     health_findings,
     health_headline,
+    health_is_calm,
     health_summary,
     layer_title,
+    training_progress,
     unit_health_tooltip,
 )
 
@@ -243,3 +248,69 @@ def test_update_ratios_far_from_the_rule_of_thumb_are_named() -> None:
     assert health_headline(paced) == "layer 1 learns slowly · layer 2 takes large steps"
     near = [dataclasses.replace(h, update_ratio=2e-3) for h in health]
     assert health_findings(near) == [] and health_headline(near) == "no problems found"
+
+
+def test_a_trained_xor_is_learned_and_calm() -> None:
+    studio = Studio()  # XOR, 2-3-1 sigmoid
+    steps = 0
+    while studio.evaluation.train_accuracy < 1.0 and steps < 50_000:
+        studio.run(500)
+        steps += 500
+    studio.run(20_000)  # on towards the minimum: the gradients and update ratios shrink
+    health = studio.health_now()
+    loss = studio.network.loss_name
+    progress = training_progress(studio.evaluation, studio.losses()[0])
+    assert progress is not None and progress.learned and progress.accuracy == 1.0
+    assert health_findings(health, loss)  # without the progress: alarms ...
+    headline = health_headline(health, loss, progress)
+    first = format_number(studio.losses()[0][0], 3)
+    assert headline == (
+        f"learned: the loss is {format_number(studio.evaluation.train_loss, 3)} (from {first}), "
+        "100 % accuracy; small gradients and saturated outputs are expected now"
+    )
+    assert health_is_calm(health, loss, progress)
+    # ... with it: notes, without "try"
+    notes = health_findings(health, loss, progress)
+    assert notes and not any("try" in note for note in notes)
+    summary = health_summary(health, loss=loss, progress=progress)
+    assert f"color:{PENDING_COLOR}" not in summary
+    assert "Learned: the loss is" in plain(summary)
+    page = plain(explain_health(health, loss=loss, progress=progress))
+    assert "Learned: the loss is" in page and "What usually helps" not in page
+
+
+def test_a_stuck_deep_sigmoid_net_keeps_the_alarm() -> None:
+    studio = Studio()
+    studio.set_data(DataSpec("generator", "moons", samples=200))
+    studio.set(hidden=(HiddenLayer(8, "sigmoid"),) * 6, lr=0.05)
+    studio.run(200)
+    health = studio.health_now()
+    loss = studio.network.loss_name
+    progress = training_progress(studio.evaluation, studio.losses()[0])
+    assert progress is not None and not progress.learned
+    headline = health_headline(health, loss, progress)
+    assert "vanishing gradient" in headline and not health_is_calm(health, loss, progress)
+    assert any("— try" in text for text in health_findings(health, loss, progress))
+
+
+def test_the_learned_rule() -> None:
+    assert TrainingProgress(0.0024, 0.25).learned  # below 1 % of where it started
+    assert not TrainingProgress(0.0026, 0.25).learned
+    assert TrainingProgress(0.2, 0.25, accuracy=1.0).learned  # every sample right
+    assert not TrainingProgress(0.2, 0.25, accuracy=0.99).learned
+    assert not TrainingProgress(float("nan"), 0.25, accuracy=1.0).learned
+    assert not TrainingProgress(0.001, None).learned  # no first step to compare with
+    assert training_progress(None, [0.3]) is None
+
+
+def test_a_narrow_summary_has_one_block_per_layer() -> None:
+    net, X, T = sick_network()
+    health = step_health(net, Trainer(net, X, T, lr=0.1).step())
+    narrow = health_summary(health, narrow=True)
+    assert "<table" not in narrow and "white-space:nowrap" not in narrow
+    text = plain(narrow).replace("\u00a0", " ")
+    for h in health:
+        assert (
+            f"Layer {h.layer + 1} {h.activation}: ‖∂L/∂W‖ {format_number(h.grad_norm, 3)}" in text
+        )
+    assert "<table" in health_summary(health)

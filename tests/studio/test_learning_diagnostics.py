@@ -10,9 +10,10 @@ import pytest
 
 from bp_studio.data.source import DataSpec
 from bp_studio.engine import ACTIVATIONS
-from bp_studio.engine.diagnostics import step_health
+from bp_studio.engine.diagnostics import layer_health, step_health
 from bp_studio.studio import HiddenLayer, Settings, Studio, StudioError
 from bp_studio.studio.breakpoints import Breakpoint
+from bp_studio.studio.diagnostics import sample_rows
 
 
 def test_layer_health_is_recorded_after_each_step_and_while_running():
@@ -254,3 +255,29 @@ def test_breakpoints_on_measured_figures_fire_on_the_crossing():
     assert hit.breakpoint.kind == "unit_dead" and "unit 3 of layer 1" in hit.message
     hit, held = first_hit(points, 40, empty, empty, 0, [H(0, 2.0, [1, 2])], 0.95, 50, held=held)
     assert hit.breakpoint.kind == "grad_norm_above"  # it fell below, and rose again
+
+
+def test_health_now_is_the_health_at_the_current_step():
+    s = Studio()
+    assert s.health_now() is None  # step 0: nothing to measure
+    s.set_data(DataSpec("generator", "moons", samples=200))
+    s.set(hidden=(HiddenLayer(6, "tanh"),))
+    s.run(300)
+    assert s.health_now() is s.diagnostics.latest  # measured where the run ended
+    s.rewind(290)
+    now = s.health_now()
+    assert s.health_now() is now  # kept for this step and these parameters
+    trainer = s.trainer
+    rows = sample_rows(trainer.samples)
+    s.rewind(289)
+    before = s.parameters.copy()
+    s.rewind(290)
+    by_hand = layer_health(
+        s.network, trainer.X[rows], trainer.T[rows], s.parameters - before, normalized=True
+    )
+    for shown, expected in zip(now, by_hand):
+        assert shown.grad_norm == pytest.approx(expected.grad_norm, rel=1e-12)
+        assert shown.update_ratio == pytest.approx(expected.update_ratio, rel=1e-12)
+    s.edit_weight(0, 0, 0, 3.0)  # the same step, other parameters: computed again
+    edited = s.health_now()
+    assert edited is not now and edited[0].weight_norm != now[0].weight_norm

@@ -11,12 +11,16 @@ import pytest
 
 from bp_studio.data.source import DataSpec
 from bp_studio.engine import backward, forward
+from bp_studio.engine.diagnostics import layer_health
 from bp_studio.engine.gradcheck import check_gradients
 from bp_studio.studio import HiddenLayer, Studio
-from bp_studio.studio.diagnostics import LayerDistributions
+from bp_studio.studio.diagnostics import LayerDistributions, sample_rows
 from bp_studio.ui.diagnostics_view import (
     EMPTY_TEXT,
+    HEALTHY_COLOUR,
+    LAYER_COLOURS,
     DiagnosticsView,
+    decade_step,
     decades,
     histogram,
 )
@@ -68,8 +72,10 @@ def test_gradient_flow_and_update_ratio_curves_hold_the_series(qtbot):
         np.testing.assert_array_equal(y, ratios[:, layer])
     for plot in (view.gradient_plot, view.ratio_plot):
         assert plot.getPlotItem().ctrl.logYCheck.isChecked()
-    names = [label.text for _, label in view.gradient_legend.items]
-    assert names == ["layer 1 (hidden)", "layer 2 (hidden)", "layer 3 (output)"]
+    assert view.legend_names == ["layer 1", "layer 2", "output"]  # above the plots
+    legend = view.legend.text()
+    for layer, name in enumerate(view.legend_names):
+        assert f'<span style="color:{LAYER_COLOURS[layer]}">' in legend and name in legend
     pens = {curve.opts["pen"].color().name() for curve in view.gradient_curves}
     assert len(pens) == 3  # every layer its own colour ...
     for gradient, ratio in zip(view.gradient_curves, view.ratio_curves):
@@ -159,6 +165,9 @@ def test_histogram_and_decades_by_hand():
     assert decades(np.array([0.003, 0.07, np.nan, 0.0])) == (-3.0, -1.0)
     assert decades(np.array([0.5])) == (-1.0, 0.0)
     assert decades(np.zeros(0)) == (-3.0, 0.0)
+    assert decade_step(4, 200) == 1  # room for every decade
+    assert decade_step(9, 80) == 3  # 80 px hold 4 labels: every third of 9 decades
+    assert decade_step(20, 60) == 10
 
 
 def test_health_text_says_saturated_for_huge_sigmoid_weights(qtbot):
@@ -285,16 +294,97 @@ def test_small_enough_for_a_dock_and_wide_side_by_side(qtbot, tmp_path):
     for _ in range(20):
         studio.step()
     view.refresh()
-    hint = view.minimumSizeHint()
-    assert hint.width() <= 260 and hint.height() <= 300
     view.resize(800, 500)
     qtbot.wait(10)
     assert view.gradient_plot.geometry().top() == view.ratio_plot.geometry().top()
+    assert view.gradient_plot.isVisible() and view.ratio_plot.isVisible()
     view.resize(380, 520)
     qtbot.wait(10)
     assert view.gradient_plot.geometry().bottom() < view.ratio_plot.geometry().top()
-    assert view.minimumSizeHint().width() <= 260
+    assert not view.plot_bar.isVisible()
+    view.tabs.setCurrentWidget(view.distribution_tab)
+    rows = [row.geometry() for row in view.histograms.values()]
+    assert rows[0].bottom() < rows[1].top()  # stacked when tall
+    view.tabs.setCurrentIndex(0)
+    assert view.minimumSizeHint().width() <= 260 and view.minimumSizeHint().height() < 360
     assert view.grab().save(str(tmp_path / "diagnostics.png"))
+
+
+def test_a_short_dock_shows_one_gradient_plot_at_a_time(qtbot):
+    studio = Studio()
+    studio.set_data(DataSpec("generator", "moons", samples=200))
+    studio.set(hidden=(HiddenLayer(8, "sigmoid"),) * 4)
+    view = shown_view(qtbot, studio, 380, 250)
+    studio.run(300)
+    view.refresh()
+    hint = view.minimumSizeHint()
+    assert hint.width() <= 260 and hint.height() <= 180, hint
+    assert view.plot_bar.isVisible()
+    assert view.gradient_plot.isVisible() and not view.ratio_plot.isVisible()
+    view.show_ratio.click()
+    assert view.ratio_plot.isVisible() and not view.gradient_plot.isVisible()
+    assert view.legend.isVisible() and view.legend_names[-1] == "output"
+    view.tabs.setCurrentWidget(view.distribution_tab)
+    rows = [row.geometry() for row in view.histograms.values()]
+    assert rows[0].top() == rows[1].top() == rows[2].top()  # side by side when short
+    assert rows[0].right() < rows[1].left()
+    assert view.histograms["weights"].caption.text().startswith("<b>Weights w</b><br>mean ")
+    assert "values, mean" in view.histograms["weights"].caption.toolTip()
+    # the health text wraps in a narrow view: no table wider than the view
+    view.tabs.setCurrentIndex(2)
+    view.resize(260, 180)
+    qtbot.wait(10)
+    browser = view.health_text
+    assert browser.horizontalScrollBar().maximum() == 0
+    assert "Layer 1 sigmoid: ‖∂L/∂W‖" in browser.toPlainText().replace("\u00a0", " ")
+    # tall again: both plots
+    view.resize(380, 520)
+    qtbot.wait(10)
+    assert not view.gradient_plot.isHidden() and not view.ratio_plot.isHidden()
+
+
+def test_the_view_follows_the_timeline(qtbot):
+    studio = Studio()
+    studio.set_data(DataSpec("generator", "moons", samples=200))
+    studio.set(hidden=(HiddenLayer(6, "tanh"),))
+    studio.run(400)
+    view = shown_view(qtbot, studio)
+    view.refresh()
+    assert view.headline.text().startswith("Step 400: ")
+    studio.rewind(390)
+    view.refresh()
+    assert view.headline.text().startswith("Step 390: ")
+    assert "after step 390 on" in view.health_text.toPlainText()
+    assert view.gradient_marker.isVisible() and view.gradient_marker.value() == 390
+    assert view.ratio_marker.value() == 390
+    # the health shown is the one at step 390, computed by hand
+    trainer = studio.trainer
+    rows = sample_rows(trainer.samples)
+    before = Studio()
+    before.set_data(DataSpec("generator", "moons", samples=200))
+    before.set(hidden=(HiddenLayer(6, "tanh"),))
+    before.run(389)
+    update = studio.parameters - before.parameters
+    expected = layer_health(
+        studio.network, trainer.X[rows], trainer.T[rows], update, normalized=True
+    )
+    shown = view._health_shown
+    assert [h.grad_norm for h in shown] == pytest.approx([h.grad_norm for h in expected])
+    assert [h.update_ratio for h in shown] == pytest.approx([h.update_ratio for h in expected])
+    assert f"{expected[0].grad_norm:.3g}" in view.health_text.toPlainText()
+
+
+def test_a_learned_network_gets_a_calm_headline(qtbot):
+    studio = Studio()  # XOR
+    steps = 0
+    while studio.evaluation.train_accuracy < 1.0 and steps < 50_000:
+        studio.run(500)
+        steps += 500
+    view = shown_view(qtbot, studio)
+    view.refresh()
+    text = view.headline.text()
+    assert "learned: the loss is " in text and f"color:{HEALTHY_COLOUR}" in text
+    assert "small gradients and saturated outputs are expected now" in text
 
 
 def test_a_live_tick_without_a_new_measurement_reads_nothing(qtbot, monkeypatch):

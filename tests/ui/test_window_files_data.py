@@ -6,8 +6,8 @@ import sys
 import textwrap
 
 import numpy as np
-from PySide6.QtGui import QImage
 import pytest
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QMessageBox
 
 from bp_studio.data.source import DataSpec

@@ -176,3 +176,44 @@ def test_a_remembered_geometry_from_a_larger_screen_is_clamped(tmp_path):
     # the same settings folder, now on a laptop screen
     laptop = run_on_screen(tmp_path, 1280, 720, PROBE, "default", str(tmp_path / "b.png"))
     assert inside(laptop["frame"], laptop["screen"]), laptop
+
+
+DIAGNOSTICS = textwrap.dedent(
+    """
+    import json, sys
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+    app = QApplication([])
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, sys.argv[1])
+    from bp_studio.ui.main_window import MainWindow
+    w = MainWindow()
+    w.show()
+    for _ in range(30):
+        app.processEvents()
+    opened = w.frameGeometry()
+    w.studio.run(200)
+    w.refresh()
+    w.learning.show()
+    for _ in range(30):
+        app.processEvents()
+    shown = w.frameGeometry()
+    screen = w.screen().availableGeometry()
+    view = w.learning.view
+    print(json.dumps({
+        "screen": [screen.x(), screen.y(), screen.width(), screen.height()],
+        "opened": [opened.x(), opened.y(), opened.width(), opened.height()],
+        "shown": [shown.x(), shown.y(), shown.width(), shown.height()],
+        "view": [view.width(), view.height()],
+        "visible": view.isVisible(),
+    }))
+    w.files.confirm_discard = lambda: True
+    w.close()
+    """
+)
+
+
+def test_showing_the_diagnostics_keeps_the_window_on_a_laptop_screen(tmp_path):
+    probe = run_on_screen(tmp_path, 1280, 720, DIAGNOSTICS)
+    assert probe["visible"], probe
+    assert inside(probe["shown"], probe["screen"]), probe
+    assert probe["shown"][3] == probe["opened"][3], "the window grew when the dock showed"
