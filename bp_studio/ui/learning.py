@@ -17,7 +17,11 @@ from PySide6.QtWidgets import QDockWidget, QWidget
 
 from bp_studio.engine import Network
 from bp_studio.engine.gradcheck import GradientCheck
-from bp_studio.studio.explain_diagnostics import explain_gradient_check, explain_health
+from bp_studio.studio.explain_diagnostics import (
+    explain_gradient_check,
+    explain_health,
+    training_progress,
+)
 from bp_studio.ui.background import Job
 
 if TYPE_CHECKING:
@@ -90,10 +94,14 @@ class Learning(QObject):
     # -- badges and the health explained -------------------------------------------------------
 
     def show_health(self, network: Network | None = None) -> None:
-        """Badges on saturated and dead units, from the newest layer health that fits the
-        network drawn (none before a measurement, or after the architecture changed)."""
-        network = network or self.studio.network
-        health = self.studio.diagnostics.latest
+        """Badges on saturated and dead units: the health at the step shown (``network``
+        given: a run works in the thread, the newest measurement), none before a step or
+        when it does not fit the network drawn."""
+        if network is None:
+            network = self.studio.network
+            health = self.studio.health_now()
+        else:
+            health = self.studio.diagnostics.latest
         fits = (
             health is not None
             and network is not None
@@ -103,12 +111,14 @@ class Learning(QObject):
         self.window.canvas.set_unit_health(health if fits else None)
 
     def explain_health(self) -> None:
-        """The newest layer health with every formula and its numbers, in the explanation
-        panel."""
-        health = self.studio.diagnostics.latest
+        """The layer health at the step shown with every formula and its numbers, in the
+        explanation panel."""
+        studio = self.studio
+        health = studio.health_now()
         if not health:
             return
-        page = explain_health(health, self.studio.precision, self.studio.network.loss_name)
+        progress = training_progress(studio.evaluation, studio.losses()[0])
+        page = explain_health(health, studio.precision, studio.network.loss_name, progress)
         self._explain(page)
 
     # -- the gradient check --------------------------------------------------------------------
