@@ -45,8 +45,6 @@ from bp_studio.ui.canvas.marks import Badge, UnitBadgesItem, badge_place
 
 EDGE_HIT_PX = 5.0
 NODE_HIT_PX = 3.0
-HEADER_MIN_PX = 7.0
-"""Column headers stay readable a little smaller than other text (they are short)."""
 
 
 def active_column(moment: Moment) -> int | None:
@@ -125,6 +123,10 @@ class NetworkScene(QGraphicsScene):
         self.question: Selection | None = None
         """Where the open quiz question is (its node, edge or bias), ringed."""
         self._question_node: tuple[int, int] | None = None
+        self.question_mark: Label | None = None
+        """The question's ``z=?``, ``∂L/∂w=?``... at a fixed size on screen, shown where the
+        ``?`` written in its node or label is too small to read (or not written at all)."""
+        self._titles_scale = 0.0
 
     def _add_label(self, label: Label, anchor: QPointF, z: float = 5.0) -> Label:
         label.setPos(anchor)
@@ -168,9 +170,9 @@ class NetworkScene(QGraphicsScene):
         for column, size in enumerate(layout.sizes):
             geometry = layout.columns[column]
             header = Label(
-                "header", (column,), layout.header_light_font, "above", HEADER_MIN_PX, False
+                "header", (column,), layout.header_light_font, "above", MIN_LABEL_PX, False, True
             )
-            header.set_text("\n".join(layout.header_lines(network, column)))
+            header.full_text = layout.headers[column][0][0]
             anchor = QPointF(layout.xs[column], layout.header_y)
             self.headers.append(self._add_label(header, anchor))
             if isinstance(geometry, ImageColumn):
@@ -261,14 +263,16 @@ class NetworkScene(QGraphicsScene):
                 label = Label("input_name", (unit,), first.name_font, "left", MIN_LABEL_PX, False)
                 label.set_text(name)
                 self.input_names.append(self._add_label(label, anchor, 12))
-        if layout.output_names is not None:
+        if layout.output_names is not None and layout.shown_output_names is not None:
             column = len(layout.columns) - 1
             gap = last.half_width + 6 + layout.value_width(column)
-            for unit, name in enumerate(layout.output_names):
+            names = zip(layout.output_names, layout.shown_output_names)
+            for unit, (name, shown) in enumerate(names):
                 anchor = layout.node(column, unit) + QPointF(gap, 0)
-                min_px = MIN_LABEL_PX if last.labelled else math.inf
-                label = Label("output_name", (unit,), last.name_font, "right", min_px, False)
-                label.set_text(name)
+                font = layout.output_name_font
+                label = Label("output_name", (unit,), font, "right", MIN_LABEL_PX, False, True)
+                label.set_text(shown)
+                label.full_text = name if shown != name else ""
                 self.output_names.append(self._add_label(label, anchor, 12))
 
     # -- restyling ----------------------------------------------------------------------------
@@ -297,7 +301,7 @@ class NetworkScene(QGraphicsScene):
         self._restyle_nodes(moment, colours, column)
         self._restyle_image(moment, colours, hover, selection)
         self._restyle_labels(moment, colours, column, scale)
-        self._restyle_band(colours, column)
+        self._restyle_band(colours, column, scale)
         if self.check is not None and self._check_key != colours.key:
             self._draw_check(colours)
         if self.unit_badges:
@@ -445,14 +449,30 @@ class NetworkScene(QGraphicsScene):
         network = moment.network
         phase = moment.phase
         update = moment.update
+        titles_changed = scale != self._titles_scale
+        self._titles_scale = scale
+        titles = layout.header_texts(scale) if titles_changed else []
         for column, header in enumerate(self.headers):
             is_active = column == active
             header.set_font(layout.header_font if is_active else layout.header_light_font)
             header.set_style(colours.accent if is_active else colours.text)
-            header.show_if(True, scale)
-        for label in (*self.input_names, *self.output_names):
+            if titles_changed:
+                text = titles[column]
+                header.set_text(text)
+                full = layout.headers[column][0][0]
+                header.full_text = "" if text == full else full
+                header.show_if(True, scale)
+        for label in self.input_names:
             label.set_style(colours.text)
             label.show_if(True, scale)
+        if self.output_names:
+            # names on screen keep their size: as many as have room (every other one ...)
+            output = layout.columns[-1]
+            height = QFontMetricsF(layout.output_name_font).height()
+            step = max(1, math.ceil(height / max(output.spacing * scale, 1e-9)))
+            for unit, label in enumerate(self.output_names):
+                label.set_style(colours.text)
+                label.show_if(unit % step == 0, scale)
         if self.caption is not None:
             self.caption.set_style(colours.text)
             self.caption.show_if(True, scale)
@@ -572,7 +592,7 @@ class NetworkScene(QGraphicsScene):
             else:
                 loss.set_style(colours.text, colours.label_background)
         if self.edge_labels:
-            self._place_edge_labels()
+            self._place_edge_labels(scale)
 
     def _restyle_errors(self, moment: Moment, colours: Colours, scale: float) -> None:
         """Target, output and error beside each output node (error phase): right of the node
@@ -609,7 +629,7 @@ class NetworkScene(QGraphicsScene):
                 x = max(x, output.x + output.radius + output.halo + node.outside_width() + 12)
             if self.output_names:
                 name = self.output_names[unit]
-                x = max(x, name.pos().x() + name.text_rect().right() + 6)
+                x = max(x, name.scene_rect(scale).right() + 6)
         for unit, label in enumerate(self.error_labels):
             y = layout.node(last, unit).y()
             box = label.text_rect().translated(x, y)
@@ -639,7 +659,7 @@ class NetworkScene(QGraphicsScene):
             colours.faded(border, fade),
         )
 
-    def _place_edge_labels(self) -> None:
+    def _place_edge_labels(self, scale: float) -> None:
         """Put each edge label on its edge where it covers no node and no other label.
 
         Labels sit near the edge's target end (``t ~ 0.72``), where the edges into one node
@@ -662,7 +682,7 @@ class NetworkScene(QGraphicsScene):
         ]
         for label in others:
             if label.isVisible() and label.text():
-                rect = label.text_rect().translated(label.pos())
+                rect = label.scene_rect(scale)
                 boxes.append((rect.left(), rect.top(), rect.right(), rect.bottom()))
         sizes = [(label.text_rect().width(), label.text_rect().height()) for label in
                  self.edge_labels.values()]  # fmt: skip
@@ -688,7 +708,7 @@ class NetworkScene(QGraphicsScene):
             obstacles = np.vstack([obstacles, candidates[best]])
             weights = np.append(weights, 2.0)
 
-    def _restyle_band(self, colours: Colours, active: int | None) -> None:
+    def _restyle_band(self, colours: Colours, active: int | None, scale: float) -> None:
         """A tinted band behind the column being computed, from its header to its last label."""
         band, layout, loss = self.band, self._layout, self.loss_label
         assert band is not None and loss is not None  # restyled only once built
@@ -698,10 +718,11 @@ class NetworkScene(QGraphicsScene):
         column = layout.columns[active]
         x = column.x
         header = self.headers[active]
-        half = max(column.half_width + 10, header.text_rect().width() / 2 + 10)
+        title = header.scene_rect(scale)
+        half = max(column.half_width + 10, title.width() / 2 + 10)
         if not column.roomy:
             half = max(half, column.radius + 24)
-        top = header.y() + header.text_rect().top() - 8
+        top = title.top() - 8
         bottom = column.bottom + column.halo + 8
         if column.roomy and active > 0 and (active - 1, 0) in self.bias_labels:
             bottom += QFontMetricsF(column.label_font).height() + 8
