@@ -9,8 +9,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent
-from PySide6.QtGui import QColor, QHelpEvent
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QHelpEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication, QToolTip
 
 from bp_studio.engine import Network, Phase, Trainer
@@ -176,6 +176,50 @@ def test_a_badge_is_drawn_at_the_nodes_top_right(canvas):
     point = canvas.mapFromScene(centre)
     far = [QColor(image.pixel(point.x() + dx, point.y() + dy)) for dx, dy in OFF_THE_CROSS]
     assert not any(close(pixel, fill) for pixel in far)
+
+
+def badge_on_screen(canvas: NetworkCanvas, item) -> QRectF:
+    return item.deviceTransform(canvas.viewportTransform()).mapRect(item.boundingRect())
+
+
+def zoom_out(canvas: NetworkCanvas, clicks: int) -> None:
+    """Turn the wheel towards the user ``clicks`` times over the viewport's centre."""
+    anchor = canvas.viewport().rect().center()
+    event = QWheelEvent(
+        QPointF(anchor), QPointF(canvas.viewport().mapToGlobal(anchor)), QPoint(0, 0),
+        QPoint(0, -120 * clicks), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase, False,
+    )  # fmt: skip
+    QApplication.sendEvent(canvas.viewport(), event)
+
+
+def test_badges_keep_their_size_on_screen_on_small_nodes_and_zoomed_out(qtbot):
+    """A 2-8-8-8-8-1 sigmoid network with weights x40 in a laptop's canvas: its nodes are a
+    few pixels across, its badges 14 px and at each node's top right, zoomed out or not."""
+    net = Network.create([2, 8, 8, 8, 8, 1], ["sigmoid"] * 5, "mse", seed=0)
+    net.set_parameters(net.parameters * 40.0)
+    canvas = NetworkCanvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(560, 420)
+    canvas.show()
+    qtbot.waitExposed(canvas)
+    canvas.set_moment(Moment(net))
+    canvas.set_unit_health(layer_health(net, inputs()))
+    badges = canvas.network_scene.badges.items()
+    assert len(badges) == len(canvas.unit_badges()) > 8
+    key = next(iter(canvas.unit_badges()))
+    place, _ = badge_place(canvas.node_position(*key), canvas._layout.columns[key[0]].radius)
+    (item,) = [badge for badge in badges if badge.pos() == place]
+    before = badge_on_screen(canvas, item)
+    node_px = canvas._layout.columns[1].radius * canvas._scale()
+    assert node_px < 10 and 14 <= before.width() - 4 <= 15  # the letter's disc: 14 px across
+    zoom_out(canvas, 3)
+    after = badge_on_screen(canvas, item)
+    assert canvas._layout.columns[1].radius * canvas._scale() < 0.8 * node_px
+    assert after.size() == before.size()
+    node = canvas.mapFromScene(canvas.node_position(*key))
+    centre = after.center()
+    assert node.x() < centre.x() and centre.y() < node.y()  # at the node's top right
 
 
 @pytest.mark.qt_log_ignore("does not support raise")  # the offscreen platform

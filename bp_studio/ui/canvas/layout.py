@@ -38,6 +38,12 @@ NAME_MAX_PX = 150.0
 """An output name wider than this on screen is shortened with ``…`` (its tooltip is whole)."""
 TITLE_MARGIN_PX = 6.0
 """The least room (pixels on screen) between the titles of neighbouring columns."""
+TITLE_GAP_PX = 10.0
+"""The least room (pixels on screen) between a column's title and its top node (room for
+the top node's health badge, which is ``2 * BADGE_RADIUS_PX`` across at its top right)."""
+NAME_GAP_PX = 12.0
+"""Output names start at least this many pixels on screen right of their node's centre and
+its badge's reach (``marks.badge_place``)."""
 WIDE_INPUTS = 32
 """More inputs than this are drawn as an image of cells, not as a column of circles."""
 IMAGE_THINNING = Thinning(per_unit=1, strongest=0)
@@ -360,7 +366,8 @@ class Layout:
             column.set_fonts(base_font, zoom)
         self.edge_font = pixel_font(base_font, 11.5 * zoom)
         self.loss_font = pixel_font(base_font, self._loss_size(network, base_font, 15 * zoom), True)
-        self.header_y = self.top - max(14.0, max(c.halo for c in self.columns) + 8)
+        halo = max(c.halo for c in self.columns)
+        self.header_y = self.top - max(14.0, halo + 8, TITLE_GAP_PX / self.text_scale)
         self.rect = self._content_rect(network)
 
     def _loss_size(self, network: Network, base_font: QFont, pixels: float) -> float:

@@ -40,7 +40,7 @@ from bp_studio.ui.canvas.colours import Colours, luminance, mix
 from bp_studio.ui.canvas.edges import EdgeLayerItem, EdgeMarksItem, _bounds
 from bp_studio.ui.canvas.hidden import HIDDEN, Hidden, hidden_quantities
 from bp_studio.ui.canvas.items import MIN_LABEL_PX, InputImageItem, Label, NodeItem, node_style_key
-from bp_studio.ui.canvas.layout import Column, ImageColumn, Layout, fmt
+from bp_studio.ui.canvas.layout import NAME_GAP_PX, Column, ImageColumn, Layout, fmt
 from bp_studio.ui.canvas.marks import Badge, UnitBadgesItem, badge_place
 
 EDGE_HIT_PX = 5.0
@@ -265,7 +265,8 @@ class NetworkScene(QGraphicsScene):
                 self.input_names.append(self._add_label(label, anchor, 12))
         if layout.output_names is not None and layout.shown_output_names is not None:
             column = len(layout.columns) - 1
-            gap = last.half_width + 6 + layout.value_width(column)
+            badge = last.radius * 0.74 + NAME_GAP_PX / layout.text_scale  # clear of a badge
+            gap = max(last.half_width + 6, badge) + layout.value_width(column)
             names = zip(layout.output_names, layout.shown_output_names)
             for unit, (name, shown) in enumerate(names):
                 anchor = layout.node(column, unit) + QPointF(gap, 0)
