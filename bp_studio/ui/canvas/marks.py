@@ -165,12 +165,8 @@ class UnitBadgesItem(QGraphicsItem):
         if key == self._key:
             return
         self._key = key
-        scene = self.scene()
-        for item in self._badges:
-            if scene is not None:
-                scene.removeItem(item)  # and from this item: the badge is deleted with it
-            else:
-                item.hide()
+        for item in self._badges:  # (set only once the item is in the scene)
+            self.scene().removeItem(item)  # and from this item: deleted with its wrapper
         self._badges = []
         for centre, radius, kind in badges:
             item = BadgeItem(kind, radius, colours)
