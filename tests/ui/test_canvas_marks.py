@@ -376,7 +376,8 @@ def test_an_asked_z_hides_a_too(canvas, trainer):
     record = trainer.next_layer()
     canvas.set_moment(moment_from_trainer(trainer))
     canvas.set_hidden(question("z", Phase.FORWARD, Selection("node", 1, 0), record.z[0, 0]))
-    assert canvas.node_texts()[(1, 0)] == "a=?"
+    assert canvas.node_texts()[(1, 0)] == "z=?"  # what is asked: z (its a is hidden too)
+    assert canvas.node_texts()[(1, 1)] == f"a={g4(record.a[0, 1])}"
     lines = canvas.tooltip_text(Selection("node", 1, 0)).splitlines()
     assert "z = ?" in lines and "a = f(z) = ?" in lines
 
@@ -449,3 +450,51 @@ def test_the_quizs_own_question_is_hidden(canvas, trainer):
     assert g4(asked.value) not in canvas.tooltip_text(asked.selection)
     with pytest.raises(ValueError, match="not part of this network"):
         canvas.set_hidden(question("a", Phase.FORWARD, Selection("node", 1, 7), 0.0))
+
+
+@pytest.mark.parametrize(
+    ("kind", "selection", "phases", "mark"),
+    [
+        ("z", Selection("node", 1, 7), 0, "z=?"),
+        ("a", Selection("node", 1, 7), 0, "a=?"),
+        ("error", Selection("node", 2, 0), 2, "e=?"),
+        ("delta", Selection("node", 1, 7), 4, "δ=?"),
+        ("gradient", Selection("edge", 0, 7, 1), 4, "∂L/∂w=?"),
+        ("gradient", Selection("bias", 0, 7), 4, "∂L/∂b=?"),
+        ("update", Selection("edge", 1, 0, 7), 6, "new w=?"),
+    ],
+)
+def test_the_question_is_written_on_a_small_network_too(qtbot, kind, selection, phases, mark):
+    """A 2-32-1 network in a laptop's canvas writes no numbers: the asked node, edge or bias
+    still says what is asked, at a readable size on screen; zoomed in, its own text does."""
+    net = Network.create([2, 32, 1], ["tanh", "sigmoid"], "mse", seed=0)
+    trainer = Trainer(net, X, T, lr=0.5)
+    trainer.next_layer()
+    for _ in range(phases):
+        trainer.next_layer()
+    moment = moment_from_trainer(trainer)
+    view = NetworkCanvas()
+    qtbot.addWidget(view)
+    view.resize(560, 420)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_moment(moment)
+    view.set_hidden(question(kind, moment.phase, selection, 0.0))
+    if kind == "error":  # the one output's t/o/e box is big enough: its "e=?" says it
+        assert view.labels("error")[(0,)].split("\n")[-1] == mark
+        assert view.labels("question") == {}
+        return
+    assert view.labels("question") == {(): mark}
+    label = view.network_scene.question_mark
+    box = label.deviceTransform(view.viewportTransform()).mapRect(label.text_rect())
+    assert box.height() >= 12 and view.viewport().rect().contains(box.toAlignedRect())
+    if selection.kind == "node":  # on the asked node
+        assert box.contains(QPointF(view.mapFromScene(view.node_position(1, selection.unit))))
+    if kind in ("z", "a", "delta"):
+        symbol = mark.split("=")[0]
+        assert view.node_texts()[(1, 7)] == f"{symbol}=?"
+        zoom_out(view, -10)  # zoomed in: the node's own "z=?" is readable, the mark goes
+        assert view.network_scene.nodes[1][7].text_readable_at(view._scale())
+        assert view.labels("question") == {}
+    view.set_hidden(None)
+    assert view.labels("question") == {}

@@ -353,6 +353,14 @@ class NodeItem(QGraphicsItem):
             return self._short
         return None
 
+    def text_readable_at(self, scale: float) -> bool:
+        """Whether the node's text is drawn at view scale ``scale`` (big enough to read)."""
+        if self.text_side == "inside":
+            return self._texts(scale) is not None
+        if self.text_side == "none":
+            return False
+        return self._value_font.pixelSize() * scale >= MIN_LABEL_PX
+
     def _outside_rect(self) -> QRectF:
         if self.text_side not in ("left", "right") or not self.value_text:
             return QRectF()

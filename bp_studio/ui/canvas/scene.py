@@ -38,7 +38,7 @@ from bp_studio.ui.canvas.checks import (
 )
 from bp_studio.ui.canvas.colours import Colours, luminance, mix
 from bp_studio.ui.canvas.edges import EdgeLayerItem, EdgeMarksItem, _bounds
-from bp_studio.ui.canvas.hidden import HIDDEN, Hidden, hidden_quantities
+from bp_studio.ui.canvas.hidden import HIDDEN, QUESTION_SYMBOLS, Hidden, hidden_quantities
 from bp_studio.ui.canvas.items import MIN_LABEL_PX, InputImageItem, Label, NodeItem, node_style_key
 from bp_studio.ui.canvas.layout import NAME_GAP_PX, Column, ImageColumn, Layout, fmt
 from bp_studio.ui.canvas.marks import Badge, UnitBadgesItem, badge_place
@@ -123,6 +123,8 @@ class NetworkScene(QGraphicsScene):
         self.question: Selection | None = None
         """Where the open quiz question is (its node, edge or bias), ringed."""
         self._question_node: tuple[int, int] | None = None
+        self.question_kind: str | None = None
+        """What the open quiz question asks for (``z``, ``a``, ``delta``, ``gradient``...)."""
         self.question_mark: Label | None = None
         """The question's ``z=?``, ``∂L/∂w=?``... at a fixed size on screen, shown where the
         ``?`` written in its node or label is too small to read (or not written at all)."""
@@ -163,6 +165,9 @@ class NetworkScene(QGraphicsScene):
         self.check_edges = GradientCheckItem(_bounds(start, end, 40))
         self.check_edges.setZValue(0.5)
         self.addItem(self.check_edges)
+        mark = Label("question", (), layout.header_font, "center", MIN_LABEL_PX, True, True)
+        mark.setVisible(False)
+        self.question_mark = self._add_label(mark, QPointF(), 13)  # above nodes and badges
         self.badges = UnitBadgesItem()
         self.badges.setZValue(11)  # above the nodes, below the labels
         self.addItem(self.badges)
@@ -302,6 +307,7 @@ class NetworkScene(QGraphicsScene):
         self._restyle_nodes(moment, colours, column)
         self._restyle_image(moment, colours, hover, selection)
         self._restyle_labels(moment, colours, column, scale)
+        self._restyle_question_mark(moment, colours, scale)
         self._restyle_band(colours, column, scale)
         if self.check is not None and self._check_key != colours.key:
             self._draw_check(colours)
@@ -355,10 +361,11 @@ class NetworkScene(QGraphicsScene):
                 continue
             self._hollow_columns.pop(column, None)
             asked = self._hidden_node(column, showing_delta)
+            asked_symbol = QUESTION_SYMBOLS.get(self.question_kind or "", symbol)
             for unit, (node, name, value) in enumerate(zip(nodes, symbols, values.tolist())):
-                if unit == asked:  # the quiz asks for it: "?" on a blank node
+                if unit == asked:  # the quiz asks for it: "z=?" ... on a blank node
                     node.set_state(
-                        name, HIDDEN, colours.zero, border, QColor("#111111"), text,
+                        asked_symbol, HIDDEN, colours.zero, border, QColor("#111111"), text,
                         colours.label_background, False, node_halo,
                     )  # fmt: skip
                     continue
@@ -928,6 +935,51 @@ class NetworkScene(QGraphicsScene):
         """Hide what ``question`` asks for (at the next ``restyle``) and ring where it is."""
         self.hidden = hidden_quantities(question)
         self.question = None if question is None else question.selection
+        self.question_kind = None if question is None else question.kind
+
+    def _restyle_question_mark(self, moment: Moment, colours: Colours, scale: float) -> None:
+        """``z=?``, ``∂L/∂w=?``... on the asked node, edge or bias, a fixed size on screen,
+        where the ``?`` written in place (in the node, on the label) cannot be read at
+        ``scale``: too small, or a network too big to write it at all."""
+        mark, question, kind = self.question_mark, self.question, self.question_kind
+        assert mark is not None  # restyled only once built
+        if question is None or kind is None:
+            if mark.isVisible():
+                mark.setVisible(False)
+            return
+        layer, unit = question.layer, question.unit
+        written: Label | NodeItem | None = None
+        if question.kind == "node":
+            where = self._layout.node(layer, unit)
+            if kind == "error":
+                text = "e=?"
+                written = self.error_labels[unit] if layer == len(self.nodes) - 1 else None
+            else:
+                text = f"{QUESTION_SYMBOLS.get(kind, kind)}=?"
+                written = self.nodes[layer][unit] if self.nodes[layer] else None
+        else:
+            symbol = "w" if question.kind == "edge" else "b"
+            text = f"∂L/∂{symbol}=?" if kind == "gradient" else f"new {symbol}=?"
+            if question.kind == "edge":
+                assert question.input is not None  # an edge selection names its input
+                start = self._layout.node(layer, question.input)
+                where = (start + self._layout.node(layer + 1, unit)) / 2
+                written = self.edge_labels.get((layer, unit, question.input))
+            else:
+                where = self._layout.node(layer + 1, unit)
+                written = self.bias_labels.get((layer, unit))
+        if isinstance(written, NodeItem):
+            legible = written.value_text == HIDDEN and written.text_readable_at(scale)
+        else:
+            legible = written is not None and written.isVisible() and HIDDEN in written.text()
+        if legible:
+            if mark.isVisible():
+                mark.setVisible(False)
+            return
+        mark.set_text(text)
+        mark.set_style(colours.text, colours.label_background, colours.accent, 2.0)
+        mark.setPos(where)
+        mark.setVisible(True)
 
     def edge_pen(self, layer: int, unit: int, input: int) -> QPen:
         """The pen edge ``weight[unit, input]`` of network layer ``layer`` is drawn with: its

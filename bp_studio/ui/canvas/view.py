@@ -221,8 +221,11 @@ class NetworkCanvas(QGraphicsView):
 
     def set_hidden(self, question: Question | None) -> None:
         """Hide what the quiz ``question`` asks for: its number is written ``?`` on its node
-        (a blank node), edge or bias label, beside an output node and in the tooltips, and a
-        dashed ring (a glow, for an edge) shows where it is. ``None`` shows everything.
+        (a blank node that names the quantity: ``z=?`` for a ``z`` question), edge or bias
+        label, beside an output node and in the tooltips, and a dashed ring (a glow, for an
+        edge) shows where it is. Where that ``?`` is too small to read (or not written: a
+        big network), a box saying ``z=?``, ``∂L/∂w=?``... at a fixed size on screen marks
+        the node, edge or bias (``labels("question")``). ``None`` shows everything.
 
         What else is hidden with it is in ``hidden`` (a ``z`` question hides ``a`` too).
         ``ValueError`` if the question is about a node, edge or bias this network lacks.
