@@ -995,3 +995,26 @@ def test_titles_and_output_names_stay_legible_in_a_small_canvas(qtbot, sizes, na
     )  # what the tooltip says
     point = on_screen(view, header).center().toPoint()
     assert view.full_text_at(point) == header.full_text
+
+
+@pytest.mark.parametrize("size", [(560, 420), (1000, 700)])
+def test_weight_labels_never_sit_under_a_node(qtbot, size):
+    """A 2-3-1 network in a laptop's canvas: each weight label is drawn clear of every node's
+    circle (or not at all: its tooltip gives it), never cut by a node drawn over it."""
+    net = Network.create([2, 3, 1], ["tanh", "sigmoid"], "mse", seed=3)
+    view = NetworkCanvas()
+    qtbot.addWidget(view)
+    view.resize(*size)
+    view.show()
+    view.set_moment(Moment(net, output_names=("P(lower moon)",)))
+    scene, layout = view.network_scene, view._layout
+    shown = [label for label in scene.edge_labels.values() if label.isVisible()]
+    assert len(shown) >= 6
+    for label in shown:
+        box = label.scene_rect(view._scale())
+        for column, geometry in enumerate(layout.columns):
+            for unit in range(geometry.size):
+                centre = layout.node(column, unit)
+                dx = max(box.left() - centre.x(), centre.x() - box.right(), 0)
+                dy = max(box.top() - centre.y(), centre.y() - box.bottom(), 0)
+                assert dx * dx + dy * dy >= geometry.radius**2, (label.text(), column, unit)

@@ -420,7 +420,8 @@ class NodeItem(QGraphicsItem):
             reach = r + min(7.0 / max(lod, 1e-6), self.halo_width + 5.0)
             painter.drawEllipse(origin, reach, reach)
         if not self.value_text:
-            if self.text_side == "inside" and len(self.symbol) > 1 and lod * r > 8:
+            readable = self._symbol_font.pixelSize() * lod >= MIN_LABEL_PX
+            if self.text_side == "inside" and len(self.symbol) > 1 and readable:
                 painter.setPen(self._ink)  # a named input without a value: its name
                 painter.setFont(self._symbol_font)
                 painter.drawText(

@@ -44,6 +44,8 @@ from bp_studio.ui.canvas.layout import NAME_GAP_PX, Column, ImageColumn, Layout,
 from bp_studio.ui.canvas.marks import Badge, UnitBadgesItem, badge_place
 
 EDGE_HIT_PX = 5.0
+NODE_OVERLAP_COST = 25.0
+"""An edge label covering a node costs this many times as much as covering another label."""
 NODE_HIT_PX = 3.0
 
 
@@ -103,6 +105,7 @@ class NetworkScene(QGraphicsScene):
         self.edge_marks: EdgeMarksItem | None = None
         self.has_pictures = False
         self._edge_label_key: tuple = ()
+        self._covered_edge_labels: list[tuple[int, int, int]] = []
         self._marked_nodes: set[tuple[int, int]] = set()
         self._hollow_columns: dict[int, tuple] = {}
         self._marked_labels: set[tuple[str, tuple]] = set()
@@ -672,15 +675,20 @@ class NetworkScene(QGraphicsScene):
 
         Labels sit near the edge's target end (``t ~ 0.72``), where the edges into one node
         have spread apart; if that spot is taken the next candidate along the edge is tried
-        (the one overlapping least if none is free). Rectangles are ``[x0, y0, x1, y1]`` rows.
+        (the one overlapping least if none is free, covering a node costing far more than
+        covering a label). A label that would still cut into a node's circle is not drawn
+        (its tooltip gives the weight): the node would hide part of its number.
+        Rectangles are ``[x0, y0, x1, y1]`` rows.
         """
         layout = self._layout
         loss = self.loss_label
         assert loss is not None  # placed only once built
-        boxes = []
+        boxes, circles = [], []
         for column in layout.columns:
             r = column.radius + column.halo + 2
             boxes += [(x - r, y - r, x + r, y + r) for x, y in zip(column.node_xs, column.ys)]
+            circles += [(x, y, column.radius) for x, y in zip(column.node_xs, column.ys)]
+        nodes = len(boxes)
         others = [
             *self.bias_labels.values(),
             *self.error_labels,
@@ -695,11 +703,27 @@ class NetworkScene(QGraphicsScene):
         sizes = [(label.text_rect().width(), label.text_rect().height()) for label in
                  self.edge_labels.values()]  # fmt: skip
         key = (tuple(boxes), tuple(sizes))
-        if key == self._edge_label_key:
-            return
-        self._edge_label_key = key
+        if key != self._edge_label_key:
+            self._edge_label_key = key
+            self._covered_edge_labels = self._edge_label_spots(boxes, sizes, nodes, circles)
+        for covered in self._covered_edge_labels:
+            self.edge_labels[covered].setVisible(False)
+
+    def _edge_label_spots(
+        self,
+        boxes: list[tuple[float, float, float, float]],
+        sizes: list[tuple[float, float]],
+        nodes: int,
+        circles: list[tuple[float, float, float]],
+    ) -> list[tuple[int, int, int]]:
+        """Place the edge labels (see ``_place_edge_labels``); the keys of those whose best
+        spot still cuts into a node's circle (``circles``: ``(x, y, radius)`` rows)."""
+        layout = self._layout
         obstacles = np.array(boxes, dtype=np.float64).reshape(-1, 4)
         weights = np.ones(len(obstacles))
+        weights[:nodes] = NODE_OVERLAP_COST
+        centres = np.array(circles, dtype=np.float64).reshape(-1, 3)
+        covered = []
         t = np.array([0.72, 0.64, 0.8, 0.56, 0.48, 0.4, 0.32, 0.86, 0.26])
         for ((index, unit, input), label), (width, height) in zip(self.edge_labels.items(), sizes):
             start = layout.node(index, input)
@@ -713,8 +737,15 @@ class NetworkScene(QGraphicsScene):
             overlap = np.prod(np.clip(high - low, 0, None), axis=2)
             best = int(np.argmin(overlap @ weights))  # the first free candidate, if any
             label.setPos(QPointF(x[best], y[best]))
+            x0, y0, x1, y1 = candidates[best] + (2, 2, -2, -2)  # the box as drawn
+            dx = np.maximum(np.maximum(x0 - centres[:, 0], centres[:, 0] - x1), 0)
+            dy = np.maximum(np.maximum(y0 - centres[:, 1], centres[:, 1] - y1), 0)
+            if np.any(dx * dx + dy * dy < centres[:, 2] ** 2):
+                covered.append((index, unit, input))
+                continue
             obstacles = np.vstack([obstacles, candidates[best]])
             weights = np.append(weights, 2.0)
+        return covered
 
     def _restyle_band(self, colours: Colours, active: int | None, scale: float) -> None:
         """A tinted band behind the column being computed, from its header to its last label."""
