@@ -31,9 +31,9 @@ MIN_SCALE = 0.4
 """Text is sized for a view scale of at least this: in a smaller view, the text of a tall
 network would crowd out its drawing (it shows once zoomed in, and in the tooltips)."""
 TITLE_PX = 12.0
-"""Column titles and output names are this many pixels high on screen at any zoom: they say
-which column is the input and which the output, so they never shrink out of sight (they are
-abbreviated instead when their columns are close: ``header_variants``)."""
+"""Column titles and output names are at least this many pixels high on screen at any zoom:
+they say which column is the input and which the output, so they never shrink out of sight
+(they are abbreviated instead when their columns are close: ``header_variants``)."""
 NAME_MAX_PX = 150.0
 """An output name wider than this on screen is shortened with ``…`` (its tooltip is whole)."""
 TITLE_MARGIN_PX = 6.0
@@ -329,23 +329,7 @@ class Layout:
         self.output_names = tuple(output_names) if output_names else None
         if self.output_names is not None and len(self.output_names) != sizes[-1]:
             self.output_names = None
-        self.header_font = pixel_font(base_font, TITLE_PX, bold=True)
-        self.header_light_font = pixel_font(base_font, TITLE_PX)
-        self.output_name_font = pixel_font(base_font, TITLE_PX)
-        bold = QFontMetricsF(self.header_font)
-        self.headers = [
-            [(text, max(bold.horizontalAdvance(line) for line in text.split("\n")))
-             for text in self.header_variants(network, column)]
-            for column in range(len(sizes))
-        ]  # fmt: skip
-        """Per column its titles, longest first, with their widths on screen (bold)."""
-        names = QFontMetricsF(self.output_name_font)
-        self.shown_output_names = None
-        if self.output_names is not None:
-            self.shown_output_names = tuple(
-                names.elidedText(name, Qt.TextElideMode.ElideRight, NAME_MAX_PX)
-                for name in self.output_names
-            )
+        self._titles = [self.header_variants(network, column) for column in range(len(sizes))]
         # Text is sized for the room the view gives: at the scale that fits the network in
         # it, a 13 px font is 13 px on screen. The fonts change the content's size, so the
         # scale is estimated from the geometry, then corrected once from the whole content.
@@ -362,6 +346,7 @@ class Layout:
         self.zoom = zoom
         self.text_scale = max(scale, 1e-3)
         """The view scale the layout is made for (what the on-screen titles take in the scene)."""
+        self._set_titles(base_font, scale)
         for column in self.columns:
             column.set_fonts(base_font, zoom)
         self.edge_font = pixel_font(base_font, 11.5 * zoom)
@@ -369,6 +354,28 @@ class Layout:
         halo = max(c.halo for c in self.columns)
         self.header_y = self.top - max(14.0, halo + 8, TITLE_GAP_PX / self.text_scale)
         self.rect = self._content_rect(network)
+
+    def _set_titles(self, base_font: QFont, scale: float) -> None:
+        """Title and output name fonts (pixels on screen): as big as the rest of the text
+        (15 and 13 px) while it is at full size, else ``TITLE_PX``; the titles' widths."""
+        title_px = max(TITLE_PX, min(15.0, 15.0 * scale / MIN_SCALE))
+        self.header_font = pixel_font(base_font, title_px, bold=True)
+        self.header_light_font = pixel_font(base_font, title_px)
+        self.output_name_font = pixel_font(base_font, min(title_px, 13.0))
+        bold = QFontMetricsF(self.header_font)
+        self.headers = [
+            [(text, max(bold.horizontalAdvance(line) for line in text.split("\n")))
+             for text in variants]
+            for variants in self._titles
+        ]  # fmt: skip
+        """Per column its titles, longest first, with their widths on screen (bold)."""
+        names = QFontMetricsF(self.output_name_font)
+        self.shown_output_names = None
+        if self.output_names is not None:
+            self.shown_output_names = tuple(
+                names.elidedText(name, Qt.TextElideMode.ElideRight, NAME_MAX_PX)
+                for name in self.output_names
+            )
 
     def _loss_size(self, network: Network, base_font: QFont, pixels: float) -> float:
         """``pixels``, or less so that the loss, centred under the outputs, stays clear of the
