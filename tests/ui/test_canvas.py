@@ -8,7 +8,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QHelpEvent, QImage, QMouseEvent, QPalette, QWheelEvent
 from PySide6.QtWidgets import QApplication, QInputDialog, QToolTip
 
@@ -164,7 +164,7 @@ def test_no_text_is_drawn_too_small_to_read(qtbot, trainer):
         scale = view._scale()
         shown = [label for label in view.network_scene.all_labels if label.isVisible()]
         for label in shown:
-            assert label._font.pixelSize() * scale >= label.min_px >= 7
+            assert label.screen_px(scale) >= label.min_px >= 7
         roles = {label.role for label in shown if label.text()}
         if size == (1000, 700):
             assert {"header", "bias", "edge"} <= roles
@@ -890,7 +890,7 @@ def test_text_is_sized_for_the_view(qtbot):
     view.resize(760, 430)  # a laptop's canvas: the text is laid out again, larger in the scene
     assert view._layout.zoom > 1.3 * big
     header = view.network_scene.headers[1]
-    assert header._font.pixelSize() * view._scale() >= 9
+    assert header.screen_px(view._scale()) >= 9
 
 
 def test_a_value_too_wide_for_its_node_is_written_with_fewer_digits(canvas):
@@ -941,3 +941,80 @@ def test_weights_that_are_not_numbers_do_not_break_the_drawing(canvas):
     first = canvas.network_scene.edge_items[0]
     assert first.is_drawn(3, 4) and first.is_drawn(5, 6)  # not numbers: shown, as the largest
     assert canvas.edge_pen(0, 0, 0).color().alpha() in (0, 255)
+
+
+def on_screen(canvas: NetworkCanvas, label) -> QRectF:
+    """A label's text box in viewport pixels."""
+    transform = label.deviceTransform(canvas.viewportTransform())
+    return transform.mapRect(label.text_rect())
+
+
+@pytest.mark.parametrize(
+    ("sizes", "names"),
+    [([2, 8, 8, 8, 8, 1], ("P(lower moon)",)), ([784, 128, 10], tuple("0123456789"))],
+)
+def test_titles_and_output_names_stay_legible_in_a_small_canvas(qtbot, sizes, names):
+    """A laptop window's canvas (560 x 420): every column says what it is, at a readable
+    size, abbreviated rather than overlapping; the tooltip gives the whole title."""
+    activations = ["sigmoid"] * (len(sizes) - 1)
+    net = Network.create(sizes, activations, "mse", seed=0)
+    view = NetworkCanvas()
+    qtbot.addWidget(view)
+    view.resize(560, 420)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_moment(Moment(net, output_names=names))
+    titles = view.labels("header")
+    assert set(titles) == {(column,) for column in range(len(sizes))}
+    assert titles[(0,)].startswith("Input") and titles[(len(sizes) - 1,)].startswith("Out")
+    assert view.labels("output_name") == {(unit,): name for unit, name in enumerate(names)}
+    scene = view.network_scene
+    boxes = [on_screen(view, header) for header in scene.headers]
+    for header, box in zip(scene.headers, boxes):
+        assert header.screen_px(view._scale()) >= MIN_LABEL_PX
+        assert view.viewport().rect().contains(box.toAlignedRect())
+    for left, right in zip(boxes, boxes[1:]):
+        assert left.right() < right.left()  # side by side, never overlapping
+    for label in scene.output_names:
+        assert on_screen(view, label).height() >= MIN_LABEL_PX
+    # zoomed out further, they keep their size on screen (and shorten)
+    anchor = view_point(view, view.node_position(1, 0))
+    wheel(view, anchor, -3)
+
+    def line_height(label) -> float:
+        return (on_screen(view, label).height() - 2 * label.PAD_Y) / (label.text().count("\n") + 1)
+
+    assert line_height(scene.headers[1]) == pytest.approx(
+        (boxes[1].height() - 2 * scene.headers[1].PAD_Y) / (titles[(1,)].count("\n") + 1)
+    )
+    shortened = [h for h in scene.headers if h.full_text]
+    assert shortened
+    header = shortened[0]
+    assert header.full_text == "\n".join(
+        view._layout.header_lines(net, header.key[0])
+    )  # what the tooltip says
+    point = on_screen(view, header).center().toPoint()
+    assert view.full_text_at(point) == header.full_text
+
+
+@pytest.mark.parametrize("size", [(560, 420), (1000, 700)])
+def test_weight_labels_never_sit_under_a_node(qtbot, size):
+    """A 2-3-1 network in a laptop's canvas: each weight label is drawn clear of every node's
+    circle (or not at all: its tooltip gives it), never cut by a node drawn over it."""
+    net = Network.create([2, 3, 1], ["tanh", "sigmoid"], "mse", seed=3)
+    view = NetworkCanvas()
+    qtbot.addWidget(view)
+    view.resize(*size)
+    view.show()
+    view.set_moment(Moment(net, output_names=("P(lower moon)",)))
+    scene, layout = view.network_scene, view._layout
+    shown = [label for label in scene.edge_labels.values() if label.isVisible()]
+    assert len(shown) >= 6
+    for label in shown:
+        box = label.scene_rect(view._scale())
+        for column, geometry in enumerate(layout.columns):
+            for unit in range(geometry.size):
+                centre = layout.node(column, unit)
+                dx = max(box.left() - centre.x(), centre.x() - box.right(), 0)
+                dy = max(box.top() - centre.y(), centre.y() - box.bottom(), 0)
+                assert dx * dx + dy * dy >= geometry.radius**2, (label.text(), column, unit)

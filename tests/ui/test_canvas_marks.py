@@ -9,8 +9,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent
-from PySide6.QtGui import QColor, QHelpEvent
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QHelpEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication, QToolTip
 
 from bp_studio.engine import Network, Phase, Trainer
@@ -178,6 +178,50 @@ def test_a_badge_is_drawn_at_the_nodes_top_right(canvas):
     assert not any(close(pixel, fill) for pixel in far)
 
 
+def badge_on_screen(canvas: NetworkCanvas, item) -> QRectF:
+    return item.deviceTransform(canvas.viewportTransform()).mapRect(item.boundingRect())
+
+
+def zoom_out(canvas: NetworkCanvas, clicks: int) -> None:
+    """Turn the wheel towards the user ``clicks`` times over the viewport's centre."""
+    anchor = canvas.viewport().rect().center()
+    event = QWheelEvent(
+        QPointF(anchor), QPointF(canvas.viewport().mapToGlobal(anchor)), QPoint(0, 0),
+        QPoint(0, -120 * clicks), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase, False,
+    )  # fmt: skip
+    QApplication.sendEvent(canvas.viewport(), event)
+
+
+def test_badges_keep_their_size_on_screen_on_small_nodes_and_zoomed_out(qtbot):
+    """A 2-8-8-8-8-1 sigmoid network with weights x40 in a laptop's canvas: its nodes are a
+    few pixels across, its badges 14 px and at each node's top right, zoomed out or not."""
+    net = Network.create([2, 8, 8, 8, 8, 1], ["sigmoid"] * 5, "mse", seed=0)
+    net.set_parameters(net.parameters * 40.0)
+    canvas = NetworkCanvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(560, 420)
+    canvas.show()
+    qtbot.waitExposed(canvas)
+    canvas.set_moment(Moment(net))
+    canvas.set_unit_health(layer_health(net, inputs()))
+    badges = canvas.network_scene.badges.items()
+    assert len(badges) == len(canvas.unit_badges()) > 8
+    key = next(iter(canvas.unit_badges()))
+    place, _ = badge_place(canvas.node_position(*key), canvas._layout.columns[key[0]].radius)
+    (item,) = [badge for badge in badges if badge.pos() == place]
+    before = badge_on_screen(canvas, item)
+    node_px = canvas._layout.columns[1].radius * canvas._scale()
+    assert node_px < 10 and 14 <= before.width() - 4 <= 15  # the letter's disc: 14 px across
+    zoom_out(canvas, 3)
+    after = badge_on_screen(canvas, item)
+    assert canvas._layout.columns[1].radius * canvas._scale() < 0.8 * node_px
+    assert after.size() == before.size()
+    node = canvas.mapFromScene(canvas.node_position(*key))
+    centre = after.center()
+    assert node.x() < centre.x() and centre.y() < node.y()  # at the node's top right
+
+
 @pytest.mark.qt_log_ignore("does not support raise")  # the offscreen platform
 def test_hovering_a_badged_node_shows_what_it_means(canvas, qtbot):
     net = dead_relu_net()
@@ -332,7 +376,8 @@ def test_an_asked_z_hides_a_too(canvas, trainer):
     record = trainer.next_layer()
     canvas.set_moment(moment_from_trainer(trainer))
     canvas.set_hidden(question("z", Phase.FORWARD, Selection("node", 1, 0), record.z[0, 0]))
-    assert canvas.node_texts()[(1, 0)] == "a=?"
+    assert canvas.node_texts()[(1, 0)] == "z=?"  # what is asked: z (its a is hidden too)
+    assert canvas.node_texts()[(1, 1)] == f"a={g4(record.a[0, 1])}"
     lines = canvas.tooltip_text(Selection("node", 1, 0)).splitlines()
     assert "z = ?" in lines and "a = f(z) = ?" in lines
 
@@ -405,3 +450,51 @@ def test_the_quizs_own_question_is_hidden(canvas, trainer):
     assert g4(asked.value) not in canvas.tooltip_text(asked.selection)
     with pytest.raises(ValueError, match="not part of this network"):
         canvas.set_hidden(question("a", Phase.FORWARD, Selection("node", 1, 7), 0.0))
+
+
+@pytest.mark.parametrize(
+    ("kind", "selection", "phases", "mark"),
+    [
+        ("z", Selection("node", 1, 7), 0, "z=?"),
+        ("a", Selection("node", 1, 7), 0, "a=?"),
+        ("error", Selection("node", 2, 0), 2, "e=?"),
+        ("delta", Selection("node", 1, 7), 4, "δ=?"),
+        ("gradient", Selection("edge", 0, 7, 1), 4, "∂L/∂w=?"),
+        ("gradient", Selection("bias", 0, 7), 4, "∂L/∂b=?"),
+        ("update", Selection("edge", 1, 0, 7), 6, "new w=?"),
+    ],
+)
+def test_the_question_is_written_on_a_small_network_too(qtbot, kind, selection, phases, mark):
+    """A 2-32-1 network in a laptop's canvas writes no numbers: the asked node, edge or bias
+    still says what is asked, at a readable size on screen; zoomed in, its own text does."""
+    net = Network.create([2, 32, 1], ["tanh", "sigmoid"], "mse", seed=0)
+    trainer = Trainer(net, X, T, lr=0.5)
+    trainer.next_layer()
+    for _ in range(phases):
+        trainer.next_layer()
+    moment = moment_from_trainer(trainer)
+    view = NetworkCanvas()
+    qtbot.addWidget(view)
+    view.resize(560, 420)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_moment(moment)
+    view.set_hidden(question(kind, moment.phase, selection, 0.0))
+    if kind == "error":  # the one output's t/o/e box is big enough: its "e=?" says it
+        assert view.labels("error")[(0,)].split("\n")[-1] == mark
+        assert view.labels("question") == {}
+        return
+    assert view.labels("question") == {(): mark}
+    label = view.network_scene.question_mark
+    box = label.deviceTransform(view.viewportTransform()).mapRect(label.text_rect())
+    assert box.height() >= 12 and view.viewport().rect().contains(box.toAlignedRect())
+    if selection.kind == "node":  # on the asked node
+        assert box.contains(QPointF(view.mapFromScene(view.node_position(1, selection.unit))))
+    if kind in ("z", "a", "delta"):
+        symbol = mark.split("=")[0]
+        assert view.node_texts()[(1, 7)] == f"{symbol}=?"
+        zoom_out(view, -10)  # zoomed in: the node's own "z=?" is readable, the mark goes
+        assert view.network_scene.nodes[1][7].text_readable_at(view._scale())
+        assert view.labels("question") == {}
+    view.set_hidden(None)
+    assert view.labels("question") == {}

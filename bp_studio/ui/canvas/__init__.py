@@ -25,7 +25,9 @@ digits, 28 x 28 images; a unit of layer 1 hovered or selected shows its weights 
 layers too big to draw whole draw each unit's strongest edges and the layer's strongest
 (``Thinning``); text is sized for the view and never drawn below ``MIN_LABEL_PX`` (labels too
 small are hidden and not even written: the tooltip gives them); edge layers of more than 48
-lines keep their drawing as a pixmap that a change of phase only fades.
+lines keep their drawing as a pixmap that a change of phase only fades. What says what the
+drawing is keeps its size on screen at any zoom instead: column titles (shortened, down to
+``H1``, when columns are close), output names, health badges and the quiz question's mark.
 """
 
 from bp_studio.ui.canvas.colours import Colours

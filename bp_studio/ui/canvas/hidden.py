@@ -33,6 +33,10 @@ HIDES = {
 }
 """The quantities each kind of question hides at its selection."""
 
+QUESTION_SYMBOLS = {"z": "z", "a": "a", "delta": "δ", "error": "e"}
+"""How a node question names its quantity: ``z=?`` in the node for a ``z`` question (not the
+``a`` the node shows otherwise)."""
+
 Hidden = frozenset[tuple[str, Selection]]
 
 

@@ -44,6 +44,11 @@ class Label(QGraphicsItem):
     ``align`` says where the text sits relative to its anchor (the item position):
     ``center``, ``right`` (text to the right of the anchor), ``left``, ``below`` or ``above``.
     ``role`` and ``key`` say what the label shows (``("bias", (layer, unit))``...).
+
+    A ``screen`` label keeps its size on screen whatever the zoom (its font is in device
+    pixels, its anchor in the scene): the column titles, the output names and the quiz's
+    ``?``, which must stay legible however small the network is drawn. ``full_text`` is what
+    an abbreviated label stands for (its tooltip; empty when it is not abbreviated).
     """
 
     PAD_X = 4.0
@@ -57,6 +62,7 @@ class Label(QGraphicsItem):
         align: str = "center",
         min_px: float = 0.0,
         boxed: bool = True,
+        screen: bool = False,
     ) -> None:
         super().__init__()
         self.role = role
@@ -64,6 +70,8 @@ class Label(QGraphicsItem):
         self.align = align
         self.min_px = min_px
         self.boxed = boxed
+        self.screen = screen
+        self.full_text = ""
         self._font = font
         self._metrics = QFontMetricsF(font)
         self._text = ""
@@ -76,6 +84,8 @@ class Label(QGraphicsItem):
         self._style_key: tuple = ()
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        if screen:
+            self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
 
     def text(self) -> str:
         return self._text
@@ -131,9 +141,13 @@ class Label(QGraphicsItem):
         text, self._text = self._text, "\0"
         self.set_text(text)
 
+    def screen_px(self, scale: float) -> float:
+        """How many device pixels high the font is at view scale ``scale``."""
+        return self._font.pixelSize() * (1.0 if self.screen else scale)
+
     def readable_at(self, scale: float) -> bool:
         """Whether text in this label's font is big enough to read at view scale ``scale``."""
-        return self._font.pixelSize() * scale >= self.min_px
+        return self.screen_px(scale) >= self.min_px
 
     def shown_at(self, scale: float) -> bool:
         """Whether the label is drawn at view scale ``scale`` (level of detail)."""
@@ -151,7 +165,16 @@ class Label(QGraphicsItem):
         return visible
 
     def text_rect(self) -> QRectF:
+        """The text's box around the anchor, in item coordinates (device pixels for a
+        ``screen`` label: see ``scene_rect``)."""
         return QRectF(self._rect)
+
+    def scene_rect(self, scale: float) -> QRectF:
+        """The text's box in the scene at view scale ``scale``."""
+        rect = self._rect
+        if self.screen:
+            rect = QRectF(rect.topLeft() / scale, rect.size() / scale)
+        return rect.translated(self.pos())
 
     def boundingRect(self) -> QRectF:
         return self._bounds
@@ -330,6 +353,14 @@ class NodeItem(QGraphicsItem):
             return self._short
         return None
 
+    def text_readable_at(self, scale: float) -> bool:
+        """Whether the node's text is drawn at view scale ``scale`` (big enough to read)."""
+        if self.text_side == "inside":
+            return self._texts(scale) is not None
+        if self.text_side == "none":
+            return False
+        return self._value_font.pixelSize() * scale >= MIN_LABEL_PX
+
     def _outside_rect(self) -> QRectF:
         if self.text_side not in ("left", "right") or not self.value_text:
             return QRectF()
@@ -389,7 +420,8 @@ class NodeItem(QGraphicsItem):
             reach = r + min(7.0 / max(lod, 1e-6), self.halo_width + 5.0)
             painter.drawEllipse(origin, reach, reach)
         if not self.value_text:
-            if self.text_side == "inside" and len(self.symbol) > 1 and lod * r > 8:
+            readable = self._symbol_font.pixelSize() * lod >= MIN_LABEL_PX
+            if self.text_side == "inside" and len(self.symbol) > 1 and readable:
                 painter.setPen(self._ink)  # a named input without a value: its name
                 painter.setFont(self._symbol_font)
                 painter.drawText(

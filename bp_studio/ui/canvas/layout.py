@@ -30,6 +30,20 @@ NOMINAL_ROOM = (1240.0, 700.0)
 MIN_SCALE = 0.4
 """Text is sized for a view scale of at least this: in a smaller view, the text of a tall
 network would crowd out its drawing (it shows once zoomed in, and in the tooltips)."""
+TITLE_PX = 12.0
+"""Column titles and output names are at least this many pixels high on screen at any zoom:
+they say which column is the input and which the output, so they never shrink out of sight
+(they are abbreviated instead when their columns are close: ``header_variants``)."""
+NAME_MAX_PX = 150.0
+"""An output name wider than this on screen is shortened with ``…`` (its tooltip is whole)."""
+TITLE_MARGIN_PX = 6.0
+"""The least room (pixels on screen) between the titles of neighbouring columns."""
+TITLE_GAP_PX = 10.0
+"""The least room (pixels on screen) between a column's title and its top node (room for
+the top node's health badge, which is ``2 * BADGE_RADIUS_PX`` across at its top right)."""
+NAME_GAP_PX = 12.0
+"""Output names start at least this many pixels on screen right of their node's centre and
+its badge's reach (``marks.badge_place``)."""
 WIDE_INPUTS = 32
 """More inputs than this are drawn as an image of cells, not as a column of circles."""
 IMAGE_THINNING = Thinning(per_unit=1, strongest=0)
@@ -315,6 +329,7 @@ class Layout:
         self.output_names = tuple(output_names) if output_names else None
         if self.output_names is not None and len(self.output_names) != sizes[-1]:
             self.output_names = None
+        self._titles = [self.header_variants(network, column) for column in range(len(sizes))]
         # Text is sized for the room the view gives: at the scale that fits the network in
         # it, a 13 px font is 13 px on screen. The fonts change the content's size, so the
         # scale is estimated from the geometry, then corrected once from the whole content.
@@ -329,28 +344,38 @@ class Layout:
         """Fonts for the view scale ``scale`` (clamped to 1/4 .. 1), and the content's rect."""
         zoom = 1.0 / min(1.0, max(MIN_SCALE, scale))
         self.zoom = zoom
+        self.text_scale = max(scale, 1e-3)
+        """The view scale the layout is made for (what the on-screen titles take in the scene)."""
+        self._set_titles(base_font, scale)
         for column in self.columns:
             column.set_fonts(base_font, zoom)
         self.edge_font = pixel_font(base_font, 11.5 * zoom)
-        header = self._header_size(network, base_font, 15 * zoom)
-        self.header_font = pixel_font(base_font, header, bold=True)
-        self.header_light_font = pixel_font(base_font, header)
         self.loss_font = pixel_font(base_font, self._loss_size(network, base_font, 15 * zoom), True)
-        self.header_y = self.top - max(14.0, max(c.halo for c in self.columns) + 8)
+        halo = max(c.halo for c in self.columns)
+        self.header_y = self.top - max(14.0, halo + 8, TITLE_GAP_PX / self.text_scale)
         self.rect = self._content_rect(network)
 
-    def _header_size(self, network: Network, base_font: QFont, pixels: float) -> float:
-        """``pixels``, or less so that neighbouring column headers do not overlap."""
-        metrics = QFontMetricsF(pixel_font(base_font, pixels, bold=True))
-        widths = [
-            max(metrics.horizontalAdvance(line) for line in self.header_lines(network, c))
-            for c in range(len(self.sizes))
-        ]
-        shrink = 1.0
-        for c in range(len(widths) - 1):
-            room = self.xs[c + 1] - self.xs[c] - 16
-            shrink = min(shrink, room / max((widths[c] + widths[c + 1]) / 2, 1e-9))
-        return max(1.0, pixels * shrink)
+    def _set_titles(self, base_font: QFont, scale: float) -> None:
+        """Title and output name fonts (pixels on screen): as big as the rest of the text
+        (15 and 13 px) while it is at full size, else ``TITLE_PX``; the titles' widths."""
+        title_px = max(TITLE_PX, min(15.0, 15.0 * scale / MIN_SCALE))
+        self.header_font = pixel_font(base_font, title_px, bold=True)
+        self.header_light_font = pixel_font(base_font, title_px)
+        self.output_name_font = pixel_font(base_font, min(title_px, 13.0))
+        bold = QFontMetricsF(self.header_font)
+        self.headers = [
+            [(text, max(bold.horizontalAdvance(line) for line in text.split("\n")))
+             for text in variants]
+            for variants in self._titles
+        ]  # fmt: skip
+        """Per column its titles, longest first, with their widths on screen (bold)."""
+        names = QFontMetricsF(self.output_name_font)
+        self.shown_output_names = None
+        if self.output_names is not None:
+            self.shown_output_names = tuple(
+                names.elidedText(name, Qt.TextElideMode.ElideRight, NAME_MAX_PX)
+                for name in self.output_names
+            )
 
     def _loss_size(self, network: Network, base_font: QFont, pixels: float) -> float:
         """``pixels``, or less so that the loss, centred under the outputs, stays clear of the
@@ -401,6 +426,48 @@ class Layout:
             lines.append("no bias")
         return lines
 
+    def header_variants(self, network: Network, column: int) -> list[str]:
+        """A column's titles, longest first: ``header_lines`` (``Hidden layer 1 (8) ·
+        sigmoid``), then on two lines, then shorter (``Hidden 1 (8)``, ``Hidden 1``), down to
+        ``H1`` (``In``, ``Out``); the scene writes the longest that fit (``header_texts``)."""
+        full = "\n".join(self.header_lines(network, column))
+        size = self.sizes[column]
+        if column == 0:
+            first = full.split("\n")[0]
+            return list(dict.fromkeys([full, first, "Input", "In"]))
+        layer = network.layers[column - 1]
+        kind = layer.activation + ("" if layer.has_bias else " · no bias")
+        title = column_title(self.layers, column)
+        if column == self.layers:
+            short, tiny = "Output", "Out"
+        else:
+            short, tiny = f"Hidden {column}", f"H{column}"
+        return [
+            full,
+            f"{title} ({size})\n{kind}",
+            f"{short} ({size})\n{kind}",
+            f"{short}\n{kind}",
+            short,
+            tiny,
+        ]
+
+    def header_texts(self, scale: float) -> list[str]:
+        """Each column's title at view scale ``scale``: the longest that keep neighbouring
+        titles ``TITLE_MARGIN_PX`` apart, shortening the wider of two that would not."""
+        chosen = [0] * len(self.headers)
+        width = [variants[0][1] for variants in self.headers]
+        for left in range(len(chosen) - 1):
+            room = (self.xs[left + 1] - self.xs[left]) * scale - TITLE_MARGIN_PX
+            pair = (left, left + 1)
+            while (width[left] + width[left + 1]) / 2 > room:
+                shorter = [c for c in pair if chosen[c] + 1 < len(self.headers[c])]
+                if not shorter:
+                    break
+                column = max(shorter, key=lambda c: width[c])
+                chosen[column] += 1
+                width[column] = self.headers[column][chosen[column]][1]
+        return [variants[index][0] for variants, index in zip(self.headers, chosen)]
+
     def loss_anchor(self, network: Network) -> QPointF:
         """Where the loss goes: under the output column (and its bias labels)."""
         last = self.columns[-1]
@@ -410,11 +477,12 @@ class Layout:
         return QPointF(last.x, y)
 
     def name_width(self) -> float:
-        """The widest output name (scene units), 0 without names."""
-        if not self.output_names:
+        """The widest output name (scene units at ``text_scale``), 0 without names."""
+        if not self.shown_output_names:
             return 0.0
-        metrics = QFontMetricsF(self.columns[-1].name_font)
-        return max(metrics.horizontalAdvance(name) for name in self.output_names) + 2 * Label.PAD_X
+        metrics = QFontMetricsF(self.output_name_font)
+        widest = max(metrics.horizontalAdvance(name) for name in self.shown_output_names)
+        return (widest + 2 * Label.PAD_X) / self.text_scale
 
     def value_width(self, column: int) -> float:
         """Room for a value written beside the nodes of a compact column (0 if inside)."""
@@ -427,10 +495,12 @@ class Layout:
     def _content_rect(self, network: Network) -> QRectF:
         """The area ``fit`` shows: columns, headers, names, bias, loss and error labels."""
         header = QFontMetricsF(self.header_font)
+        scale = self.text_scale
+        titles = self.header_texts(scale)
         first, last = self.columns[0], self.columns[-1]
         assert isinstance(last, Column)  # only the input column (never the last) is an image
-        lines = max(len(self.header_lines(network, c)) for c in range(len(self.sizes)))
-        top = self.header_y - lines * header.height() - 2 * Label.PAD_Y - 12
+        lines = max(title.count("\n") + 1 for title in titles)
+        top = self.header_y - (lines * header.height() + 2 * Label.PAD_Y + 6) / scale - 6
         loss = self.loss_anchor(network).y() + QFontMetricsF(self.loss_font).height() * 2 + 12
         bottom = max(self.bottom + 12, loss)
         for column in self.columns:
@@ -455,8 +525,7 @@ class Layout:
         if self.input_names is not None:
             metrics = QFontMetricsF(first.name_font)
             left -= max(metrics.horizontalAdvance(name) for name in self.input_names) + 12
-        for column in (first, last):
-            index = self.columns.index(column)
-            half = max(header.horizontalAdvance(t) for t in self.header_lines(network, index)) / 2
+        for column, title in ((first, titles[0]), (last, titles[-1])):
+            half = max(header.horizontalAdvance(t) for t in title.split("\n")) / 2 / scale
             left, right = min(left, column.x - half - 12), max(right, column.x + half + 12)
         return QRectF(left, top, right - left, bottom - top)

@@ -8,7 +8,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QLinearGradient,
 from bp_studio.ui.canvas.checks import CHECK_LEVELS, UNCHECKED, check_colour, check_pen, worst_pen
 from bp_studio.ui.canvas.colours import Colours
 from bp_studio.ui.canvas.items import pixel_font
-from bp_studio.ui.canvas.marks import draw_badge
+from bp_studio.ui.canvas.marks import BADGE_RADIUS_PX, draw_badge
 
 LEGEND = (
     ("positive", "positive weight"),
@@ -134,7 +134,7 @@ def _draw_swatch(painter: QPainter, kind: str, x0: float, y: float, colours: Col
         painter.setPen(QPen(colours.border, 1.5))
         painter.setBrush(colours.zero)
         painter.drawEllipse(QPointF(x0 + 12, y + 2), 8, 8)
-        draw_badge(painter, QPointF(x0 + 20, y - 4), 6.5, kind, colours)
+        draw_badge(painter, QPointF(x0 + 20, y - 4), BADGE_RADIUS_PX, kind, colours)
     elif kind == "question":  # a node with "?" in a dashed ring
         centre = QPointF((x0 + x1) / 2, y)
         painter.setPen(QPen(colours.border, 1.5))

@@ -3,7 +3,8 @@
 ``unit_badges`` picks the units from ``engine.diagnostics.LayerHealth`` and takes each
 badge's text from the explanation (``studio.explain_diagnostics.unit_health_tooltip``), so
 the canvas, its tooltips and the explanation panel say the same; ``UnitBadgesItem`` draws
-all badges of the network as one item; ``draw_badge`` draws one (the legend uses it too).
+the badges of the network (each a fixed size on screen, whatever the zoom, so that it is seen
+on a projector); ``draw_badge`` draws one (the legend uses it too).
 
 Network layer ``l`` (0 = the first hidden layer) is drawn as node column ``l + 1``.
 """
@@ -21,7 +22,7 @@ from bp_studio.engine import LOSSES, Network
 from bp_studio.engine.diagnostics import LayerHealth
 from bp_studio.studio.explain_diagnostics import SATURATED_MOST, unit_health_tooltip
 from bp_studio.ui.canvas.colours import Colours
-from bp_studio.ui.canvas.items import level_of_detail, pixel_font
+from bp_studio.ui.canvas.items import pixel_font
 
 SATURATED_SHARE = SATURATED_MOST
 """A unit gets the saturated badge when it is saturated on more than this share of the
@@ -29,8 +30,9 @@ samples (``LayerHealth.unit_saturated``): the explanation's "saturated on most s
 
 BADGE_LETTERS = {"saturated": "S", "dead": "✕"}
 """What each kind of badge says: ``S`` on amber, ``✕`` on dull red."""
-MIN_LETTER_PX = 6.0
-"""A badge whose radius is smaller than this many device pixels is a dot, without its letter."""
+BADGE_RADIUS_PX = 7.0
+"""A badge is a disc this many pixels in radius on screen (14 px across, its letter 10 px
+high), at any zoom and on nodes of any size: as big as the legend's."""
 
 
 @dataclass(frozen=True)
@@ -89,11 +91,10 @@ def badge_colours(kind: str) -> tuple[QColor, QColor]:
 
 
 def badge_place(centre: QPointF, node_radius: float) -> tuple[QPointF, float]:
-    """Centre and radius of the badge of a node at ``centre``: on its rim at the top right
-    (45°), ``0.36 r`` big (at least ``min(6, 0.9 r)``, so small nodes keep a visible dot)."""
-    radius = max(0.36 * node_radius, min(6.0, 0.9 * node_radius))
+    """Centre (scene) and radius (pixels on screen, ``BADGE_RADIUS_PX``) of the badge of a
+    node at ``centre`` of radius ``node_radius``: on its rim at the top right (45°)."""
     reach = node_radius * 0.74
-    return QPointF(centre.x() + reach, centre.y() - reach), radius
+    return QPointF(centre.x() + reach, centre.y() - reach), BADGE_RADIUS_PX
 
 
 def draw_badge(
@@ -102,62 +103,36 @@ def draw_badge(
     radius: float,
     kind: str,
     colours: Colours,
-    lod: float = 1.0,
 ) -> None:
-    """One badge: a disc ringed in the background colour, its letter once big enough."""
+    """One badge: a disc ringed in the background colour, with its letter (pixels)."""
     fill, ink = badge_colours(kind)
     ring = QPen(colours.background, 1.5)
     ring.setCosmetic(True)
     painter.setPen(ring)
     painter.setBrush(fill)
     painter.drawEllipse(centre, radius, radius)
-    if radius * lod < MIN_LETTER_PX:
-        return
     font = painter.font()
     painter.setPen(ink)
-    painter.setFont(pixel_font(font, radius * 1.25, bold=True))
+    painter.setFont(pixel_font(font, radius * 1.4, bold=True))
     box = QRectF(centre.x() - radius, centre.y() - radius, 2 * radius, 2 * radius)
     painter.drawText(box, Qt.AlignmentFlag.AlignCenter, BADGE_LETTERS[kind])
     painter.setFont(font)
 
 
-class UnitBadgesItem(QGraphicsItem):
-    """Every badge of the network, drawn by one item above the nodes.
+class BadgeItem(QGraphicsItem):
+    """One badge, centred on its position and drawn in pixels (``ItemIgnoresTransformations``):
+    the same size on screen however far the network is zoomed out."""
 
-    Hidden while there are none (it then costs a frame nothing); its drawing is kept in
-    device coordinates, so a redraw of the rest of the scene does not repaint it.
-    """
-
-    def __init__(self) -> None:
+    def __init__(self, kind: str, radius: float, colours: Colours) -> None:
         super().__init__()
-        self._badges: list[tuple[QPointF, float, str]] = []
-        self._colours: Colours | None = None
-        self._rect = QRectF()
-        self._key: tuple = ()
+        self.kind = kind
+        self.radius = radius
+        self._colours = colours
+        reach = radius + 2
+        self._rect = QRectF(-reach, -reach, 2 * reach, 2 * reach)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        self.setVisible(False)
-
-    def set_badges(self, badges: list[tuple[QPointF, float, str]], colours: Colours) -> None:
-        """``(centre, radius, kind)`` of each badge (scene coordinates); ``[]``: none."""
-        key = (tuple((c.x(), c.y(), r, k) for c, r, k in badges), colours.key)
-        if key == self._key:
-            return
-        self._key = key
-        self.prepareGeometryChange()
-        self._badges, self._colours = list(badges), colours
-        rect = QRectF()
-        for centre, radius, _ in badges:
-            reach = radius + 2
-            rect = rect.united(QRectF(centre.x() - reach, centre.y() - reach, 2 * reach, 2 * reach))
-        self._rect = rect
-        self.setVisible(bool(badges))
-        self.update()
-
-    def kinds(self) -> list[str]:
-        """The kinds of badge drawn, in ``BADGE_LETTERS`` order."""
-        present = {kind for _, _, kind in self._badges}
-        return [kind for kind in BADGE_LETTERS if kind in present]
 
     def boundingRect(self) -> QRectF:
         return self._rect
@@ -165,8 +140,54 @@ class UnitBadgesItem(QGraphicsItem):
     def paint(
         self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
     ) -> None:
-        if self._colours is None:
+        draw_badge(painter, QPointF(0, 0), self.radius, self.kind, self._colours)
+
+
+class UnitBadgesItem(QGraphicsItem):
+    """Every badge of the network: a ``BadgeItem`` child for each, above the nodes.
+
+    It draws nothing itself; hidden while there are no badges (it then costs a frame
+    nothing). Each badge keeps its drawing in device coordinates, so a redraw of the rest of
+    the scene does not repaint it.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._badges: list[BadgeItem] = []
+        self._key: tuple = ()
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)
+        self.setVisible(False)
+
+    def set_badges(self, badges: list[tuple[QPointF, float, str]], colours: Colours) -> None:
+        """``(centre (scene), radius (pixels), kind)`` of each badge; ``[]``: none."""
+        key = (tuple((c.x(), c.y(), r, k) for c, r, k in badges), colours.key)
+        if key == self._key:
             return
-        lod = level_of_detail(painter)
-        for centre, radius, kind in self._badges:
-            draw_badge(painter, centre, radius, kind, self._colours, lod)
+        self._key = key
+        for item in self._badges:  # (set only once the item is in the scene)
+            self.scene().removeItem(item)  # and from this item: deleted with its wrapper
+        self._badges = []
+        for centre, radius, kind in badges:
+            item = BadgeItem(kind, radius, colours)
+            item.setParentItem(self)
+            item.setPos(centre)
+            self._badges.append(item)
+        self.setVisible(bool(badges))
+
+    def items(self) -> list[BadgeItem]:
+        """The badges drawn, one item each."""
+        return list(self._badges)
+
+    def kinds(self) -> list[str]:
+        """The kinds of badge drawn, in ``BADGE_LETTERS`` order."""
+        present = {item.kind for item in self._badges}
+        return [kind for kind in BADGE_LETTERS if kind in present]
+
+    def boundingRect(self) -> QRectF:
+        return QRectF()
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
+        pass

@@ -38,15 +38,15 @@ from bp_studio.ui.canvas.checks import (
 )
 from bp_studio.ui.canvas.colours import Colours, luminance, mix
 from bp_studio.ui.canvas.edges import EdgeLayerItem, EdgeMarksItem, _bounds
-from bp_studio.ui.canvas.hidden import HIDDEN, Hidden, hidden_quantities
+from bp_studio.ui.canvas.hidden import HIDDEN, QUESTION_SYMBOLS, Hidden, hidden_quantities
 from bp_studio.ui.canvas.items import MIN_LABEL_PX, InputImageItem, Label, NodeItem, node_style_key
-from bp_studio.ui.canvas.layout import Column, ImageColumn, Layout, fmt
+from bp_studio.ui.canvas.layout import NAME_GAP_PX, Column, ImageColumn, Layout, fmt
 from bp_studio.ui.canvas.marks import Badge, UnitBadgesItem, badge_place
 
 EDGE_HIT_PX = 5.0
+NODE_OVERLAP_COST = 25.0
+"""An edge label covering a node costs this many times as much as covering another label."""
 NODE_HIT_PX = 3.0
-HEADER_MIN_PX = 7.0
-"""Column headers stay readable a little smaller than other text (they are short)."""
 
 
 def active_column(moment: Moment) -> int | None:
@@ -105,6 +105,7 @@ class NetworkScene(QGraphicsScene):
         self.edge_marks: EdgeMarksItem | None = None
         self.has_pictures = False
         self._edge_label_key: tuple = ()
+        self._covered_edge_labels: list[tuple[int, int, int]] = []
         self._marked_nodes: set[tuple[int, int]] = set()
         self._hollow_columns: dict[int, tuple] = {}
         self._marked_labels: set[tuple[str, tuple]] = set()
@@ -125,6 +126,12 @@ class NetworkScene(QGraphicsScene):
         self.question: Selection | None = None
         """Where the open quiz question is (its node, edge or bias), ringed."""
         self._question_node: tuple[int, int] | None = None
+        self.question_kind: str | None = None
+        """What the open quiz question asks for (``z``, ``a``, ``delta``, ``gradient``...)."""
+        self.question_mark: Label | None = None
+        """The question's ``z=?``, ``∂L/∂w=?``... at a fixed size on screen, shown where the
+        ``?`` written in its node or label is too small to read (or not written at all)."""
+        self._titles_scale = 0.0
 
     def _add_label(self, label: Label, anchor: QPointF, z: float = 5.0) -> Label:
         label.setPos(anchor)
@@ -161,6 +168,9 @@ class NetworkScene(QGraphicsScene):
         self.check_edges = GradientCheckItem(_bounds(start, end, 40))
         self.check_edges.setZValue(0.5)
         self.addItem(self.check_edges)
+        mark = Label("question", (), layout.header_font, "center", MIN_LABEL_PX, True, True)
+        mark.setVisible(False)
+        self.question_mark = self._add_label(mark, QPointF(), 13)  # above nodes and badges
         self.badges = UnitBadgesItem()
         self.badges.setZValue(11)  # above the nodes, below the labels
         self.addItem(self.badges)
@@ -168,9 +178,9 @@ class NetworkScene(QGraphicsScene):
         for column, size in enumerate(layout.sizes):
             geometry = layout.columns[column]
             header = Label(
-                "header", (column,), layout.header_light_font, "above", HEADER_MIN_PX, False
+                "header", (column,), layout.header_light_font, "above", MIN_LABEL_PX, False, True
             )
-            header.set_text("\n".join(layout.header_lines(network, column)))
+            header.full_text = layout.headers[column][0][0]
             anchor = QPointF(layout.xs[column], layout.header_y)
             self.headers.append(self._add_label(header, anchor))
             if isinstance(geometry, ImageColumn):
@@ -261,14 +271,17 @@ class NetworkScene(QGraphicsScene):
                 label = Label("input_name", (unit,), first.name_font, "left", MIN_LABEL_PX, False)
                 label.set_text(name)
                 self.input_names.append(self._add_label(label, anchor, 12))
-        if layout.output_names is not None:
+        if layout.output_names is not None and layout.shown_output_names is not None:
             column = len(layout.columns) - 1
-            gap = last.half_width + 6 + layout.value_width(column)
-            for unit, name in enumerate(layout.output_names):
+            badge = last.radius * 0.74 + NAME_GAP_PX / layout.text_scale  # clear of a badge
+            gap = max(last.half_width + 6, badge) + layout.value_width(column)
+            names = zip(layout.output_names, layout.shown_output_names)
+            for unit, (name, shown) in enumerate(names):
                 anchor = layout.node(column, unit) + QPointF(gap, 0)
-                min_px = MIN_LABEL_PX if last.labelled else math.inf
-                label = Label("output_name", (unit,), last.name_font, "right", min_px, False)
-                label.set_text(name)
+                font = layout.output_name_font
+                label = Label("output_name", (unit,), font, "right", MIN_LABEL_PX, False, True)
+                label.set_text(shown)
+                label.full_text = name if shown != name else ""
                 self.output_names.append(self._add_label(label, anchor, 12))
 
     # -- restyling ----------------------------------------------------------------------------
@@ -297,7 +310,8 @@ class NetworkScene(QGraphicsScene):
         self._restyle_nodes(moment, colours, column)
         self._restyle_image(moment, colours, hover, selection)
         self._restyle_labels(moment, colours, column, scale)
-        self._restyle_band(colours, column)
+        self._restyle_question_mark(moment, colours, scale)
+        self._restyle_band(colours, column, scale)
         if self.check is not None and self._check_key != colours.key:
             self._draw_check(colours)
         if self.unit_badges:
@@ -350,10 +364,11 @@ class NetworkScene(QGraphicsScene):
                 continue
             self._hollow_columns.pop(column, None)
             asked = self._hidden_node(column, showing_delta)
+            asked_symbol = QUESTION_SYMBOLS.get(self.question_kind or "", symbol)
             for unit, (node, name, value) in enumerate(zip(nodes, symbols, values.tolist())):
-                if unit == asked:  # the quiz asks for it: "?" on a blank node
+                if unit == asked:  # the quiz asks for it: "z=?" ... on a blank node
                     node.set_state(
-                        name, HIDDEN, colours.zero, border, QColor("#111111"), text,
+                        asked_symbol, HIDDEN, colours.zero, border, QColor("#111111"), text,
                         colours.label_background, False, node_halo,
                     )  # fmt: skip
                     continue
@@ -445,14 +460,30 @@ class NetworkScene(QGraphicsScene):
         network = moment.network
         phase = moment.phase
         update = moment.update
+        titles_changed = scale != self._titles_scale
+        self._titles_scale = scale
+        titles = layout.header_texts(scale) if titles_changed else []
         for column, header in enumerate(self.headers):
             is_active = column == active
             header.set_font(layout.header_font if is_active else layout.header_light_font)
             header.set_style(colours.accent if is_active else colours.text)
-            header.show_if(True, scale)
-        for label in (*self.input_names, *self.output_names):
+            if titles_changed:
+                text = titles[column]
+                header.set_text(text)
+                full = layout.headers[column][0][0]
+                header.full_text = "" if text == full else full
+                header.show_if(True, scale)
+        for label in self.input_names:
             label.set_style(colours.text)
             label.show_if(True, scale)
+        if self.output_names:
+            # names on screen keep their size: as many as have room (every other one ...)
+            output = layout.columns[-1]
+            height = QFontMetricsF(layout.output_name_font).height()
+            step = max(1, math.ceil(height / max(output.spacing * scale, 1e-9)))
+            for unit, label in enumerate(self.output_names):
+                label.set_style(colours.text)
+                label.show_if(unit % step == 0, scale)
         if self.caption is not None:
             self.caption.set_style(colours.text)
             self.caption.show_if(True, scale)
@@ -572,7 +603,7 @@ class NetworkScene(QGraphicsScene):
             else:
                 loss.set_style(colours.text, colours.label_background)
         if self.edge_labels:
-            self._place_edge_labels()
+            self._place_edge_labels(scale)
 
     def _restyle_errors(self, moment: Moment, colours: Colours, scale: float) -> None:
         """Target, output and error beside each output node (error phase): right of the node
@@ -609,7 +640,7 @@ class NetworkScene(QGraphicsScene):
                 x = max(x, output.x + output.radius + output.halo + node.outside_width() + 12)
             if self.output_names:
                 name = self.output_names[unit]
-                x = max(x, name.pos().x() + name.text_rect().right() + 6)
+                x = max(x, name.scene_rect(scale).right() + 6)
         for unit, label in enumerate(self.error_labels):
             y = layout.node(last, unit).y()
             box = label.text_rect().translated(x, y)
@@ -639,20 +670,25 @@ class NetworkScene(QGraphicsScene):
             colours.faded(border, fade),
         )
 
-    def _place_edge_labels(self) -> None:
+    def _place_edge_labels(self, scale: float) -> None:
         """Put each edge label on its edge where it covers no node and no other label.
 
         Labels sit near the edge's target end (``t ~ 0.72``), where the edges into one node
         have spread apart; if that spot is taken the next candidate along the edge is tried
-        (the one overlapping least if none is free). Rectangles are ``[x0, y0, x1, y1]`` rows.
+        (the one overlapping least if none is free, covering a node costing far more than
+        covering a label). A label that would still cut into a node's circle is not drawn
+        (its tooltip gives the weight): the node would hide part of its number.
+        Rectangles are ``[x0, y0, x1, y1]`` rows.
         """
         layout = self._layout
         loss = self.loss_label
         assert loss is not None  # placed only once built
-        boxes = []
+        boxes, circles = [], []
         for column in layout.columns:
             r = column.radius + column.halo + 2
             boxes += [(x - r, y - r, x + r, y + r) for x, y in zip(column.node_xs, column.ys)]
+            circles += [(x, y, column.radius) for x, y in zip(column.node_xs, column.ys)]
+        nodes = len(boxes)
         others = [
             *self.bias_labels.values(),
             *self.error_labels,
@@ -662,16 +698,32 @@ class NetworkScene(QGraphicsScene):
         ]
         for label in others:
             if label.isVisible() and label.text():
-                rect = label.text_rect().translated(label.pos())
+                rect = label.scene_rect(scale)
                 boxes.append((rect.left(), rect.top(), rect.right(), rect.bottom()))
         sizes = [(label.text_rect().width(), label.text_rect().height()) for label in
                  self.edge_labels.values()]  # fmt: skip
         key = (tuple(boxes), tuple(sizes))
-        if key == self._edge_label_key:
-            return
-        self._edge_label_key = key
+        if key != self._edge_label_key:
+            self._edge_label_key = key
+            self._covered_edge_labels = self._edge_label_spots(boxes, sizes, nodes, circles)
+        for covered in self._covered_edge_labels:
+            self.edge_labels[covered].setVisible(False)
+
+    def _edge_label_spots(
+        self,
+        boxes: list[tuple[float, float, float, float]],
+        sizes: list[tuple[float, float]],
+        nodes: int,
+        circles: list[tuple[float, float, float]],
+    ) -> list[tuple[int, int, int]]:
+        """Place the edge labels (see ``_place_edge_labels``); the keys of those whose best
+        spot still cuts into a node's circle (``circles``: ``(x, y, radius)`` rows)."""
+        layout = self._layout
         obstacles = np.array(boxes, dtype=np.float64).reshape(-1, 4)
         weights = np.ones(len(obstacles))
+        weights[:nodes] = NODE_OVERLAP_COST
+        centres = np.array(circles, dtype=np.float64).reshape(-1, 3)
+        covered = []
         t = np.array([0.72, 0.64, 0.8, 0.56, 0.48, 0.4, 0.32, 0.86, 0.26])
         for ((index, unit, input), label), (width, height) in zip(self.edge_labels.items(), sizes):
             start = layout.node(index, input)
@@ -685,10 +737,17 @@ class NetworkScene(QGraphicsScene):
             overlap = np.prod(np.clip(high - low, 0, None), axis=2)
             best = int(np.argmin(overlap @ weights))  # the first free candidate, if any
             label.setPos(QPointF(x[best], y[best]))
+            x0, y0, x1, y1 = candidates[best] + (2, 2, -2, -2)  # the box as drawn
+            dx = np.maximum(np.maximum(x0 - centres[:, 0], centres[:, 0] - x1), 0)
+            dy = np.maximum(np.maximum(y0 - centres[:, 1], centres[:, 1] - y1), 0)
+            if np.any(dx * dx + dy * dy < centres[:, 2] ** 2):
+                covered.append((index, unit, input))
+                continue
             obstacles = np.vstack([obstacles, candidates[best]])
             weights = np.append(weights, 2.0)
+        return covered
 
-    def _restyle_band(self, colours: Colours, active: int | None) -> None:
+    def _restyle_band(self, colours: Colours, active: int | None, scale: float) -> None:
         """A tinted band behind the column being computed, from its header to its last label."""
         band, layout, loss = self.band, self._layout, self.loss_label
         assert band is not None and loss is not None  # restyled only once built
@@ -698,10 +757,11 @@ class NetworkScene(QGraphicsScene):
         column = layout.columns[active]
         x = column.x
         header = self.headers[active]
-        half = max(column.half_width + 10, header.text_rect().width() / 2 + 10)
+        title = header.scene_rect(scale)
+        half = max(column.half_width + 10, title.width() / 2 + 10)
         if not column.roomy:
             half = max(half, column.radius + 24)
-        top = header.y() + header.text_rect().top() - 8
+        top = title.top() - 8
         bottom = column.bottom + column.halo + 8
         if column.roomy and active > 0 and (active - 1, 0) in self.bias_labels:
             bottom += QFontMetricsF(column.label_font).height() + 8
@@ -906,6 +966,51 @@ class NetworkScene(QGraphicsScene):
         """Hide what ``question`` asks for (at the next ``restyle``) and ring where it is."""
         self.hidden = hidden_quantities(question)
         self.question = None if question is None else question.selection
+        self.question_kind = None if question is None else question.kind
+
+    def _restyle_question_mark(self, moment: Moment, colours: Colours, scale: float) -> None:
+        """``z=?``, ``∂L/∂w=?``... on the asked node, edge or bias, a fixed size on screen,
+        where the ``?`` written in place (in the node, on the label) cannot be read at
+        ``scale``: too small, or a network too big to write it at all."""
+        mark, question, kind = self.question_mark, self.question, self.question_kind
+        assert mark is not None  # restyled only once built
+        if question is None or kind is None:
+            if mark.isVisible():
+                mark.setVisible(False)
+            return
+        layer, unit = question.layer, question.unit
+        written: Label | NodeItem | None = None
+        if question.kind == "node":
+            where = self._layout.node(layer, unit)
+            if kind == "error":
+                text = "e=?"
+                written = self.error_labels[unit] if layer == len(self.nodes) - 1 else None
+            else:
+                text = f"{QUESTION_SYMBOLS.get(kind, kind)}=?"
+                written = self.nodes[layer][unit] if self.nodes[layer] else None
+        else:
+            symbol = "w" if question.kind == "edge" else "b"
+            text = f"∂L/∂{symbol}=?" if kind == "gradient" else f"new {symbol}=?"
+            if question.kind == "edge":
+                assert question.input is not None  # an edge selection names its input
+                start = self._layout.node(layer, question.input)
+                where = (start + self._layout.node(layer + 1, unit)) / 2
+                written = self.edge_labels.get((layer, unit, question.input))
+            else:
+                where = self._layout.node(layer + 1, unit)
+                written = self.bias_labels.get((layer, unit))
+        if isinstance(written, NodeItem):
+            legible = written.value_text == HIDDEN and written.text_readable_at(scale)
+        else:
+            legible = written is not None and written.isVisible() and HIDDEN in written.text()
+        if legible:
+            if mark.isVisible():
+                mark.setVisible(False)
+            return
+        mark.set_text(text)
+        mark.set_style(colours.text, colours.label_background, colours.accent, 2.0)
+        mark.setPos(where)
+        mark.setVisible(True)
 
     def edge_pen(self, layer: int, unit: int, input: int) -> QPen:
         """The pen edge ``weight[unit, input]`` of network layer ``layer`` is drawn with: its

@@ -35,7 +35,7 @@ from bp_studio.studio.quiz import Question
 from bp_studio.ui.canvas import tooltips
 from bp_studio.ui.canvas.checks import parameter_offsets
 from bp_studio.ui.canvas.colours import Colours
-from bp_studio.ui.canvas.items import PIXMAP_CACHE_KB, NodeItem
+from bp_studio.ui.canvas.items import PIXMAP_CACHE_KB, Label, NodeItem
 from bp_studio.ui.canvas.layout import Layout
 from bp_studio.ui.canvas.legend import LEGEND, draw_legend, legend_rect, legend_size
 from bp_studio.ui.canvas.marks import unit_badges
@@ -221,8 +221,11 @@ class NetworkCanvas(QGraphicsView):
 
     def set_hidden(self, question: Question | None) -> None:
         """Hide what the quiz ``question`` asks for: its number is written ``?`` on its node
-        (a blank node), edge or bias label, beside an output node and in the tooltips, and a
-        dashed ring (a glow, for an edge) shows where it is. ``None`` shows everything.
+        (a blank node that names the quantity: ``z=?`` for a ``z`` question), edge or bias
+        label, beside an output node and in the tooltips, and a dashed ring (a glow, for an
+        edge) shows where it is. Where that ``?`` is too small to read (or not written: a
+        big network), a box saying ``z=?``, ``∂L/∂w=?``... at a fixed size on screen marks
+        the node, edge or bias (``labels("question")``). ``None`` shows everything.
 
         What else is hidden with it is in ``hidden`` (a ``z`` question hides ``a`` too).
         ``ValueError`` if the question is about a node, edge or bias this network lacks.
@@ -307,6 +310,14 @@ class NetworkCanvas(QGraphicsView):
         """The visible labels of one role (``header``, ``bias``, ``edge``, ``error``, ``loss``,
         ``input_name``, ``output_name``, ``caption``)."""
         return self._scene.labels(role)
+
+    def full_text_at(self, view_pos: QPoint) -> str:
+        """What the abbreviated column title or output name at ``view_pos`` (viewport
+        pixels) stands for (``Hidden layer 1 (8) · sigmoid`` for ``H1``); empty if none."""
+        for item in self.items(view_pos):
+            if isinstance(item, Label) and item.full_text and item.isVisible():
+                return item.full_text
+        return ""
 
     def label_shown(self, role: str, key: tuple[int, ...]) -> bool:
         """Whether a label is drawn at the current zoom (big enough to read)."""
@@ -603,11 +614,12 @@ class NetworkCanvas(QGraphicsView):
         if event.type() == QEvent.Type.ToolTip:
             assert isinstance(event, QHelpEvent)  # Qt asks for tooltips with help events
             selection = self._hit(event.pos()) if self._moment is not None else None
-            if selection is None:
+            text = self.tooltip_text(selection) if selection else self.full_text_at(event.pos())
+            if not text:
                 QToolTip.hideText()
                 event.ignore()
             else:
-                QToolTip.showText(event.globalPos(), self.tooltip_text(selection), self.viewport())
+                QToolTip.showText(event.globalPos(), text, self.viewport())
             return True
         return super().viewportEvent(event)
 
