@@ -453,6 +453,9 @@ class DiagnosticsView(QWidget):
         layout.addWidget(self.headline)
         layout.addWidget(self.tabs, 1)
         self._arrange(short=True, wide=False, narrow=True)
+        # The short arrangement's minimum whatever the arrangement now: a tall view must not
+        # hold the window taller than a laptop screen until it becomes short.
+        self.setMinimumSize(self.minimumSizeHint())
         self._draw_health(None, None)
 
     # -- the public calls ----------------------------------------------------------------------

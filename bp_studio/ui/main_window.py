@@ -921,7 +921,7 @@ class MainWindow(QMainWindow):
             [SETTINGS_WIDTH[1] + 40 * wide, EXPLAIN_WIDTH[1] + 80 * wide],
             Qt.Orientation.Horizontal,
         )
-        column = self.explain_dock.height() + self.data_view_dock.height()
+        column = self.centre.height()  # the right column is as tall as the centre
         self.resizeDocks(
             [self.explain_dock, self.data_view_dock],
             [column - column * 2 // 5, column * 2 // 5],

@@ -217,3 +217,26 @@ def test_showing_the_diagnostics_keeps_the_window_on_a_laptop_screen(tmp_path):
     assert probe["visible"], probe
     assert inside(probe["shown"], probe["screen"]), probe
     assert probe["shown"][3] == probe["opened"][3], "the window grew when the dock showed"
+
+
+def test_a_tall_diagnostics_view_lets_the_window_shrink_to_a_laptop(qtbot):
+    """Shown tall on a large screen (plots stacked), the view must not hold the window above
+    720 px when it is made smaller: its minimum is the short arrangement's."""
+    from PySide6.QtCore import Qt
+
+    from bp_studio.ui.main_window import MainWindow
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    window.resize(1600, 1000)
+    qtbot.wait(50)
+    window.learning.show()
+    window.resizeDocks([window.diagnostics_dock], [600], Qt.Orientation.Vertical)
+    qtbot.wait(50)
+    assert window.learning.view.height() >= 360  # tall: the plots stacked
+    assert window.diagnostics_dock.minimumSizeHint().height() <= 200  # asks for the short one
+    window.resize(1280, 720)
+    qtbot.waitUntil(lambda: window.size().height() == 720, timeout=2000)
+    assert window.size().width() == 1280
+    window.files.confirm_discard = lambda: True
