@@ -118,12 +118,37 @@ def distinct_labels(labels: list[str], separator: str = " · ") -> list[str]:
 def run_curve_points(run: RunCurve) -> tuple[np.ndarray, np.ndarray]:
     """``(steps, losses)`` drawn for an earlier run: the mean loss per epoch at the steps that
     ended the epochs when the run had several steps per epoch and at least two epochs (the
-    mini-batch loss per step is too noisy to compare), else the loss of every step ``1..n``."""
+    mini-batch loss per step is too noisy to compare), else the loss of every step ``1..n``;
+    ``thinned`` to at most ``RUN_POINTS``."""
     steps = len(run.step_losses)
     epochs = len(run.epoch_losses)
     if epochs >= 2 and epochs < steps:
-        return np.asarray(run.epoch_end_steps, dtype=float), np.asarray(run.epoch_losses, float)
-    return np.arange(1, steps + 1, dtype=float), np.asarray(run.step_losses, dtype=float)
+        x, y = np.asarray(run.epoch_end_steps, dtype=float), np.asarray(run.epoch_losses, float)
+    else:
+        x, y = np.arange(1, steps + 1, dtype=float), np.asarray(run.step_losses, dtype=float)
+    return thinned(x, y)
+
+
+RUN_POINTS = 2000
+"""An earlier run is drawn with at most this many points: it is faded context, and a long
+one redrawn in full at every frame of a live run took the training's time."""
+
+
+def thinned(x: np.ndarray, y: np.ndarray, most: int = RUN_POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """``(x, y)`` with at most ``most`` points: consecutive points averaged in equal groups
+    (non-finite values left out of the means; a group with none stays NaN), each at its
+    group's last ``x``."""
+    n = len(x)
+    if n <= most:
+        return x, y
+    edges = np.linspace(0, n, most + 1).round().astype(np.intp)
+    starts = edges[:-1]
+    finite = np.isfinite(y)
+    sums = np.add.reduceat(np.where(finite, y, 0.0), starts)
+    counts = np.add.reduceat(finite.astype(np.int64), starts)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+    return x[edges[1:] - 1], means
 
 
 class StepAxis(pg.AxisItem):

@@ -228,7 +228,8 @@ def test_the_steps_follow_the_current_run_not_a_longer_earlier_one(qtbot):
     plot.set_history(np.linspace(0.6, 0.5, 50), np.zeros(0), np.zeros(0))
     (x0, x1), (_, top) = shown(plot)
     assert (x0, x1) == (0.0, pytest.approx(50 * 1.02))  # the current run's steps
-    assert top == pytest.approx(3.0 * 1.05)  # the earlier run's losses in those steps
+    # the earlier run's losses in those steps (drawn thinned: its first group's mean)
+    assert top == pytest.approx(3.0 * 1.05, rel=1e-3)
     label = plot.run_labels[0]
     assert label.isVisible() and x1 - 1 <= label.pos().x() <= x1  # at the last step shown
     plot.append_history(np.full(950, 0.4), np.zeros(0), np.zeros(0))
@@ -287,3 +288,17 @@ def test_labels_keep_what_differs_and_long_ones_are_shortened():
     long = "x" * 50
     assert short_label(long) == "x" * (RUN_LABEL_CHARACTERS - 1) + "…"
     assert short_label("short") == "short"
+
+
+def test_a_long_earlier_run_is_drawn_thinned_to_its_group_means():
+    from bp_studio.ui.loss_plot import RUN_POINTS, thinned
+
+    x = np.arange(1, 8_001, dtype=float)  # groups of 4
+    y = np.where(x % 2 == 0, 1.0, 3.0)  # the mean of every pair is 2
+    y[4000:4002] = np.nan  # left out of its group's mean
+    tx, ty = thinned(x, y)
+    assert len(tx) == RUN_POINTS and tx[-1] == 8_000  # each at its group's last step
+    assert np.allclose(ty, 2.0)
+    short_x, short_y = thinned(x[:100], y[:100])
+    assert short_x is x[:100].base or np.array_equal(short_x, x[:100])  # short: as it is
+    assert np.array_equal(short_y, y[:100])
