@@ -108,7 +108,18 @@ class Learning(QObject):
             and len(health) == len(network.layers)
             and all(h.units == layer.units for h, layer in zip(health, network.layers))
         )
-        self.window.canvas.set_unit_health(health if fits else None)
+        # A network that has learned is not warned about: saturated units are expected
+        # there (the diagnostics view says so in words).
+        self.window.canvas.set_unit_health(health if fits and not self.learned() else None)
+
+    def learned(self) -> bool:
+        """Whether the network has learned (``TrainingProgress.learned``: every training
+        sample right, or the loss below 1 % of the first step's)."""
+        trainer = self.studio.trainer
+        if trainer is None:
+            return False
+        progress = training_progress(self.studio.evaluation, trainer.step_losses[:1])
+        return progress is not None and progress.learned
 
     def explain_health(self) -> None:
         """The layer health at the step shown with every formula and its numbers, in the

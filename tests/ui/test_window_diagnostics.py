@@ -260,3 +260,24 @@ def test_hovering_a_node_during_a_quiz_does_not_show_its_map(window):
     assert window.studio.quiz.question is not None
     window._on_node_hovered(Selection("node", 1, 0))
     assert window.data_view.shown_neuron is None  # the map of that unit would give a away
+
+
+def test_a_network_that_has_learned_gets_no_warning_badges(window, monkeypatch):
+    studio = window.studio
+    studio.set(hidden=(HiddenLayer(4, "sigmoid"),), lr=2.0)
+    for unit in range(4):  # saturated: badges while it has not learned
+        studio.edit_bias(0, unit, 20.0)
+        for column in range(2):
+            studio.edit_weight(0, unit, column, 40.0 * (1 if (unit + column) % 2 else -1))
+    window.step_batch()
+    assert window.canvas.unit_badges() and not window.learning.learned()
+    monkeypatch.setattr(window.learning, "learned", lambda: True)
+    window.refresh()
+    assert window.canvas.unit_badges() == {}  # the same units, once it has learned: no alarm
+    monkeypatch.undo()
+    studio.set(lr=5.0)
+    studio.reset()
+    assert not window.learning.learned()
+    studio.run(20_000)
+    assert window.learning.learned()  # XOR: every row right
+    assert studio.evaluation.train_accuracy == 1.0
