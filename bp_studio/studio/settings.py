@@ -46,6 +46,22 @@ TRAINING_FIELDS = (
     "regularization_rate",
     "patience",
 )
+FIELD_WORDS = {
+    "hidden": "the hidden layers",
+    "output_activation": "the output activation",
+    "output_bias": "the output bias",
+    "loss": "the loss",
+    "optimizer": "the optimiser",
+    "lr": "the learning rate",
+    "batch_size": "the batch size",
+    "shuffle": "shuffling",
+    "regularization": "the regularisation",
+    "regularization_rate": "the regularisation rate",
+    "init": "the initialiser",
+    "seed": "the seed",
+    "patience": "the patience",
+}
+"""Every setting as Undo, Redo and the messages name it."""
 MAX_PATIENCE = 100_000
 """Early stopping waits at most this many epochs."""
 

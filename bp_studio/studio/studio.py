@@ -86,7 +86,7 @@ from bp_studio.studio.moment import Moment, Selection
 from bp_studio.studio.progress import ProgressBoard, Publication
 from bp_studio.studio.quiz import Quiz, Verdict
 from bp_studio.studio.runs import RunArchive, RunCurve
-from bp_studio.studio.settings import TRAINING_FIELDS, Settings
+from bp_studio.studio.settings import FIELD_WORDS, TRAINING_FIELDS, Settings
 from bp_studio.studio.undo import UndoEntry, UndoStack
 
 CHUNK_SECONDS = 0.02
@@ -429,7 +429,7 @@ class Studio:
         if architecture:
             self._pause()
             with self._lock:
-                self._push_undo(f"change {', '.join(architecture)}")
+                self._push_undo(f"change {_words(architecture)}")
                 old = self.doc.settings
                 self.doc.settings = wanted
                 self._rebuild()
@@ -447,7 +447,7 @@ class Studio:
         """At a step boundary (or the start of the step in progress): apply and record."""
         old = self.doc.settings
         key = ("set", tuple(sorted(values)), self.step_count)
-        self._push_undo(f"change {', '.join(values)}", merge_key=key)
+        self._push_undo(f"change {_words(values)}", merge_key=key)
         self.doc.settings = replace(old, **values)
         trainer = self.doc.trainer
         if trainer is not None:
@@ -1274,6 +1274,7 @@ class Studio:
         self.events.network_changed.emit()
         self.events.stepped.emit()
         self.events.undo_changed.emit()
+        self.events.quiz_changed.emit()  # a new run drops an open question
 
     def _announce_document(self) -> None:
         self.events.document_changed.emit()
@@ -1304,6 +1305,11 @@ class _Pace:
 
     def measured_health(self, started: float, ended: float) -> None:
         self.next_health = ended + max(MIN_INTERVAL, (ended - started) / HEALTH_SHARE)
+
+
+def _words(names: Any) -> str:
+    """``the learning rate, the batch size``: settings as the Edit menu names them."""
+    return ", ".join(FIELD_WORDS.get(name, name) for name in names)
 
 
 def _finite(value: Any) -> float:

@@ -107,6 +107,11 @@ class BreakpointsPanel(QWidget):
         """Why the typed value was refused (hidden when nothing was)."""
         self.problem.setWordWrap(True)
         self.problem.setStyleSheet("color: #b2182b;")
+        # Hidden again when the value is typed anew, it keeps its room: what is under the
+        # pointer (the Add button, in a column scrolled to its foot) does not move.
+        policy = self.problem.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.problem.setSizePolicy(policy)
         self.problem.hide()
         self.kind.currentIndexChanged.connect(self._on_kind_changed)
 

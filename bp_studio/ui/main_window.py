@@ -254,6 +254,9 @@ class MainWindow(QMainWindow):
         self.status = QLabel()
         self.status.setMinimumWidth(1)  # long texts are cut by the window, not widen it
         self.statusBar().addPermanentWidget(self.status, 1)
+        # A passing message (``say``) takes the bar while it lasts: the step line, stretched
+        # over the whole width, would leave it no room.
+        self.statusBar().messageChanged.connect(lambda text: self.status.setHidden(bool(text)))
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)

@@ -101,3 +101,19 @@ def test_no_breakpoints_says_so(panel):
 def test_the_panel_fits_a_laptop_side_column(panel):
     panel.set_breakpoints((Breakpoint("grad_norm_above", 10.0),))
     assert panel.minimumSizeHint().width() <= 260
+
+
+def test_typing_after_a_refusal_moves_nothing(qtbot):
+    panel = BreakpointsPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.kind.setCurrentIndex(panel.kind.findData("epoch"))
+    panel.value.setText("0")
+    panel.add.click()
+    qtbot.wait(10)
+    assert panel.problem.isVisible()
+    height, add_at = panel.sizeHint().height(), panel.add.pos()
+    panel.value.textEdited.emit("5")  # the message goes, its room stays
+    qtbot.wait(10)
+    assert not panel.problem.isVisible()
+    assert panel.sizeHint().height() == height and panel.add.pos() == add_at

@@ -271,13 +271,33 @@ def test_a_network_that_has_learned_gets_no_warning_badges(window, monkeypatch):
             studio.edit_weight(0, unit, column, 40.0 * (1 if (unit + column) % 2 else -1))
     window.step_batch()
     assert window.canvas.unit_badges() and not window.learning.learned()
-    monkeypatch.setattr(window.learning, "learned", lambda: True)
-    window.refresh()
-    assert window.canvas.unit_badges() == {}  # the same units, once it has learned: no alarm
-    monkeypatch.undo()
+    with monkeypatch.context() as patch:
+        patch.setattr(window.learning, "learned", lambda: True)
+        window.refresh()
+        assert window.canvas.unit_badges() == {}  # the same units, once learned: no alarm
     studio.set(lr=5.0)
     studio.reset()
     assert not window.learning.learned()
     studio.run(20_000)
     assert window.learning.learned()  # XOR: every row right
     assert studio.evaluation.train_accuracy == 1.0
+
+
+def test_a_passing_message_has_the_status_bar_to_itself(window):
+    window.say("Other data: a new network starts", 5000)
+    bar = window.statusBar()
+    assert bar.currentMessage() == "Other data: a new network starts"
+    assert not window.status.isVisible()  # the step line makes room for it
+    bar.clearMessage()
+    assert window.status.isVisible()
+
+
+def test_a_new_network_drops_the_open_quiz_question_from_the_panel(window):
+    window.studio.start_quiz(("a",))
+    window.next_phase()
+    panel = window.quiz_panel
+    assert window.studio.quiz.question is not None and "= ?" in panel.prompt.text()
+    assert panel.reveal_button.isEnabled()
+    window.studio.set(hidden=(HiddenLayer(5, "tanh"),))
+    assert window.studio.quiz.question is None
+    assert "= ?" not in panel.prompt.text() and not panel.reveal_button.isEnabled()
