@@ -276,7 +276,13 @@ class Document:
         step_losses, epoch_losses, epoch_end_steps = self.losses()
         self.runs.keep(
             RunCurve(
-                run_label(self.settings, self.network, trainer.step_count, self.changes),
+                run_label(
+                    self.settings,
+                    self.network,
+                    trainer.step_count,
+                    self.changes,
+                    self.data.raw.name if self.data is not None else None,
+                ),
                 step_losses,
                 epoch_end_steps,
                 epoch_losses,

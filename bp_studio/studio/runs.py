@@ -136,9 +136,14 @@ class RunArchive:
 
 
 def run_label(
-    settings: Settings, network: Network, steps: int, changes: Sequence[Change] = ()
+    settings: Settings,
+    network: Network,
+    steps: int,
+    changes: Sequence[Change] = (),
+    data: str | None = None,
 ) -> str:
-    """What a run was, short: ``2-3-1 sigmoid · sgd η 0.5 · full batch · 120 steps``.
+    """What a run was, short: ``xor · 2-3-1 sigmoid · sgd η 0.5 · full batch · 120 steps``
+    (``data``: the data set's name, first when given).
 
     ``settings`` are those in effect now and ``changes`` the run's record: the label gives
     the settings the run's first step used, and a setting changed during the run as
@@ -159,6 +164,8 @@ def run_label(
     label = (
         f"{sizes} {activations} · {used.optimizer} η {_value(used.lr)} · {batch} · {steps:,} steps"
     )
+    if data:
+        label = f"{data} · {label}"
     for change in reversed(during):
         name = "η" if change.name == "lr" else change.name.replace("_", " ")
         label += f" · {name} {_value(change.old)}→{_value(change.new)} at step {change.step:,}"

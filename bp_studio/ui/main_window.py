@@ -470,7 +470,10 @@ class MainWindow(QMainWindow):
         runs = studio.runs
         current = None
         if studio.trainer is not None:
-            current = run_label(studio.settings, studio.network, studio.step_count, studio.changes)
+            data = studio.data.raw.name if studio.data is not None else None
+            current = run_label(
+                studio.settings, studio.network, studio.step_count, studio.changes, data
+            )
         self.loss_plot.set_runs(runs, current)
         self.runs_list.set_runs(runs)
 

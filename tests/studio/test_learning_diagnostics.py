@@ -151,7 +151,7 @@ def test_a_run_label_names_a_setting_changed_during_the_run():
     s.reset()
     label = s.runs[0].label
     assert label == (
-        f"2-3-1 sigmoid · sgd η {Settings().lr:g} · batch 2 · 30 steps · "
+        f"xor · 2-3-1 sigmoid · sgd η {Settings().lr:g} · batch 2 · 30 steps · "
         f"η {Settings().lr:g}→0.05 at step 20"
     )
 
