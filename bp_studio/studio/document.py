@@ -245,6 +245,8 @@ class Document:
         changes and health (no trainer when the data does not fit: ``notice`` says so)."""
         self.network = network
         self.trainer = None
+        self.run_data = self.data.raw.name if self.data is not None else None
+        """The name of the data set this run trains on (its label when it is kept)."""
         if self.data is not None:
             try:
                 self.trainer = make_trainer(network, self.data, self.settings)
@@ -281,7 +283,7 @@ class Document:
                     self.network,
                     trainer.step_count,
                     self.changes,
-                    self.data.raw.name if self.data is not None else None,
+                    self.run_data,  # the data it trained on: new data may be in place now
                 ),
                 step_losses,
                 epoch_end_steps,
@@ -389,6 +391,7 @@ class Document:
             state.history.attach(trainer)
         self.settings = state.settings
         self.data_spec, self.rows, self.data = state.data_spec, state.rows, state.data
+        self.run_data = self.data.raw.name if self.data is not None else None
         self.network, self.trainer = network, trainer
         self.history = state.history
         self.evaluations = state.evaluations

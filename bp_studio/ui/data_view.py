@@ -944,6 +944,16 @@ class ConfusionMatrixWidget(QWidget):
     def sizeHint(self) -> QSize:
         return QSize(420, 380)
 
+    def column_names(self, names: tuple[str, ...], cell: int) -> list[str]:
+        """The columns' names as drawn: each within its own ``cell`` pixels, shortened with
+        "…" when longer (the rows give them in full); side by side, whole names ran together
+        ("setosaversicolorvirginica")."""
+        metrics = self.fontMetrics()
+        return [
+            metrics.elidedText(name, Qt.TextElideMode.ElideRight, max(cell - 4, 8))
+            for name in names
+        ]
+
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
@@ -993,10 +1003,10 @@ class ConfusionMatrixWidget(QWidget):
         painter.restore()
 
         column_y = line * 1.6 + line + 2
-        for c, name in enumerate(names):
+        for c, (name, shown) in enumerate(zip(names, self.column_names(names, cell))):
             painter.drawText(
-                QRectF(x0 + c * cell - 20, column_y, cell + 40, line),
-                Qt.AlignmentFlag.AlignCenter, name,
+                QRectF(x0 + c * cell, column_y, cell, line),
+                Qt.AlignmentFlag.AlignCenter, shown,
             )  # fmt: skip
             painter.drawText(
                 QRectF(x0 - label_w - 2, y0 + c * cell, label_w, cell),

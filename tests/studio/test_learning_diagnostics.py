@@ -281,3 +281,16 @@ def test_health_now_is_the_health_at_the_current_step():
     s.edit_weight(0, 0, 0, 3.0)  # the same step, other parameters: computed again
     edited = s.health_now()
     assert edited is not now and edited[0].weight_norm != now[0].weight_norm
+
+
+def test_a_run_kept_when_the_data_changes_is_labelled_with_the_data_it_trained_on():
+    s = Studio()
+    s.run(20)
+    s.set_data(DataSpec("generator", "moons", samples=100))
+    assert s.runs[-1].label.startswith("xor · 2-3-1")  # not the moons now in place
+    s.run(10)
+    s.set_data(DataSpec("real", "iris"))
+    assert s.runs[-1].label.startswith("moons · ")
+    s.undo()  # back on moons with its run: kept again under its own name
+    s.set_data(DataSpec("example", "xor"))
+    assert s.runs[-1].label.startswith("moons · ")

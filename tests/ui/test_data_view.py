@@ -481,3 +481,18 @@ def test_axes_print_ordinary_values_as_they_are(qtbot, view):
         ticks = [value for _, values in axis.tickValues(low, high, 300) for value in values]
         strings = axis.tickStrings(sorted(ticks)[:2], axis.scale, 0.1)
         assert all(0.0 <= float(text) <= 1.0 for text in strings)
+
+
+def test_the_confusion_matrix_columns_name_each_class_within_its_cell(qtbot):
+    from bp_studio.ui.data_view import ConfusionMatrixWidget
+
+    widget = ConfusionMatrixWidget()
+    qtbot.addWidget(widget)
+    names = ("setosa", "versicolor", "virginica")
+    metrics = widget.fontMetrics()
+    cell = metrics.horizontalAdvance("versicolor") - 10  # a laptop-sized matrix
+    shown = widget.column_names(names, cell)
+    assert all(metrics.horizontalAdvance(text) <= cell - 4 for text in shown)
+    assert shown[0] == "setosa" or shown[0].endswith("…")
+    assert shown[1].endswith("…") and "versicolor".startswith(shown[1][:-1])
+    assert widget.column_names(names, 400) == list(names)  # room enough: in full
