@@ -7,7 +7,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from bp_studio.engine import Parameters
+from bp_studio.engine import Network, Parameters
+from bp_studio.studio.explain import format_number
 
 
 def flat(parameters: Iterable[Parameters]) -> np.ndarray:
@@ -37,3 +38,25 @@ def fuzz_examples(full: int) -> int:
     if os.environ.get("CI"):
         return full
     return min(full, LOCAL_EXAMPLES)
+
+
+# -- the small network the canvas tests draw ----------------------------------------------------
+
+X_231 = np.array([[0.05, 0.10], [0.9, -0.4]])
+"""Two samples for ``network_231``."""
+T_231 = np.array([[0.01], [0.99]])
+
+
+def network_231() -> Network:
+    """A 2-3-1 network (tanh, sigmoid, mse) with hand-chosen weights and biases."""
+    return Network(
+        [[[0.15, 0.20], [-0.25, 0.30], [0.40, -0.45]], [[0.50, -0.55, 0.60]]],
+        [[0.35, 0.35, 0.35], [0.60]],
+        ["tanh", "sigmoid"],
+        "mse",
+    )
+
+
+def g4(value: float) -> str:
+    """Four significant digits with a real minus sign, as the canvas and explanation print."""
+    return format_number(value, 4)

@@ -13,26 +13,12 @@ from PySide6.QtGui import QColor, QHelpEvent, QImage, QMouseEvent, QPalette, QWh
 from PySide6.QtWidgets import QApplication, QInputDialog, QToolTip
 
 from bp_studio.engine import Network, Phase, Trainer
-from bp_studio.studio.explain import format_number
 from bp_studio.studio.moment import Moment, Selection, moment_from_trainer
 from bp_studio.ui.canvas import LEVELS, MIN_LABEL_PX, NetworkCanvas, Thinning, edge_buckets
 
-X = np.array([[0.05, 0.10], [0.9, -0.4]])
-T = np.array([[0.01], [0.99]])
-
-
-def g4(value: float) -> str:
-    """Four significant digits with a real minus sign, as the canvas and explanation print."""
-    return format_number(value, 4)
-
-
-def network_231() -> Network:
-    return Network(
-        [[[0.15, 0.20], [-0.25, 0.30], [0.40, -0.45]], [[0.50, -0.55, 0.60]]],
-        [[0.35, 0.35, 0.35], [0.60]],
-        ["tanh", "sigmoid"],
-        "mse",
-    )
+from helpers import T_231 as T
+from helpers import X_231 as X
+from helpers import g4, network_231
 
 
 @pytest.fixture

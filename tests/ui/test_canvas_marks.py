@@ -17,7 +17,6 @@ from bp_studio.engine import Network, Phase, Trainer
 from bp_studio.engine.diagnostics import layer_health
 from bp_studio.engine.gradcheck import check_gradients
 from bp_studio.engine.phases import backward, forward
-from bp_studio.studio.explain import format_number
 from bp_studio.studio.explain_diagnostics import unit_health_tooltip
 from bp_studio.studio.moment import Moment, Selection, moment_from_trainer
 from bp_studio.studio.quiz import Question, Quiz
@@ -25,21 +24,9 @@ from bp_studio.ui.canvas import NetworkCanvas
 from bp_studio.ui.canvas.checks import CHECK_LEVELS, check_colour, error_levels, parameter_offsets
 from bp_studio.ui.canvas.marks import badge_colours, badge_place
 
-X = np.array([[0.05, 0.10], [0.9, -0.4]])
-T = np.array([[0.01], [0.99]])
-
-
-def g4(value: float) -> str:
-    return format_number(value, 4)
-
-
-def network_231() -> Network:
-    return Network(
-        [[[0.15, 0.20], [-0.25, 0.30], [0.40, -0.45]], [[0.50, -0.55, 0.60]]],
-        [[0.35, 0.35, 0.35], [0.60]],
-        ["tanh", "sigmoid"],
-        "mse",
-    )
+from helpers import T_231 as T
+from helpers import X_231 as X
+from helpers import g4, network_231
 
 
 @pytest.fixture
